@@ -1,0 +1,24 @@
+# Two entry points (see README): `make train` sets up and trains the tutorial's network; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup train test benchmark clean
+
+$(BIN)/scratchnet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[plots,web,test]'
+	touch $@
+
+setup: $(BIN)/scratchnet
+
+train: setup
+	$(BIN)/scratchnet train
+
+test: setup
+	$(BIN)/python -m mypy
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .hypothesis

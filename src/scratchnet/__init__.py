@@ -1,0 +1,33 @@
+"""scratchnet: a neural network written from scratch in NumPy that learns to read handwritten digits.
+
+    >>> from scratchnet import Network, load_mnist
+    >>> data = load_mnist()
+    >>> net = Network([784, 16, 16, 10])
+    >>> history = net.sgd(data.train.images, data.train.labels, epochs=30, batch_size=10, lr=3.0,
+    ...                   validation=(data.validation.images, data.validation.labels))
+    >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
+"""
+
+from scratchnet.config import TrainConfig
+from scratchnet.data.mnist import MNIST, load_mnist
+from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
+from scratchnet.network import Network
+from scratchnet.sgd import EpochRecord, History, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "DataFormatError",
+    "EpochRecord",
+    "History",
+    "MNIST",
+    "ModelFileError",
+    "Network",
+    "ScratchnetError",
+    "TrainConfig",
+    "TrainingDivergedError",
+    "__version__",
+    "load_mnist",
+    "train",
+]

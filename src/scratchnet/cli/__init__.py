@@ -1,0 +1,75 @@
+"""The `scratchnet` command line: argparse in front of library calls; the only place that prints.
+
+Each subcommand lives in its own module of this package with `register(subparsers)`, which adds its
+parser and sets `handler`, a function(args, console) → exit code. `main` turns every ScratchnetError
+and OSError into one line on stderr and exit code 1; bad arguments exit 2, as argparse does; Ctrl-C
+exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from rich.console import Console
+
+from scratchnet.errors import ScratchnetError
+
+PROG = "scratchnet"
+
+
+class UsageError(Exception):
+    """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _subcommand_modules() -> list[object]:
+    """Return the modules that add subcommands, in the order `--help` lists them."""
+    from scratchnet.cli import evaluate, info, predict, train
+
+    return [train, evaluate, predict, info]
+
+
+def build_parser() -> ArgumentParser:
+    """Return the parser for every subcommand."""
+    from scratchnet import __version__
+
+    parser = ArgumentParser(prog=PROG, description="A neural network from scratch in NumPy that reads handwritten digits.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _subcommand_modules():
+        module.register(subparsers)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with argv (default sys.argv[1:]); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    console = Console(highlight=False)
+    try:
+        return int(args.handler(args, console))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except UsageError as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except ScratchnetError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{PROG}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 1

@@ -1,0 +1,50 @@
+"""`scratchnet info`: what a model file holds."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from scratchnet.io import load_model
+
+
+def register(subparsers: Any) -> None:
+    """Add the `info` subcommand."""
+    parser = subparsers.add_parser("info", help="show what a model file holds", description="Show a model file's architecture, settings and metrics.")
+    parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Print the model's header as a table; return 0."""
+    net, header = load_model(args.model)
+    table = Table(title=str(args.model), show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    table.add_row("layers", "-".join(map(str, net.sizes)))
+    table.add_row("weights and biases", f"{net.num_params:,}")
+    table.add_row("activation / cost", f"{net.activation.name} / {net.cost_function.name}")
+    table.add_row("dtype / init", f"{header['dtype']} / {header.get('init')}")
+    config = header.get("config") or {}
+    if config:
+        table.add_row("training", ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("layers", "extra") and v not in ({}, None)))
+    history = header.get("history") or {}
+    epochs = history.get("epochs") or []
+    if epochs:
+        last = epochs[-1]
+        table.add_row("epochs trained", f"{len(epochs)} (best on validation: {history.get('best_epoch')})")
+        if last.get("validation_accuracy") is not None:
+            table.add_row("last validation accuracy", f"{100 * last['validation_accuracy']:.2f}%")
+    if header.get("test_accuracy") is not None:
+        table.add_row("test accuracy", f"{100 * header['test_accuracy']:.2f}%")
+    if header.get("complete") is False:
+        table.add_row("note", "checkpoint of an interrupted run")
+    data = header.get("data") or {}
+    if data:
+        table.add_row("data", f"{data.get('source')} (sha256 {str(data.get('sha256'))[:16]}…)")
+    table.add_row("scratchnet version", str(header.get("scratchnet_version")))
+    console.print(table)
+    return 0

@@ -1,0 +1,1 @@
+"""Data sets: MNIST and any set in its IDX format."""

@@ -1,0 +1,154 @@
+"""Save and load trained networks: one `.npz` of arrays plus a JSON header, written atomically.
+
+The file opens with `numpy.load(path, allow_pickle=False)`: arrays `weights_0, biases_0, ...` in the
+network's shapes and a 0-d string array `header` holding JSON (format version, layer sizes,
+activation, cost, training settings, per-epoch metrics, the data's checksum, the package version).
+Every file is written to a temporary file beside its target and then renamed over it, so a crash
+never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from scratchnet.errors import ModelFileError, ScratchnetError
+from scratchnet.network import Network
+
+FORMAT = "scratchnet-model"
+FORMAT_VERSION = 1
+
+
+def write_atomically(path: str | Path, write: Callable[[IO[bytes]], Any]) -> Path:
+    """Call write(file) on a temporary file beside path, then rename it onto path; return path.
+
+    On any error the temporary file is removed and path is left as it was.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write data as indented JSON to path, atomically."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return write_atomically(path, lambda file: file.write(text.encode()))
+
+
+def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None = None) -> Path:
+    """Save net and metadata to path as an `.npz` with a JSON header, atomically; return path."""
+    from scratchnet import __version__
+
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "scratchnet_version": __version__,
+        "sizes": net.sizes,
+        "activation": net.activation.name,
+        "cost": net.cost_function.name,
+        "init": net.init,
+        "dtype": np.dtype(net.dtype).name,
+        "seed": net.seed,
+        **(metadata or {}),
+    }
+    arrays: dict[str, Any] = {"header": np.array(json.dumps(header, allow_nan=False))}
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        arrays[f"weights_{l}"] = W
+        arrays[f"biases_{l}"] = b
+    return write_atomically(path, lambda file: np.savez(file, **arrays))
+
+
+def _read_header(archive: Any, path: Path) -> dict[str, Any]:
+    """Return the parsed, checked JSON header of an opened model archive."""
+    if "header" not in archive.files:
+        raise ModelFileError(f"{path}: not a scratchnet model (no header array)")
+    try:
+        header = json.loads(str(archive["header"]))
+    except (ValueError, TypeError) as err:
+        raise ModelFileError(f"{path}: the model header is not valid JSON ({err})") from err
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a scratchnet model (header format {header.get('format') if isinstance(header, dict) else header!r})")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format version {header.get('format_version')!r}; this scratchnet reads {FORMAT_VERSION}")
+    return header
+
+
+def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
+    """Return (network, header) from a file written by `save_model`.
+
+    Raises
+    ------
+    ModelFileError : if the file is missing, not an `.npz`, has no valid header, or holds arrays whose
+        shapes, dtype or values (NaN, ∞) do not match the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            header = _read_header(archive, path)
+            try:
+                net = Network(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
+            except (KeyError, TypeError, ScratchnetError) as err:
+                raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
+            for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+                for name, target in ((f"weights_{l}", W), (f"biases_{l}", b)):
+                    if name not in archive.files:
+                        raise ModelFileError(f"{path}: array {name} is missing")
+                    array = archive[name]
+                    if array.shape != target.shape or array.dtype != target.dtype:
+                        raise ModelFileError(
+                            f"{path}: array {name} should be {target.dtype} of shape {target.shape}; got {array.dtype} of shape {array.shape}"
+                        )
+                    if not np.all(np.isfinite(array)):
+                        raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
+                    target[...] = array
+    except ModelFileError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as err:
+        raise ModelFileError(f"{path}: not a scratchnet model ({type(err).__name__}: {err})") from err
+    net.seed = header.get("seed")
+    return net, header
+
+
+def state_directory() -> Path:
+    """Return where scratchnet remembers things between runs: $SCRATCHNET_HOME, else ~/.scratchnet."""
+    return Path(os.environ.get("SCRATCHNET_HOME") or Path.home() / ".scratchnet")
+
+
+def remember_last_model(path: str | Path) -> None:
+    """Record path as the last trained model, for commands whose MODEL argument is left out."""
+    folder = state_directory()
+    folder.mkdir(parents=True, exist_ok=True)
+    text = str(Path(path).resolve())
+    write_atomically(folder / "last-model", lambda file: file.write(text.encode()))
+
+
+def last_model_path() -> Path:
+    """Return the path of the last model `scratchnet train` saved.
+
+    Raises ModelFileError when none was recorded or the file has gone.
+    """
+    record = state_directory() / "last-model"
+    if not record.is_file():
+        raise ModelFileError("no model given and none trained yet; run `scratchnet train` first or name a MODEL")
+    path = Path(record.read_text().strip())
+    if not path.is_file():
+        raise ModelFileError(f"the last trained model {path} no longer exists; run `scratchnet train` or name a MODEL")
+    return path

@@ -1,0 +1,239 @@
+"""The network of chapter 1: layers of neurons, each computing a′ = σ(W a + b).
+
+Symbols, as in Nielsen's book:
+    L            the number of layers, sizes[0] inputs ... sizes[-1] outputs
+    W, weights   weights[l] has shape (n_out, n_in): w_jk joins neuron k of layer l to neuron j of layer l+1
+    b, biases    biases[l] has shape (n_out,)
+    z            weighted input z = W a + b;  a = σ(z) the activation
+    delta        δ = ∂C/∂z, the error of a layer
+    nabla_w/b    ∂C/∂w and ∂C/∂b, shaped like weights and biases
+
+Samples are rows: X has shape (n, sizes[0]), so for all n samples at once
+    a^l = σ(W^l a^(l−1) + b^l)   is   A = σ(A_prev @ W.T + b)
+and the four equations of backpropagation read, with ⊙ the elementwise product,
+    (BP1) δ^L = ∇_a C ⊙ σ'(z^L)           (the cost's `output_error`)
+    (BP2) δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l)   →  delta = (delta @ W) * σ'(Z)
+    (BP3) ∂C/∂b^l_j = δ^l_j                  →  nabla_b = delta.sum(axis=0)
+    (BP4) ∂C/∂w^l_jk = a^(l−1)_k δ^l_j       →  nabla_w = delta.T @ A_prev
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scratchnet.activations import ACTIVATIONS, Activation
+from scratchnet.costs import COSTS
+from scratchnet.errors import ConfigError, DataFormatError
+
+if TYPE_CHECKING:
+    from scratchnet.sgd import History
+
+Array = NDArray[np.floating]
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+INITS = ("normal", "scaled")
+"""Initialisations: 'normal' draws every w and b from N(0, 1) (chapter 1);
+'scaled' draws w from N(0, 1/n_in) so z starts small and neurons do not saturate (chapter 3)."""
+
+
+def one_hot(labels: NDArray[np.integer], num_classes: int, dtype: Any = np.float32) -> Array:
+    """Return the (n, num_classes) matrix whose row i is 1 at column labels[i] and 0 elsewhere."""
+    Y = np.zeros((len(labels), num_classes), dtype=dtype)
+    Y[np.arange(len(labels)), labels] = 1
+    return Y
+
+
+def as_input(X: NDArray[Any], dtype: Any) -> Array:
+    """Return X as floating rows: uint8 grey levels 0..255 become [0, 1], floats are cast to dtype."""
+    if X.dtype == np.uint8:
+        return X.astype(dtype) * dtype(1 / 255)
+    return np.asarray(X, dtype=dtype)
+
+
+def _check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Return sizes as a list of ints, or raise ConfigError naming what arrived."""
+    try:
+        ok = len(sizes) >= 2 and all(int(s) == s and int(s) > 0 for s in sizes)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ConfigError(f"sizes must be two or more positive integers; got {list(sizes)!r}")
+    return [int(s) for s in sizes]
+
+
+def _lookup(table: dict[str, Any] | tuple[str, ...], name: str, what: str) -> Any:
+    """Return table[name], or raise ConfigError listing the names accepted."""
+    if name not in table:
+        raise ConfigError(f"{what} must be one of {', '.join(table)}; got {name!r}")
+    return table[name] if isinstance(table, dict) else name
+
+
+class Network:
+    """A fully connected feedforward network of sigmoid (or tanh, ReLU) neurons.
+
+    Parameters
+    ----------
+    sizes : the number of neurons in each layer, input first: [784, 16, 16, 10] is the tutorial's.
+    activation : 'sigmoid', 'tanh' or 'relu', the hidden layers' σ (and the output's for 'quadratic').
+    cost : 'quadratic', 'cross-entropy' (sigmoid output) or 'log-likelihood' (softmax output).
+    init : 'normal' (N(0, 1), chapter 1) or 'scaled' (w ~ N(0, 1/n_in), chapter 3).
+    seed : seeds the generator for the initial weights and the shuffling: same seed, same weights.
+    dtype : 'float32' (default: twice the speed, half the memory) or 'float64'.
+
+    Raises
+    ------
+    ConfigError : for sizes that are not two or more positive integers, or an unknown name.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        cost: str = "quadratic",
+        init: str = "normal",
+        seed: int | None = 0,
+        dtype: str = "float32",
+    ) -> None:
+        self.sizes = _check_sizes(sizes)
+        self.activation: Activation = _lookup(ACTIVATIONS, activation, "activation")
+        self.cost_function = _lookup(COSTS, cost, "cost")
+        self.init = _lookup(INITS, init, "init")
+        self.dtype = _lookup(DTYPES, dtype, "dtype")
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.output_activation: Activation = self.cost_function.output_activation or self.activation
+        self.weights: list[Array] = []
+        self.biases: list[Array] = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            scale = 1.0 if init == "normal" else 1.0 / np.sqrt(n_in)
+            self.weights.append((self.rng.standard_normal((n_out, n_in)) * scale).astype(self.dtype))
+            self.biases.append(self.rng.standard_normal(n_out).astype(self.dtype))
+
+    @property
+    def num_params(self) -> int:
+        """Return the number of weights and biases: Σ_l n_out·n_in + n_out (13,002 for 784-16-16-10)."""
+        return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
+
+    @property
+    def num_layers(self) -> int:
+        """Return L, the number of layers including the input layer."""
+        return len(self.sizes)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.sizes}, activation={self.activation.name!r}, cost={self.cost_function.name!r}, "
+            f"dtype={np.dtype(self.dtype).name!r})"
+        )
+
+    def _layer_activation(self, l: int) -> Activation:
+        """Return σ for weight layer l: the output layer may differ (softmax, sigmoid)."""
+        return self.output_activation if l == len(self.weights) - 1 else self.activation
+
+    def check_input(self, X: NDArray[Any]) -> None:
+        """Raise DataFormatError unless X is a 2-D array of sizes[0] columns."""
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise DataFormatError(
+                f"inputs must have shape (n, {self.sizes[0]}); got an array of shape {X.shape}"
+            )
+
+    def feedforward(self, X: NDArray[Any]) -> Array:
+        """Return the output activations for the rows of X, shape (n, sizes[-1]): a^l = σ(W^l a^(l−1) + b^l).
+
+        X has shape (n, sizes[0]); uint8 grey levels are scaled to [0, 1] first.
+        """
+        self.check_input(X)
+        A = as_input(X, self.dtype)
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            A = self._layer_activation(l)(A @ W.T + b)
+        return A
+
+    def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
+        """Return (Z, A): Z[l] = A[l] @ W[l].T + b[l] and A[l+1] = σ(Z[l]), with A[0] = X as floats."""
+        self.check_input(X)
+        A = [as_input(X, self.dtype)]
+        Z: list[Array] = []
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            Z.append(A[-1] @ W.T + b)
+            A.append(self._layer_activation(l)(Z[-1]))
+        return Z, A
+
+    def cost(self, X: NDArray[Any], Y: NDArray[Any]) -> float:
+        """Return the mean cost C = (1/n) Σ_x C_x over the rows of X, Y one-hot of shape (n, sizes[-1])."""
+        return self.cost_function.value(self.feedforward(X), np.asarray(Y, dtype=self.dtype))
+
+    def backprop(self, X: NDArray[Any], Y: NDArray[Any]) -> tuple[list[Array], list[Array]]:
+        """Return (nabla_w, nabla_b), the gradient of the mean cost C = (1/n) Σ_x C_x over the rows of X.
+
+        All n samples go through at once as matrices; nabla_w[l] is shaped like weights[l] (n_out, n_in)
+        and nabla_b[l] like biases[l] (n_out,).
+        """
+        Z, A = self.forward_trace(X)
+        Y = np.asarray(Y, dtype=self.dtype)
+        delta = self.cost_function.output_error(Z[-1], A[-1], Y, self.output_activation) / len(A[0])  # (BP1)
+        nabla_w: list[Array] = [np.empty(0)] * len(self.weights)
+        nabla_b: list[Array] = [np.empty(0)] * len(self.biases)
+        for l in reversed(range(len(self.weights))):
+            nabla_w[l] = delta.T @ A[l]  # (BP4), (n_out, n_in)
+            nabla_b[l] = delta.sum(axis=0)  # (BP3), (n_out,)
+            if l > 0:
+                delta = (delta @ self.weights[l]) * self.activation.prime_from_output(A[l])  # (BP2)
+        return nabla_w, nabla_b
+
+    def predict(self, X: NDArray[Any]) -> NDArray[np.intp]:
+        """Return the answer for each row of X: the index of the brightest output neuron."""
+        return np.argmax(self.feedforward(X), axis=1)
+
+    def probabilities(self, X: NDArray[Any]) -> Array:
+        """Return each row's output activations normalised to sum to 1, shape (n, sizes[-1]).
+
+        A softmax output already is a probability distribution; sigmoid outputs are divided by their
+        sum, so the brightest neuron keeps the largest share (all zero outputs become uniform).
+        """
+        A = self.feedforward(X)
+        if self.output_activation.name == "softmax":
+            return A
+        total = A.sum(axis=1, keepdims=True)
+        uniform = np.full_like(A, 1.0 / A.shape[1])
+        return np.divide(A, total, out=uniform, where=total > 0)
+
+    def evaluate(self, X: NDArray[Any], labels: NDArray[Any]) -> int:
+        """Return how many rows of X the network classifies as their label (as the book's `evaluate`)."""
+        labels = np.asarray(labels)
+        if labels.ndim == 2:
+            labels = labels.argmax(axis=1)
+        return int(np.sum(self.predict(X) == labels))
+
+    def sgd(
+        self,
+        X: NDArray[Any],
+        y: NDArray[Any],
+        epochs: int = 30,
+        batch_size: int = 10,
+        lr: float = 3.0,
+        validation: tuple[NDArray[Any], NDArray[Any]] | None = None,
+        callback: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> History:
+        """Train by mini-batch stochastic gradient descent; return the per-epoch History.
+
+        See `scratchnet.sgd.train` for the parameters; X is (n, sizes[0]) floats or uint8 grey levels,
+        y integer labels (n,) or one-hot (n, sizes[-1]), and m = batch_size, η = lr.
+        """
+        from scratchnet.sgd import train
+
+        return train(self, X, y, epochs=epochs, batch_size=batch_size, lr=lr, validation=validation, callback=callback, **options)
+
+    def copy_parameters(self) -> tuple[list[Array], list[Array]]:
+        """Return copies of (weights, biases), for keeping the best epoch's parameters."""
+        return [W.copy() for W in self.weights], [b.copy() for b in self.biases]
+
+    def set_parameters(self, weights: Sequence[Array], biases: Sequence[Array]) -> None:
+        """Overwrite the parameters in place with the given arrays (shapes must match)."""
+        for W, new in zip(self.weights, weights):
+            W[...] = new
+        for b, new in zip(self.biases, biases):
+            b[...] = new

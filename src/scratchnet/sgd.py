@@ -1,0 +1,181 @@
+"""Mini-batch stochastic gradient descent: shuffle, step on small batches, repeat for each epoch.
+
+Symbols: n the training-set size, m the mini-batch size, η (eta) the learning rate.
+Each step takes the gradient of the mini-batch's mean cost C = (1/m) Σ_x C_x from backpropagation
+and moves every parameter a little downhill:
+    w → w − η ∂C/∂w,    b → b − η ∂C/∂b
+An epoch is n/m such steps over a fresh shuffle of the training set: the drunk man's quick, noisy
+path downhill instead of one slow exact step on the whole set.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
+from scratchnet.network import as_input, one_hot
+
+if TYPE_CHECKING:
+    from scratchnet.network import Array, Network
+
+EVALUATION_CHUNK = 10_000
+"""Rows fed forward at once when measuring cost and accuracy, so memory stays flat."""
+
+
+@dataclass
+class EpochRecord:
+    """The numbers measured after one epoch (accuracies are fractions in [0, 1])."""
+
+    epoch: int
+    training_cost: float
+    training_accuracy: float
+    validation_cost: float | None
+    validation_accuracy: float | None
+    seconds: float
+
+
+@dataclass
+class History:
+    """Everything a training run measured, epoch by epoch, and which epoch was best on validation."""
+
+    epochs: list[EpochRecord] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_parameters: tuple[list[Any], list[Any]] | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the history as plain JSON-able numbers (the parameters are left out)."""
+        return {"epochs": [asdict(r) for r in self.epochs], "best_epoch": self.best_epoch}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        """Return the History that `to_dict` described."""
+        return cls([EpochRecord(**r) for r in data.get("epochs", [])], data.get("best_epoch"))
+
+
+def measure(net: Network, X: NDArray[Any], Y: Array, labels: NDArray[Any]) -> tuple[float, float]:
+    """Return (mean cost, accuracy) of net on the rows of X, feeding them forward in chunks."""
+    total_cost, correct = 0.0, 0
+    for start in range(0, len(X), EVALUATION_CHUNK):
+        chunk = slice(start, start + EVALUATION_CHUNK)
+        A = net.feedforward(X[chunk])
+        total_cost += net.cost_function.value(A, Y[chunk]) * len(A)
+        correct += int(np.sum(A.argmax(axis=1) == labels[chunk]))
+    return total_cost / len(X), correct / len(X)
+
+
+def _labels_and_targets(net: Network, X: NDArray[Any], y: NDArray[Any], what: str) -> tuple[NDArray[Any], Array]:
+    """Return (integer labels, one-hot targets) for y, or raise DataFormatError naming `what`."""
+    net.check_input(X)
+    y = np.asarray(y)
+    classes = net.sizes[-1]
+    if y.ndim == 2 and y.shape[1] == classes:
+        labels = y.argmax(axis=1)
+    elif y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        labels = y
+    else:
+        raise DataFormatError(f"{what} labels must be integers (n,) or one-hot (n, {classes}); got shape {y.shape}")
+    if len(labels) != len(X):
+        raise DataFormatError(f"{what} has {len(X)} inputs but {len(labels)} labels; they must agree")
+    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise DataFormatError(f"{what} labels must lie in 0..{classes - 1}; got {labels.min()}..{labels.max()}")
+    return labels, one_hot(labels, classes, net.dtype)
+
+
+def _check_positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def update(net: Network, nabla_w: list[Array], nabla_b: list[Array], eta: float) -> None:
+    """Take one gradient-descent step in place: w → w − η ∂C/∂w, b → b − η ∂C/∂b."""
+    for W, b, nw, nb in zip(net.weights, net.biases, nabla_w, nabla_b):
+        W -= eta * nw
+        b -= eta * nb
+
+
+def train(
+    net: Network,
+    X: NDArray[Any],
+    y: NDArray[Any],
+    epochs: int = 30,
+    batch_size: int = 10,
+    lr: float = 3.0,
+    validation: tuple[NDArray[Any], NDArray[Any]] | None = None,
+    callback: Callable[[EpochRecord], Any] | None = None,
+    keep: str = "best",
+    progress: Callable[[int], Any] | None = None,
+    history: History | None = None,
+) -> History:
+    """Train net by mini-batch SGD and return the History of every epoch.
+
+    Parameters
+    ----------
+    net : the Network, changed in place.
+    X : training inputs (n, sizes[0]), floats in [0, 1] or uint8 grey levels scaled per mini-batch.
+    y : integer labels (n,) or one-hot targets (n, sizes[-1]).
+    epochs : how many passes over the shuffled training set.
+    batch_size : m, the mini-batch size.
+    lr : η, the learning rate.
+    validation : optional (X, y) measured after each epoch.
+    callback : called with each EpochRecord; returning False stops training early.
+    keep : 'best' restores the parameters of the epoch with the best validation accuracy at the end,
+        'last' keeps the final ones.
+    progress : called with the number of samples done so far in the epoch, about a hundred times an epoch.
+    history : a History to append to (so a caller holds it even if training is interrupted).
+
+    Raises
+    ------
+    ConfigError : for non-positive epochs or batch size, or an η that is not a positive finite number.
+    DataFormatError : for inputs or labels that do not fit the network.
+    TrainingDivergedError : when the cost becomes NaN or infinite.
+    """
+    epochs = _check_positive_int(epochs, "epochs")
+    m = _check_positive_int(batch_size, "batch_size")
+    if not isinstance(lr, (int, float, np.floating)) or not math.isfinite(lr) or lr <= 0:
+        raise ConfigError(f"lr (η) must be a positive finite number; got {lr!r}")
+    if keep not in ("best", "last"):
+        raise ConfigError(f"keep must be 'best' or 'last'; got {keep!r}")
+    labels, Y = _labels_and_targets(net, X, y, "training data")
+    if validation is not None:
+        val_labels, val_Y = _labels_and_targets(net, validation[0], validation[1], "validation data")
+    history = history if history is not None else History()
+    n = len(X)
+    report_every = max(1, n // m // 100)
+    eta = float(lr)
+    best_accuracy = -1.0
+    for epoch in range(1, epochs + 1):
+        started = time.perf_counter()
+        order = net.rng.permutation(n)
+        for step, start in enumerate(range(0, n, m)):
+            batch = order[start : start + m]
+            nabla_w, nabla_b = net.backprop(as_input(X[batch], net.dtype), Y[batch])
+            update(net, nabla_w, nabla_b, eta)
+            if progress is not None and step % report_every == 0:
+                progress(start)
+        seconds = time.perf_counter() - started
+        training_cost, training_accuracy = measure(net, X, Y, labels)
+        if not math.isfinite(training_cost):
+            raise TrainingDivergedError(epoch, eta)
+        validation_cost = validation_accuracy = None
+        if validation is not None:
+            validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels)
+        record = EpochRecord(epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds)
+        history.epochs.append(record)
+        score = validation_accuracy if validation_accuracy is not None else training_accuracy
+        if score > best_accuracy:
+            best_accuracy, history.best_epoch = score, epoch
+            if keep == "best":
+                history.best_parameters = net.copy_parameters()
+        if callback is not None and callback(record) is False:
+            break
+    if keep == "best" and history.best_parameters is not None:
+        net.set_parameters(*history.best_parameters)
+    return history

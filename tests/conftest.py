@@ -1,0 +1,49 @@
+"""Shared fixtures: real MNIST (loaded once), a small trained model, and the Hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from scratchnet import MNIST, Network, load_mnist
+
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def mnist() -> MNIST:
+    """The real MNIST shipped with the package (verified by SHA-256)."""
+    return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory, mnist: MNIST) -> Path:
+    """A 784-30-10 model trained briefly on real MNIST and saved with scratchnet.io (about 90% accurate)."""
+    from scratchnet.io import save_model
+
+    net = Network([784, 30, 10], seed=1)
+    net.sgd(mnist.train.images[:20_000], mnist.train.labels[:20_000], epochs=2, batch_size=10, lr=3.0)
+    path = tmp_path_factory.mktemp("model") / "model.npz"
+    save_model(path, net, {"test_accuracy": net.evaluate(mnist.test.images, mnist.test.labels) / len(mnist.test)})
+    return path
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `python -m scratchnet ARGS` in cwd with SCRATCHNET_HOME inside cwd; return the finished process."""
+    environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "120", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "scratchnet", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
