@@ -50,10 +50,11 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
                 if width == 0 or height == 0:
                     raise DataFormatError(f"{path}: image of {width}×{height} pixels holds nothing")
                 image.load()
+                picture: Image.Image = image
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                     background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                    image = Image.alpha_composite(background, image.convert("RGBA"))
-                grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+                    picture = Image.alpha_composite(background, image.convert("RGBA"))
+                grey = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
     except DataFormatError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:

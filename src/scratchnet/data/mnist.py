@@ -73,9 +73,9 @@ def _open_bytes(path: Path) -> io.BufferedIOBase:
     raw = path.open("rb")
     if raw.read(2) == b"\x1f\x8b":
         raw.seek(0)
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     raw.seek(0)
-    return raw  # type: ignore[return-value]
+    return raw
 
 
 def read_idx(path: str | Path, ndim: int | None = None) -> tuple[NDArray[np.uint8], str]:
