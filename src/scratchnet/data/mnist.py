@@ -70,12 +70,9 @@ class MNIST:
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
     """Return a binary stream of path's bytes, decompressing gzip when the file starts with its magic."""
-    raw = path.open("rb")
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw)
-    raw.seek(0)
-    return raw
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else path.open("rb")
 
 
 def read_idx(path: str | Path, ndim: int | None = None) -> tuple[NDArray[np.uint8], str]:
