@@ -12,6 +12,7 @@ from scratchnet.config import TrainConfig
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
 from scratchnet.network import Network
+from scratchnet.perceptron import Perceptron
 from scratchnet.sgd import EpochRecord, History, train
 
 __version__ = "0.1.0"
@@ -24,6 +25,7 @@ __all__ = [
     "MNIST",
     "ModelFileError",
     "Network",
+    "Perceptron",
     "ScratchnetError",
     "TrainConfig",
     "TrainingDivergedError",

@@ -33,9 +33,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def _subcommand_modules() -> list[object]:
     """Return the modules that add subcommands, in the order `--help` lists them."""
-    from scratchnet.cli import evaluate, info, predict, train
+    from scratchnet.cli import evaluate, info, perceptron, predict, train
 
-    return [train, evaluate, predict, info]
+    return [train, evaluate, predict, info, perceptron]
 
 
 def build_parser() -> ArgumentParser:
