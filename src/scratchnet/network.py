@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating]
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
-INITS = ("normal", "scaled")
+INITS = ("normal", "scaled", "he")
 """Initialisations: 'normal' draws every w and b from N(0, 1) (chapter 1);
-'scaled' draws w from N(0, 1/n_in) so z starts small and neurons do not saturate (chapter 3)."""
+'scaled' draws w from N(0, 1/n_in) so z starts small and neurons do not saturate (chapter 3);
+'he' draws w from N(0, 2/n_in) and sets b = 0, which keeps the variance of z steady from layer to
+layer when half of the ReLUs are off (He et al. 2015)."""
 
 
 def one_hot(labels: NDArray[np.integer], num_classes: int, dtype: Any = np.float32) -> Array:
@@ -80,7 +82,8 @@ class Network:
     sizes : the number of neurons in each layer, input first: [784, 16, 16, 10] is the tutorial's.
     activation : 'sigmoid', 'tanh' or 'relu', the hidden layers' σ (and the output's for 'quadratic').
     cost : 'quadratic', 'cross-entropy' (sigmoid output) or 'log-likelihood' (softmax output).
-    init : 'normal' (N(0, 1), chapter 1) or 'scaled' (w ~ N(0, 1/n_in), chapter 3).
+    init : 'normal' (N(0, 1), chapter 1), 'scaled' (w ~ N(0, 1/n_in), chapter 3) or 'he' (w ~ N(0, 2/n_in),
+        b = 0, for ReLU).
     seed : seeds the generator for the initial weights and the shuffling: same seed, same weights.
     dtype : 'float32' (default: twice the speed, half the memory) or 'float64'.
 
@@ -109,9 +112,12 @@ class Network:
         self.weights: list[Array] = []
         self.biases: list[Array] = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
-            scale = 1.0 if init == "normal" else 1.0 / np.sqrt(n_in)
+            scale = {"normal": 1.0, "scaled": np.sqrt(1.0 / n_in), "he": np.sqrt(2.0 / n_in)}[init]
             self.weights.append((self.rng.standard_normal((n_out, n_in)) * scale).astype(self.dtype))
-            self.biases.append(self.rng.standard_normal(n_out).astype(self.dtype))
+            if init == "he":
+                self.biases.append(np.zeros(n_out, dtype=self.dtype))
+            else:
+                self.biases.append(self.rng.standard_normal(n_out).astype(self.dtype))
 
     @property
     def num_params(self) -> int:
@@ -181,6 +187,41 @@ class Network:
             nabla_b[l] = delta.sum(axis=0)  # (BP3), (n_out,)
             if l > 0:
                 delta = (delta @ self.weights[l]) * self.activation.prime_from_output(A[l])  # (BP2)
+        return nabla_w, nabla_b
+
+    def backprop_with_dropout(
+        self, X: NDArray[Any], Y: NDArray[Any], masks: Sequence[Array]
+    ) -> tuple[list[Array], list[Array]]:
+        """Return (nabla_w, nabla_b) for the thinned network that dropout leaves, masks[l] fixed.
+
+        Inverted dropout multiplies each hidden layer's activations by a mask r^l whose entries are 0
+        (neuron dropped, with probability p) or 1/(1 − p) (kept), so the expected activation is
+        unchanged and evaluation uses the whole network as it is:
+            a^l = σ(z^l) ⊙ r^l,    (BP2) δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l) ⊙ r^l
+        BP1, BP3 and BP4 read as in `backprop`. masks[l] has shape (n, sizes[l + 1]) for each hidden
+        layer l = 0 … L − 3; a mask of ones gives `backprop`'s gradient.
+        """
+        self.check_input(X)
+        if len(masks) != len(self.weights) - 1:
+            raise DataFormatError(f"dropout needs one mask per hidden layer ({len(self.weights) - 1}); got {len(masks)}")
+        A = [as_input(X, self.dtype)]
+        primes: list[Array] = []  # σ'(z^l) ⊙ r^l for each hidden layer
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            z = A[-1] @ W.T + b
+            a = self._layer_activation(l)(z)
+            if l < len(masks):
+                primes.append(self.activation.prime_from_output(a) * masks[l])
+                a = a * masks[l]
+            A.append(a)
+        Y = np.asarray(Y, dtype=self.dtype)
+        delta = self.cost_function.output_error(z, A[-1], Y, self.output_activation) / len(A[0])  # (BP1)
+        nabla_w: list[Array] = [np.empty(0)] * len(self.weights)
+        nabla_b: list[Array] = [np.empty(0)] * len(self.biases)
+        for l in reversed(range(len(self.weights))):
+            nabla_w[l] = delta.T @ A[l]  # (BP4)
+            nabla_b[l] = delta.sum(axis=0)  # (BP3)
+            if l > 0:
+                delta = (delta @ self.weights[l]) * primes[l - 1]  # (BP2) with the mask r^(l−1)
         return nabla_w, nabla_b
 
     def predict(self, X: NDArray[Any]) -> NDArray[np.intp]:

@@ -6,21 +6,31 @@ and moves every parameter a little downhill:
     w → w − η ∂C/∂w,    b → b − η ∂C/∂b
 An epoch is n/m such steps over a fresh shuffle of the training set: the drunk man's quick, noisy
 path downhill instead of one slow exact step on the whole set.
+
+Chapter 3's improvements are options of `train`, all off by default: L2 regularisation with strength λ
+(∂C/∂w gains (λ/n) w, so plain SGD becomes w → (1 − ηλ/n) w − η ∂C₀/∂w), other update rules
+(momentum, Nesterov, Adam: `scratchnet.optimizers`), a schedule for η (`scratchnet.schedules`),
+inverted dropout on the hidden layers, early stopping on the validation accuracy, and fresh
+distortions of every mini-batch (`scratchnet.augment`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.augment import Augmenter, check_augmentations
 from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
 from scratchnet.network import as_input, one_hot
+from scratchnet.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from scratchnet.regularisation import add_l2_gradient, dropout_masks
+from scratchnet.schedules import SCHEDULES, EarlyStopping, make_schedule
 
 if TYPE_CHECKING:
     from scratchnet.network import Array, Network
@@ -39,6 +49,7 @@ class EpochRecord:
     validation_cost: float | None
     validation_accuracy: float | None
     seconds: float
+    learning_rate: float | None = None
 
 
 @dataclass
@@ -101,6 +112,20 @@ def update(net: Network, nabla_w: list[Array], nabla_b: list[Array], eta: float)
         b -= eta * nb
 
 
+def _image_shape(pixels: int) -> tuple[int, int]:
+    """Return (h, w) of the square images of `pixels` pixels, or raise ConfigError (augmentation needs images)."""
+    side = math.isqrt(pixels)
+    if side * side != pixels:
+        raise ConfigError(f"augmentation needs square images (sizes[0] = h·h); got sizes[0] = {pixels}")
+    return side, side
+
+
+def _check_fraction(value: Any, name: str, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 <= value < high:
+        raise ConfigError(f"{name} must be a number in [0, {high:g}); got {value!r}")
+    return float(value)
+
+
 def train(
     net: Network,
     X: NDArray[Any],
@@ -113,6 +138,16 @@ def train(
     keep: str = "best",
     progress: Callable[[int], Any] | None = None,
     history: History | None = None,
+    *,
+    lmbda: float = 0.0,
+    optimizer: str = "sgd",
+    momentum: float = 0.9,
+    schedule: str = "constant",
+    patience: int = 10,
+    dropout: float = 0.0,
+    augment: Sequence[str] | Augmenter | None = None,
+    early_stop: int | None = None,
+    training_sample: int | None = None,
 ) -> History:
     """Train net by mini-batch SGD and return the History of every epoch.
 
@@ -121,19 +156,34 @@ def train(
     net : the Network, changed in place.
     X : training inputs (n, sizes[0]), floats in [0, 1] or uint8 grey levels scaled per mini-batch.
     y : integer labels (n,) or one-hot targets (n, sizes[-1]).
-    epochs : how many passes over the shuffled training set.
+    epochs : how many passes over the shuffled training set (at most, with early stopping).
     batch_size : m, the mini-batch size.
-    lr : η, the learning rate.
+    lr : η, the learning rate (η₀, where a schedule changes it).
     validation : optional (X, y) measured after each epoch.
     callback : called with each EpochRecord; returning False stops training early.
     keep : 'best' restores the parameters of the epoch with the best validation accuracy at the end,
         'last' keeps the final ones.
     progress : called with the number of samples done so far in the epoch, about a hundred times an epoch.
     history : a History to append to (so a caller holds it even if training is interrupted).
+    lmbda : λ, the L2 strength: C = C₀ + λ/(2n) Σ w², n = len(X); 0 (the default) turns it off.
+    optimizer : the update rule, 'sgd' (default), 'momentum', 'nesterov' or 'adam'.
+    momentum : μ, the momentum coefficient of 'momentum' and 'nesterov'.
+    schedule : η's schedule, 'constant' (default), 'step' (halve every `patience` epochs), 'cosine'
+        (to 0 over `epochs`) or 'plateau' (halve after `patience` epochs without a better validation
+        accuracy, stop at η₀/128).
+    patience : k, the epochs the 'step' and 'plateau' schedules wait.
+    dropout : p, the probability of dropping each hidden neuron for a mini-batch (inverted dropout).
+    augment : distortions drawn afresh for each mini-batch: names ('shift', 'rotate', 'scale',
+        'elastic') or an Augmenter; X should then be the uint8 images.
+    early_stop : stop after this many epochs without a better validation accuracy (needs validation).
+    training_sample : measure the training cost and accuracy on only the first this-many rows of X
+        (all of them by default), to save time on large networks.
 
     Raises
     ------
-    ConfigError : for non-positive epochs or batch size, or an η that is not a positive finite number.
+    ConfigError : for non-positive epochs or batch size, an η that is not a positive finite number,
+        an unknown optimizer, schedule or augmentation, a p outside [0, 1), or a schedule or early
+        stopping that needs validation data without it.
     DataFormatError : for inputs or labels that do not fit the network.
     TrainingDivergedError : when the cost becomes NaN or infinite.
     """
@@ -143,38 +193,79 @@ def train(
         raise ConfigError(f"lr (η) must be a positive finite number; got {lr!r}")
     if keep not in ("best", "last"):
         raise ConfigError(f"keep must be 'best' or 'last'; got {keep!r}")
+    if not isinstance(lmbda, (int, float, np.floating)) or not math.isfinite(lmbda) or lmbda < 0:
+        raise ConfigError(f"lmbda (λ) must be a finite number ≥ 0; got {lmbda!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ConfigError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
+    momentum = _check_fraction(momentum, "momentum (μ)", 1.0)
+    if schedule not in SCHEDULES:
+        raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
+    patience = _check_positive_int(patience, "patience")
+    dropout = _check_fraction(dropout, "dropout (p)", 1.0)
+    if early_stop is not None:
+        early_stop = _check_positive_int(early_stop, "early_stop")
+    if validation is None and (early_stop is not None or schedule == "plateau"):
+        raise ConfigError("early stopping and the plateau schedule need validation data; got none")
+    if training_sample is not None:
+        training_sample = _check_positive_int(training_sample, "training_sample")
+    augmenter: Augmenter | None = None
+    if isinstance(augment, Augmenter):
+        augmenter = augment
+    elif augment:
+        augmenter = Augmenter(check_augmentations(tuple(augment)), _image_shape(net.sizes[0]))
     labels, Y = _labels_and_targets(net, X, y, "training data")
     if validation is not None:
         val_labels, val_Y = _labels_and_targets(net, validation[0], validation[1], "validation data")
     history = history if history is not None else History()
     n = len(X)
-    report_every = max(1, n // m // 100)
-    eta = float(lr)
+    steps = math.ceil(n / m)
+    report_every = max(1, steps // 100)
+    rule: Optimizer = make_optimizer(optimizer, float(lr), momentum)
+    eta_schedule = make_schedule(schedule, float(lr), epochs, patience=patience, every=patience)
+    stopper = EarlyStopping(early_stop) if early_stop is not None else None
+    hidden_sizes = net.sizes[1:-1]
+    parameters = [*net.weights, *net.biases]
+    measured = slice(0, training_sample)
     best_accuracy = -1.0
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
         order = net.rng.permutation(n)
         for step, start in enumerate(range(0, n, m)):
+            rule.eta = eta_schedule.eta_at(epoch - 1 + step / steps)
             batch = order[start : start + m]
-            nabla_w, nabla_b = net.backprop(as_input(X[batch], net.dtype), Y[batch])
-            update(net, nabla_w, nabla_b, eta)
+            X_batch = augmenter(X[batch], net.rng, net.dtype) if augmenter else as_input(X[batch], net.dtype)
+            if dropout > 0:
+                masks = dropout_masks(net.rng, len(batch), hidden_sizes, dropout, net.dtype)
+                nabla_w, nabla_b = net.backprop_with_dropout(X_batch, Y[batch], masks)
+            else:
+                nabla_w, nabla_b = net.backprop(X_batch, Y[batch])
+            if lmbda > 0:
+                nabla_w = add_l2_gradient(nabla_w, net.weights, lmbda, n)
+            rule.step(parameters, [*nabla_w, *nabla_b])
             if progress is not None and step % report_every == 0:
                 progress(start)
         seconds = time.perf_counter() - started
-        training_cost, training_accuracy = measure(net, X, Y, labels)
+        training_cost, training_accuracy = measure(net, X[measured], Y[measured], labels[measured])
         if not math.isfinite(training_cost):
-            raise TrainingDivergedError(epoch, eta)
+            raise TrainingDivergedError(epoch, rule.eta)
         validation_cost = validation_accuracy = None
         if validation is not None:
             validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels)
-        record = EpochRecord(epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds)
+        record = EpochRecord(
+            epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds, learning_rate=rule.eta
+        )
         history.epochs.append(record)
         score = validation_accuracy if validation_accuracy is not None else training_accuracy
         if score > best_accuracy:
             best_accuracy, history.best_epoch = score, epoch
             if keep == "best":
                 history.best_parameters = net.copy_parameters()
+        go_on = eta_schedule.observe(validation_accuracy)
+        if stopper is not None and not stopper.observe(validation_accuracy):
+            go_on = False
         if callback is not None and callback(record) is False:
+            go_on = False
+        if not go_on:
             break
     if keep == "best" and history.best_parameters is not None:
         net.set_parameters(*history.best_parameters)

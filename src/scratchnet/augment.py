@@ -1,0 +1,162 @@
+"""Data augmentation: fresh distortions of each mini-batch, made on the fly from the uint8 images.
+
+The training set is never copied or expanded: each mini-batch of m images is distorted as it is drawn,
+so every epoch sees new variants (the book's "expanding the training data", chapter 3, and
+Simard, Steinkraus & Platt 2003).
+
+Every distortion is one map from output pixel (row, column) = p to a source point q in the original
+image, read there by bilinear interpolation (pixels outside the image are black):
+
+    q = c + (1/s) R(θ) (p − c) + t + d(p)
+
+with c the image centre, s a scale factor, R(θ) the rotation by θ, t an integer shift, and d a
+displacement field. Each named distortion draws its part at random per image (the rest stay 0 or 1):
+
+    shift     t ∈ {−2, …, 2}² pixels, uniformly (the book shifts by one pixel)
+    rotate    θ ~ U(−10°, 10°)
+    scale     s ~ U(0.9, 1.1)
+    elastic   d = α · (G_σ ∗ u), u ~ U(−1, 1) per pixel and coordinate, G_σ a Gaussian of width σ
+              (Simard's elastic distortion; α and σ in pixels, see `Augmenter`)
+
+The Gaussian smoothing is separable, so for a 28×28 field it is two small matrix products, G u Gᵀ,
+done for the whole mini-batch at once; all the sampling is index arithmetic on the flattened images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scratchnet.errors import ConfigError
+
+Array = NDArray[np.floating]
+
+AUGMENTATIONS = ("shift", "rotate", "scale", "elastic")
+"""The distortions, by the names `--augment` accepts."""
+
+
+def check_augmentations(kinds: Sequence[str]) -> tuple[str, ...]:
+    """Return the names without repeats, or raise ConfigError unless they are one or more of AUGMENTATIONS."""
+    unknown = [kind for kind in kinds if kind not in AUGMENTATIONS]
+    if unknown or not kinds:
+        raise ConfigError(f"augmentations must be one or more of {', '.join(AUGMENTATIONS)}; got {','.join(kinds)!r}")
+    return tuple(dict.fromkeys(kinds))
+
+
+def gaussian_matrix(size: int, sigma: float) -> NDArray[np.float64]:
+    """Return G, (size, size), with G u Gᵀ the Gaussian blur of width σ of a (size, size) field u.
+
+    G_ij = exp(−(i − j)² / 2σ²) / (σ√(2π)): the normalised kernel, with zeros beyond the border.
+    """
+    offsets = np.arange(size)[:, None] - np.arange(size)[None, :]
+    return np.exp(-(offsets**2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+
+
+class Augmenter:
+    """Distort mini-batches of flattened uint8 images: call it with (X, rng) to get floats in [0, 1].
+
+    Parameters
+    ----------
+    kinds : which distortions to draw, any of 'shift', 'rotate', 'scale', 'elastic'.
+    image_shape : (height, width) of each image (28, 28 for MNIST); X has height·width columns.
+    max_shift : t is drawn from {−max_shift, …, max_shift} in each direction (pixels).
+    max_degrees : θ is drawn from U(−max_degrees, max_degrees).
+    max_scale : s is drawn from U(1 − max_scale, 1 + max_scale).
+    alpha, sigma : the elastic field's strength α (pixels) and smoothness σ (pixels).
+
+    Raises
+    ------
+    ConfigError : for an unknown kind.
+    """
+
+    def __init__(
+        self,
+        kinds: Sequence[str],
+        image_shape: tuple[int, int] = (28, 28),
+        max_shift: int = 2,
+        max_degrees: float = 10.0,
+        max_scale: float = 0.1,
+        alpha: float = 34.0,
+        sigma: float = 4.0,
+    ) -> None:
+        self.kinds = check_augmentations(kinds)
+        self.height, self.width = image_shape
+        self.max_shift, self.max_degrees, self.max_scale = max_shift, max_degrees, max_scale
+        self.alpha, self.sigma = alpha, sigma
+        self._G_rows = gaussian_matrix(self.height, sigma).astype(np.float32)
+        self._G_columns = gaussian_matrix(self.width, sigma).astype(np.float32)
+        rows, columns = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
+        self._rows = rows - (self.height - 1) / 2  # p − c, (h, w)
+        self._columns = columns - (self.width - 1) / 2
+
+    def __repr__(self) -> str:
+        return f"Augmenter({list(self.kinds)!r})"
+
+    def source_points(self, m: int, rng: np.random.Generator) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Return (rows, columns) of the source points q for m images, each (m, h, w)."""
+        ones = np.ones((m, 1, 1), dtype=np.float32)
+        cos, sin, inverse_scale = ones, 0 * ones, ones
+        shift_rows, shift_columns = 0 * ones, 0 * ones
+        if "rotate" in self.kinds:
+            theta = np.radians(rng.uniform(-self.max_degrees, self.max_degrees, (m, 1, 1))).astype(np.float32)
+            cos, sin = np.cos(theta), np.sin(theta)
+        if "scale" in self.kinds:
+            inverse_scale = (1 / rng.uniform(1 - self.max_scale, 1 + self.max_scale, (m, 1, 1))).astype(np.float32)
+        if "shift" in self.kinds:
+            shift_rows, shift_columns = rng.integers(-self.max_shift, self.max_shift + 1, (2, m, 1, 1)).astype(np.float32)
+        centre_row, centre_column = (self.height - 1) / 2, (self.width - 1) / 2
+        rows = centre_row + shift_rows + inverse_scale * (cos * self._rows - sin * self._columns)
+        columns = centre_column + shift_columns + inverse_scale * (sin * self._rows + cos * self._columns)
+        if "elastic" in self.kinds:
+            u = rng.random((2, m, self.height, self.width), dtype=np.float32) * 2 - 1
+            d = self.alpha * (self._G_rows @ u @ self._G_columns.T)  # G u Gᵀ for every image at once
+            rows = rows + d[0]
+            columns = columns + d[1]
+        return rows, columns
+
+    def __call__(self, X: NDArray[Any], rng: np.random.Generator, dtype: Any = np.float32) -> Array:
+        """Return the m rows of X distorted afresh, as floats in [0, 1] of shape (m, h·w).
+
+        X holds uint8 grey levels (or floats in [0, 1]), one flattened image per row.
+        """
+        rows, columns = self.source_points(len(X), rng)
+        return bilinear(X.reshape(len(X), self.height, self.width), rows, columns, dtype)
+
+
+def bilinear(images: NDArray[Any], rows: NDArray[np.floating], columns: NDArray[np.floating], dtype: Any = np.float32) -> Array:
+    """Return images read at the points (rows, columns) by bilinear interpolation, black outside, (m, h'·w').
+
+    images is (m, h, w), uint8 grey levels (scaled to [0, 1]) or floats; rows and columns are (m, h', w')
+    source coordinates, in pixels from the top-left pixel's centre. With r₀ = ⌊r⌋, f = r − r₀ (and c₀, g
+    likewise), the value is (1 − f)(1 − g) x[r₀, c₀] + (1 − f) g x[r₀, c₀+1] + f (1 − g) x[r₀+1, c₀] + f g x[r₀+1, c₀+1].
+    """
+    m, h, w = images.shape
+    # A black border, 1 pixel before and 2 after: q clipped to [−1, h] × [−1, w] then reads black
+    # wherever it left the image, and its four neighbours always exist.
+    stride = w + 3
+    padded = np.zeros((m, h + 3, stride), dtype=np.float32)
+    padded[:, 1 : h + 1, 1 : w + 1] = images
+    rows = np.clip(rows, -1, h).reshape(m, -1)
+    columns = np.clip(columns, -1, w).reshape(m, -1)
+    row0, column0 = np.floor(rows), np.floor(columns)
+    fraction_rows, fraction_columns = rows - row0, columns - column0
+    # Index of the top-left neighbour in the flattened padded batch; the others are +1, +stride, +stride+1.
+    image_start = (np.arange(m, dtype=np.int64) * (h + 3) * stride)[:, None]
+    index = image_start + (row0.astype(np.int64) + 1) * stride + (column0.astype(np.int64) + 1)
+    flat = padded.reshape(-1)
+    top_left, top_right = flat[index], flat[index + 1]
+    bottom_left, bottom_right = flat[index + stride], flat[index + stride + 1]
+    top = top_left + fraction_columns * (top_right - top_left)
+    bottom = bottom_left + fraction_columns * (bottom_right - bottom_left)
+    out = top + fraction_rows * (bottom - top)
+    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
+    return (out * np.float32(scale)).astype(dtype, copy=False)
+
+
+def parse_augmentations(text: str) -> tuple[str, ...]:
+    """Return 'shift,elastic' as ('shift', 'elastic'), and '' or 'none' as (); raise ConfigError for unknown names."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    return () if names in ((), ("none",)) else check_augmentations(names)

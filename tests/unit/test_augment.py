@@ -1,0 +1,89 @@
+"""Augmentation: the bilinear reader by hand, each distortion's geometry, and training from uint8 images."""
+
+import numpy as np
+import pytest
+
+from scratchnet import ConfigError
+from scratchnet.augment import Augmenter, bilinear, gaussian_matrix, parse_augmentations
+
+
+def test_bilinear_reads_pixels_midpoints_and_black_outside():
+    image = np.array([[[0, 100], [200, 255]]], dtype=np.uint8)
+    rows = np.array([[[0.0, 0.5, 1.0, -0.5, 0.0, 5.0, 1.0]]])
+    columns = np.array([[[1.0, 0.5, 0.0, 0.0, 1.5, 0.0, 0.25]]])
+    expected = np.array([100, (0 + 100 + 200 + 255) / 4, 200, 0.5 * 0, 0.5 * 100, 0, 0.75 * 200 + 0.25 * 255]) / 255
+    np.testing.assert_allclose(bilinear(image, rows, columns)[0], expected, rtol=1e-6)
+
+
+def test_no_distortion_gives_back_the_scaled_image(mnist):
+    X = mnist.train.images[:16]
+    out = Augmenter(["shift", "rotate", "scale"], max_shift=0, max_degrees=0, max_scale=0)(X, np.random.default_rng(0))
+    assert out.shape == (16, 784) and out.dtype == np.float32
+    np.testing.assert_allclose(out, X / 255, atol=1e-6)
+
+
+def test_shifts_move_whole_images_by_at_most_two_pixels(mnist):
+    X = mnist.train.images[:32]
+    out = Augmenter(["shift"])(X, np.random.default_rng(1))
+    shifts = set()
+    for image, shifted in zip(X.reshape(-1, 28, 28) / 255, out.reshape(-1, 28, 28)):
+        padded = np.pad(image, 2)
+        matches = [
+            (dr, dc) for dr in range(-2, 3) for dc in range(-2, 3)
+            if np.allclose(shifted, padded[2 + dr : 30 + dr, 2 + dc : 30 + dc], atol=1e-6)
+        ]
+        assert matches, "each output must be its input shifted by whole pixels"
+        shifts.add(matches[0])
+    assert len(shifts) > 5  # drawn afresh per image
+
+
+def test_rotation_and_scaling_points_are_a_similarity_about_the_centre():
+    augmenter = Augmenter(["rotate", "scale"], max_degrees=15, max_scale=0.2)
+    rows, columns = augmenter.source_points(50, np.random.default_rng(2))
+    centre = 13.5
+    source = np.hypot(rows - centre, columns - centre)
+    target = np.hypot(*np.mgrid[0:28, 0:28] - centre)
+    ratio = source[:, target > 1] / target[target > 1]
+    # every point of one image is moved the same relative distance from the centre: 1/s, s ∈ [0.8, 1.2]
+    assert np.allclose(ratio, ratio[:, :1], rtol=1e-4)
+    assert ratio.min() >= 1 / 1.2 - 1e-6 and ratio.max() <= 1 / 0.8 + 1e-6
+    angles = np.degrees(np.arctan2(rows[:, 0, 0] - centre, columns[:, 0, 0] - centre) - np.arctan2(-centre, -centre))
+    angles = (angles + 180) % 360 - 180
+    assert np.all(np.abs(angles) <= 15 + 1e-4) and np.ptp(angles) > 10
+
+
+def test_gaussian_blur_by_matrices_equals_the_double_sum():
+    sigma, u = 1.5, np.random.default_rng(3).uniform(-1, 1, (9, 9))
+    G = gaussian_matrix(9, sigma)
+    kernel = lambda d: np.exp(-(d**2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))  # noqa: E731
+    expected = np.array([[sum(kernel(i - k) * kernel(j - l) * u[k, l] for k in range(9) for l in range(9)) for j in range(9)] for i in range(9)])
+    np.testing.assert_allclose(G @ u @ G.T, expected, rtol=1e-12)
+
+
+def test_elastic_field_is_smooth_and_about_alpha_strong():
+    augmenter = Augmenter(["elastic"], alpha=34.0, sigma=4.0)
+    rows, columns = augmenter.source_points(64, np.random.default_rng(4))
+    d = rows - np.mgrid[0:28, 0:28][0]
+    # Neighbouring displacements differ far less than the displacements themselves (σ = 4 pixels of smoothing).
+    assert np.abs(np.diff(d, axis=2)).mean() < 0.3 * np.abs(d).mean()
+    # Centre pixel: the variance of α Σ_kl G_ik G_jl u_kl is α² (1/3) (Σ_k G²)², about 34²/3/(8π σ²)² · (8πσ²)... ≈ 1.1 px
+    G = gaussian_matrix(28, 4.0)
+    expected_std = 34.0 * np.sqrt(1 / 3) * np.sum(G[14] ** 2)
+    assert d[:, 14, 14].std() == pytest.approx(expected_std, rel=0.3)
+
+
+def test_parse_augmentations_names_and_refusals():
+    assert parse_augmentations("shift,elastic") == ("shift", "elastic")
+    assert parse_augmentations("none") == ()
+    with pytest.raises(ConfigError, match="'shift,blur'"):
+        parse_augmentations("shift,blur")
+
+
+def test_training_with_augmentation_reads_uint8_images(mnist):
+    from scratchnet import Network
+
+    X, y = mnist.train.images[:500], mnist.train.labels[:500]
+    net = Network([784, 20, 10], cost="cross-entropy", init="scaled", seed=0)
+    history = net.sgd(X, y, epochs=2, batch_size=20, lr=0.5, augment=["shift", "rotate", "elastic"], keep="last")
+    assert X.dtype == np.uint8 and len(history.epochs) == 2
+    assert history.epochs[-1].training_accuracy > 0.5
