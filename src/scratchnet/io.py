@@ -101,7 +101,10 @@ def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with path.open("rb") as file:
+            archive = np.load(file, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path}: not a scratchnet model (a single array, not an .npz archive)")
             header = _read_header(archive, path)
             try:
                 net = Network(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])

@@ -126,6 +126,7 @@ def _check_fraction(value: Any, name: str, high: float) -> float:
     return float(value)
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # divergence is reported once, by the cost check
 def train(
     net: Network,
     X: NDArray[Any],

@@ -1,0 +1,83 @@
+"""Turning pictures into MNIST inputs: polarity, size, centring, and refusal of bad pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scratchnet import DataFormatError
+from scratchnet.images import BlankImageError, image_to_input, load_image, mnistify
+
+
+def digit_picture(mnist, index: int, scale: int = 10, dark_on_light: bool = True) -> np.ndarray:
+    """Return test digit `index` enlarged `scale` times, with a margin, as grey levels in [0, 1]."""
+    grey = mnist.test.images[index].reshape(28, 28) / 255.0
+    big = np.kron(grey, np.ones((scale, scale)))
+    big = np.pad(big, ((30, 90), (70, 10)))  # off-centre, so centring has work to do
+    return 1.0 - big if dark_on_light else big
+
+
+def test_an_enlarged_inverted_mnist_digit_comes_back_close_to_the_original(mnist):
+    for index in range(20):
+        x = mnistify(digit_picture(mnist, index))
+        original = mnist.test.images[index] / 255.0
+        assert x.shape == (784,) and x.dtype == np.float32
+        assert 0.0 <= x.min() and x.max() <= 1.0
+        assert np.abs(x - original).mean() < 0.12
+
+
+def test_both_polarities_give_the_same_input(mnist):
+    np.testing.assert_allclose(mnistify(digit_picture(mnist, 3)), mnistify(digit_picture(mnist, 3, dark_on_light=False)), atol=1e-6)
+
+
+def test_the_digit_fits_20x20_and_its_centre_of_mass_is_central():
+    grey = np.zeros((300, 100))
+    grey[20:280, 40:60] = 1.0  # a tall bar: a '1'
+    x = mnistify(grey).reshape(28, 28)
+    rows, cols = np.nonzero(x > 0.1)
+    assert rows.max() - rows.min() + 1 <= 21 and cols.max() - cols.min() + 1 <= 3
+    ys, xs = np.indices(x.shape)
+    assert abs((ys * x).sum() / x.sum() - 13.5) <= 1.0 and abs((xs * x).sum() / x.sum() - 13.5) <= 1.0
+
+
+@pytest.mark.parametrize("picture", [np.zeros((50, 50)), np.ones((50, 50)), np.full((9, 9), 0.5)])
+def test_blank_pictures_have_nothing_to_read(picture):
+    with pytest.raises(BlankImageError, match="blank"):
+        mnistify(picture)
+
+
+def test_a_png_of_a_test_digit_is_read_by_a_trained_model(tmp_path, mnist, trained_model):
+    from scratchnet.io import load_model
+
+    net, _ = load_model(trained_model)
+    correct = 0
+    for index in range(30):
+        path = tmp_path / f"{index}.png"
+        Image.fromarray((digit_picture(mnist, index) * 255).astype(np.uint8)).save(path)
+        correct += int(net.predict(image_to_input(path)[None, :])[0] == mnist.test.labels[index])
+    assert correct >= 24
+
+
+def test_rgba_png_with_transparent_background_is_read(tmp_path):
+    rgba = np.zeros((60, 60, 4), dtype=np.uint8)
+    rgba[10:50, 28:32] = (0, 0, 0, 255)  # black bar on a transparent background
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "t.png")
+    assert mnistify(load_image(tmp_path / "t.png")).max() > 0.5
+
+
+def test_bad_files_are_refused(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image")
+    Image.new("L", (64, 64), 255).save(tmp_path / "whole.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:60])
+    for name, message in [("absent.png", "no such image"), ("empty.png", "not a readable image"), ("text.png", "not a readable image"), ("cut.png", "image")]:
+        with pytest.raises(DataFormatError, match=message):
+            load_image(tmp_path / name)
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(tmp_path):
+    Image.new("1", (8000, 8000)).save(tmp_path / "bomb.png")  # ~10 kB on disk, 64 megapixels
+    assert (tmp_path / "bomb.png").stat().st_size < 100_000
+    with pytest.raises(DataFormatError, match="at most 40,000,000 pixels"):
+        load_image(tmp_path / "bomb.png")
