@@ -29,7 +29,7 @@ def test_train_prints_architecture_epochs_and_test_accuracy_and_saves(trained):
     assert re.search(r"^epoch 1/2  cost \d\.\d{4}  validation [\d,]+/10,000 \(\d+\.\d\d%\)", out, re.M)
     assert re.search(r"^epoch 2/2 ", out, re.M)
     assert re.search(r"kept the weights of epoch [12], the best on validation", out)
-    assert re.search(r"^test accuracy: \d\d\.\d\d%$", out, re.M)
+    assert re.fullmatch(r"test accuracy: \d\d\.\d\d%", out.strip().splitlines()[-1])
     assert (cwd / "net.npz").is_file() and "saved the model to net.npz" in out
     metrics = json.loads((cwd / "metrics.json").read_text())
     assert len(metrics["history"]["epochs"]) == 2 and metrics["config"]["layers"] == [784, 30, 10]

@@ -109,8 +109,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if config.keep == "best" and history.best_epoch is not None:
         console.print(f"kept the weights of epoch {history.best_epoch}, the best on validation")
     test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
-    console.print(f"trained in {seconds:.1f} s")
-    console.print(f"test accuracy: {100 * test_accuracy:.2f}%")
     metadata = _metadata(config, data, history, seconds, test_accuracy, complete=True)
     save_model(args.out, net, metadata)
     remember_last_model(args.out)
@@ -118,6 +116,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.metrics_json:
         write_json(args.metrics_json, {key: metadata[key] for key in ("config", "history", "test_accuracy", "seconds", "data")})
         console.print(f"wrote the metrics to {args.metrics_json}")
+    console.print(f"trained in {seconds:.1f} s")
+    console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
     return 0
 
 
