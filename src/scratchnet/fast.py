@@ -1,0 +1,240 @@
+"""The fast path of plain mini-batch SGD: the steps of `Network.backprop` and `sgd.update`, rearranged.
+
+The readable reference (network.py, sgd.py) makes new arrays for every z, a, δ and ∇ on every step.
+At m = 10 those arrays hold a few hundred numbers, so its time goes into Python and into NumPy's cost
+per call, not into arithmetic. This module takes exactly the same steps with fewer, larger calls:
+
+- the biases ride inside the weights: W̃ = [W | b] has shape (n_out, n_in + 1) and every layer's input
+  ã = [a | 1] carries a column of ones, so z = ã W̃ᵀ is one product (no separate + b), and (BP3) and
+  (BP4) together are one product, ∇W̃ = δᵀ ã (the ones column sums δ over the mini-batch);
+- η/m is folded into δ^L once (everything after it is linear in δ), so the step is W̃ −= δᵀ ã;
+- σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
+  σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
+- every array is made once, before the first step, and written in place, with constants as 0-d
+  arrays of the network's dtype (NumPy converts a Python float on every call);
+- the arrays that elementwise operations touch are contiguous (strided ones run at half speed);
+  only the last operation of a hidden layer writes into ã's strided columns;
+- the uint8 images are gathered and scaled to [0, 1] once per chunk of a few hundred rows (so a chunk
+  stays in cache and memory stays flat), the mini-batches are views into the chunk, and the
+  progress callback runs once per chunk.
+
+Samples are rows, as in network.py: ã^(l) has shape (k, n_l + 1) for a mini-batch of k ≤ m rows.
+The weights and biases the network holds are copied in before an epoch and out after it, so
+between epochs the network looks exactly as the reference leaves it. The results equal the
+reference's up to rounding (tests/unit/test_fast.py holds the two to 1e-10 in float64).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from scratchnet.network import Array, Network
+
+CHUNKS_PER_EPOCH = 100
+"""Chunks an epoch is gathered and scaled in (and how often `progress` is called)."""
+
+
+def supports(net: Network, X: NDArray[Any], options: dict[str, Any]) -> bool:
+    """Return True if `FastSGD` can train net on X with these extra options (none: plain SGD)."""
+    return (
+        not options
+        and net.activation.name in KERNELS
+        and net.output_activation.name in (*KERNELS, "softmax")
+        and X.ndim == 2
+        and (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating))
+    )
+
+
+class _Sigmoid:
+    """σ(z) = ½ + u with u = ½ tanh(z/2) (as in activations.py, which cannot overflow); σ' = ¼ − u²."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.half, self.quarter = np.array(0.5, dtype), np.array(0.25, dtype)
+
+    def forward(self, z: Array, a: Array) -> None:
+        """Write σ(z) into a; z is left holding u = σ(z) − ½."""
+        np.multiply(z, self.half, z)
+        np.tanh(z, z)
+        np.multiply(z, self.half, z)
+        np.add(z, self.half, a)
+
+    def times_prime(self, e: Array, u: Array, s: Array) -> None:
+        """e ⊙= σ'(z) = a(1 − a) = ¼ − u², using s as scratch."""
+        np.multiply(u, u, s)
+        np.subtract(self.quarter, s, s)
+        np.multiply(e, s, e)
+
+
+class _Tanh:
+    """tanh(z); tanh' = 1 − a²."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.one = np.array(1.0, dtype)
+
+    def forward(self, z: Array, a: Array) -> None:
+        """Write tanh(z) into a and into z."""
+        np.tanh(z, z)
+        np.copyto(a, z)
+
+    def times_prime(self, e: Array, a: Array, s: Array) -> None:
+        """e ⊙= 1 − a²."""
+        np.multiply(a, a, s)
+        np.subtract(self.one, s, s)
+        np.multiply(e, s, e)
+
+
+class _ReLU:
+    """max(0, z); relu' = 1 where a > 0, else 0."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.zero = np.array(0.0, dtype)
+
+    def forward(self, z: Array, a: Array) -> None:
+        """Write max(0, z) into a and into z."""
+        np.maximum(z, self.zero, z)
+        np.copyto(a, z)
+
+    def times_prime(self, e: Array, a: Array, s: Array) -> None:
+        """e ⊙= [a > 0]."""
+        np.greater(a, self.zero, s, casting="unsafe")
+        np.multiply(e, s, e)
+
+
+class _Softmax:
+    """softmax(z)_j = e^(z_j) / Σ_k e^(z_k), shifted by the row's largest z so e^z cannot overflow."""
+
+    def __init__(self, dtype: Any) -> None:
+        pass
+
+    def forward(self, z: Array, a: Array) -> None:
+        """Write softmax(z) into a; z is spoilt."""
+        np.subtract(z, np.max(z, axis=1, keepdims=True), z)
+        np.exp(z, a)
+        np.divide(a, np.sum(a, axis=1, keepdims=True), a)
+
+    def times_prime(self, e: Array, a: Array, s: Array) -> None:
+        raise NotImplementedError("softmax pairs only with the log-likelihood cost, whose δ^L = a − y")
+
+
+KERNELS = {"sigmoid": _Sigmoid, "tanh": _Tanh, "relu": _ReLU}
+"""The hidden activations the fast path knows, by name; anything else falls back to the reference."""
+
+
+class _Buffers:
+    """The arrays of one step for a mini-batch of k rows: z, ã, δ, scratch and ∇W̃ of every layer."""
+
+    def __init__(self, sizes: list[int], k: int, dtype: Any) -> None:
+        layers = range(len(sizes) - 1)
+        self.z = [np.empty((k, sizes[l + 1]), dtype) for l in layers]  # then what σ' is read from
+        # ã^(l+1) = [a | 1] for the hidden layers; the output layer needs no ones column.
+        self.a_tilde = [np.ones((k, sizes[l + 1] + 1), dtype) for l in layers[:-1]]
+        self.a = [a_tilde[:, :-1] for a_tilde in self.a_tilde] + [np.empty((k, sizes[-1]), dtype)]
+        self.delta = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
+        self.scratch = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
+        self.nabla = [np.empty((sizes[l + 1], sizes[l] + 1), dtype) for l in layers]
+        self.eta_over_k = np.array(0.0, dtype)
+
+    def first_rows(self, k: int) -> _Buffers:
+        """Return buffers for k rows that are views of the first k rows of these."""
+        short = object.__new__(_Buffers)
+        short.z = [z[:k] for z in self.z]
+        short.a_tilde = [a[:k] for a in self.a_tilde]
+        short.a = [a[:k] for a in self.a]
+        short.delta = [d[:k] for d in self.delta]
+        short.scratch = [s[:k] for s in self.scratch]
+        short.nabla = self.nabla
+        short.eta_over_k = np.array(0.0, self.eta_over_k.dtype)
+        return short
+
+
+class FastSGD:
+    """Plain mini-batch SGD on net with preallocated arrays; call `epoch` once per shuffled order.
+
+    Parameters
+    ----------
+    net : the Network; its weights and biases are read before and written after every epoch.
+    X : training inputs (n, sizes[0]), uint8 grey levels (scaled by 1/255 once per chunk) or floats.
+    Y : one-hot targets (n, sizes[-1]) in the network's dtype.
+    m : the mini-batch size.
+    eta : η, the learning rate.
+    """
+
+    def __init__(self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float) -> None:
+        self.net, self.X, self.Y, self.m = net, X, Y, m
+        dtype, sizes, n = net.dtype, net.sizes, len(X)
+        hidden = KERNELS[net.activation.name](dtype)
+        output = hidden if net.output_activation is net.activation else _Softmax(dtype)
+        if net.output_activation.name in KERNELS:
+            output = KERNELS[net.output_activation.name](dtype)
+        self.kernels: list[Any] = [hidden] * (len(sizes) - 2) + [output]
+        self.output_error_has_prime = net.cost_function.name == "quadratic"  # (BP1): (a − y) ⊙ σ'(z^L)
+        # W̃ = [W | b], one block per layer; W̃ᵀ are views for the forward products.
+        self.w_tilde = [np.empty((W.shape[0], W.shape[1] + 1), dtype) for W in net.weights]
+        self.w_tilde_T = [w.T for w in self.w_tilde]
+        self.w_view = [w[:, :-1] for w in self.w_tilde]
+        # A chunk of rows gathered from X and Y: whole mini-batches, about n / CHUNKS_PER_EPOCH rows.
+        self.chunk = m * max(1, -(-n // (m * CHUNKS_PER_EPOCH)))
+        rows = min(self.chunk, n)
+        self.raw = np.empty((rows, sizes[0]), X.dtype)
+        self.inputs = np.ones((rows, sizes[0] + 1), dtype)  # ã^(0) = [x | 1]
+        self.targets = np.empty((rows, sizes[-1]), dtype)
+        self.scale = dtype(1 / 255) if X.dtype == np.uint8 else None
+        full = _Buffers(sizes, min(m, n), dtype)
+        self.buffers = {min(m, n): full}
+        if n % m and n > m:  # the last mini-batch of an epoch is shorter
+            self.buffers[n % m] = full.first_rows(n % m)
+        for k, buffers in self.buffers.items():
+            buffers.eta_over_k[...] = eta / k
+
+    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
+        """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
+        net, m = self.net, self.m
+        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
+            w_tilde[:, :-1] = W
+            w_tilde[:, -1] = b
+        n_in = net.sizes[0]
+        for start in range(0, len(order), self.chunk):
+            index = order[start : start + self.chunk]
+            rows = len(index)
+            if self.scale is not None:
+                np.take(self.X, index, axis=0, out=self.raw[:rows])
+                np.multiply(self.raw[:rows], self.scale, self.inputs[:rows, :n_in])  # the same bits as as_input
+            else:
+                self.inputs[:rows, :n_in] = self.X[index]
+            np.take(self.Y, index, axis=0, out=self.targets[:rows])
+            for first in range(0, rows, m):
+                batch = slice(first, min(first + m, rows))
+                self._step(self.inputs[batch], self.targets[batch])
+            if progress is not None:
+                progress(start + rows)
+        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
+            W[...] = w_tilde[:, :-1]
+            b[...] = w_tilde[:, -1]
+
+    def _step(self, x_tilde: Array, y: Array) -> None:
+        """One step on the k rows of x_tilde = [x | 1]: forward, (BP1)–(BP4), and W̃ −= (η/k) ∇W̃."""
+        buffers = self.buffers[len(x_tilde)]
+        kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
+        inputs = [x_tilde, *buffers.a_tilde]
+        last = len(z) - 1
+        for l in range(last + 1):
+            np.matmul(inputs[l], self.w_tilde_T[l], z[l])  # z = ã W̃ᵀ = a Wᵀ + b
+            kernels[l].forward(z[l], a[l])
+        d = delta[last]
+        np.subtract(a[last], y, d)  # a − y
+        if self.output_error_has_prime:
+            kernels[last].times_prime(d, z[last], scratch[last])  # (BP1)
+        np.multiply(d, buffers.eta_over_k, d)  # η/k once here instead of in every ∇
+        for l in range(last, -1, -1):
+            np.matmul(d.T, inputs[l], nabla[l])  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]
+            if l > 0:
+                e = delta[l - 1]
+                np.matmul(d, self.w_view[l], e)  # (BP2), with the weights before this step
+                kernels[l - 1].times_prime(e, z[l - 1], scratch[l - 1])
+                d = e
+            np.subtract(self.w_tilde[l], nabla[l], self.w_tilde[l])  # w → w − η ∂C/∂w
