@@ -39,11 +39,10 @@ CHUNKS_PER_EPOCH = 100
 """Chunks an epoch is gathered and scaled in (and how often `progress` is called)."""
 
 
-def supports(net: Network, X: NDArray[Any], options: dict[str, Any]) -> bool:
-    """Return True if `FastSGD` can train net on X with these extra options (none: plain SGD)."""
+def supports(net: Network, X: NDArray[Any]) -> bool:
+    """Return True if `FastSGD` knows net's activations and X's type (the caller checks for plain SGD)."""
     return (
-        not options
-        and net.activation.name in KERNELS
+        net.activation.name in KERNELS
         and net.output_activation.name in (*KERNELS, "softmax")
         and X.ndim == 2
         and (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating))
@@ -96,7 +95,7 @@ class _ReLU:
 
     def forward(self, z: Array, a: Array) -> None:
         """Write max(0, z) into a and into z."""
-        np.maximum(z, self.zero, z)
+        np.maximum(z, self.zero, out=z)
         np.copyto(a, z)
 
     def times_prime(self, e: Array, a: Array, s: Array) -> None:

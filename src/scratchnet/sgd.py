@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from scratchnet.augment import Augmenter, check_augmentations
 from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
+from scratchnet.fast import FastSGD, supports
 from scratchnet.network import as_input, one_hot
 from scratchnet.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from scratchnet.regularisation import add_l2_gradient, dropout_masks
@@ -228,10 +229,14 @@ def train(
     parameters = [*net.weights, *net.biases]
     measured = slice(0, training_sample)
     best_accuracy = -1.0
+    plain = optimizer == "sgd" and schedule == "constant" and lmbda == 0 and dropout == 0 and augmenter is None
+    fast = FastSGD(net, X, Y, m, float(lr)) if plain and supports(net, X) else None
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
         order = net.rng.permutation(n)
-        for step, start in enumerate(range(0, n, m)):
+        if fast is not None:  # plain SGD: the very steps of the loop below, in fewer NumPy calls (fast.py)
+            fast.epoch(order, progress)
+        for step, start in enumerate(range(0, n, m) if fast is None else ()):
             rule.eta = eta_schedule.eta_at(epoch - 1 + step / steps)
             batch = order[start : start + m]
             X_batch = augmenter(X[batch], net.rng, net.dtype) if augmenter else as_input(X[batch], net.dtype)

@@ -1,0 +1,109 @@
+"""The fast path of plain SGD (scratchnet.fast) against the readable reference, step for step.
+
+The reference is `Network.backprop` followed by `sgd.update` on each mini-batch; the fast path must
+take the same steps, so after hundreds of them the weights agree to rounding (float64: 1e-10).
+"""
+
+import numpy as np
+import pytest
+
+import scratchnet.sgd
+from scratchnet import Network
+from scratchnet.fast import FastSGD, supports
+from scratchnet.network import as_input, one_hot
+from scratchnet.sgd import update
+
+ROWS = 3_005  # 300 mini-batches of 10 and a short last one of 5
+
+
+def reference_epoch(net: Network, X: np.ndarray, Y: np.ndarray, order: np.ndarray, m: int, eta: float) -> None:
+    """One epoch of the readable loop: backprop on each mini-batch of `order`, then w → w − η ∂C/∂w."""
+    for start in range(0, len(order), m):
+        batch = order[start : start + m]
+        nabla_w, nabla_b = net.backprop(as_input(X[batch], net.dtype), Y[batch])
+        update(net, nabla_w, nabla_b, eta)
+
+
+def largest_difference(a: Network, b: Network) -> float:
+    return max(float(np.max(np.abs(p - q))) for p, q in zip(a.weights + a.biases, b.weights + b.biases))
+
+
+def both_ways(mnist, sizes, activation, cost, eta, dtype, m=10, floats=False):
+    """Return (reference net, fast net) after one epoch over the same ROWS images in the same order."""
+    X = mnist.train.images[:ROWS]
+    if floats:
+        X = X / 255.0
+    nets = [Network(sizes, activation, cost, init="scaled", seed=7, dtype=dtype) for _ in range(2)]
+    Y = one_hot(mnist.train.labels[:ROWS], 10, nets[0].dtype)
+    order = np.random.default_rng(3).permutation(ROWS)
+    reference_epoch(nets[0], X, Y, order, m, eta)
+    assert supports(nets[1], X)
+    FastSGD(nets[1], X, Y, m, eta).epoch(order)
+    return nets
+
+
+CASES = [
+    ([784, 16, 16, 10], "sigmoid", "quadratic", 3.0),
+    ([784, 30, 10], "sigmoid", "log-likelihood", 0.5),
+    ([784, 20, 10], "sigmoid", "cross-entropy", 0.5),
+    ([784, 20, 10], "tanh", "quadratic", 0.05),
+    ([784, 20, 10], "relu", "log-likelihood", 0.05),
+]
+
+
+@pytest.mark.parametrize("sizes, activation, cost, eta", CASES)
+def test_fast_epoch_takes_the_reference_steps_in_float64(mnist, sizes, activation, cost, eta):
+    reference, fast = both_ways(mnist, sizes, activation, cost, eta, "float64")
+    assert largest_difference(reference, Network(sizes, activation, cost, init="scaled", seed=7, dtype="float64")) > 0.01
+    assert largest_difference(reference, fast) < 1e-10
+
+
+@pytest.mark.parametrize("sizes, activation, cost, eta", CASES[:2])
+def test_fast_epoch_stays_close_to_the_reference_in_float32(mnist, sizes, activation, cost, eta):
+    reference, fast = both_ways(mnist, sizes, activation, cost, eta, "float32")
+    assert fast.weights[0].dtype == np.float32
+    assert largest_difference(reference, fast) < 1e-4
+
+
+def test_fast_epoch_takes_float_inputs_and_mini_batches_larger_than_a_chunk(mnist):
+    reference, fast = both_ways(mnist, [784, 16, 10], "sigmoid", "quadratic", 3.0, "float64", m=100, floats=True)
+    assert largest_difference(reference, fast) < 1e-10
+
+
+def _train(mnist, monkeypatch, use_fast, **options):
+    """Return (net, history, fast epochs run) after train() on 2,000 images for 2 epochs."""
+    calls = []
+    original = FastSGD.epoch
+    monkeypatch.setattr(FastSGD, "epoch", lambda self, *args: calls.append(1) or original(self, *args))
+    if not use_fast:
+        monkeypatch.setattr(scratchnet.sgd, "supports", lambda net, X: False)
+    net = Network([784, 16, 16, 10], seed=5, dtype="float64")
+    X, y = mnist.train.images[:2_000], mnist.train.labels[:2_000]
+    history = net.sgd(X, y, epochs=2, batch_size=10, lr=3.0, validation=(mnist.validation.images[:500], mnist.validation.labels[:500]), keep="last", **options)
+    return net, history, len(calls)
+
+
+def test_train_uses_the_fast_path_for_plain_sgd_and_matches_the_reference(mnist, monkeypatch):
+    fast, fast_history, fast_epochs = _train(mnist, monkeypatch, use_fast=True)
+    monkeypatch.undo()
+    reference, reference_history, reference_epochs = _train(mnist, monkeypatch, use_fast=False)
+    assert (fast_epochs, reference_epochs) == (2, 0)
+    assert largest_difference(reference, fast) < 1e-10
+    for ours, theirs in zip(fast_history.epochs, reference_history.epochs):
+        assert ours.training_cost == pytest.approx(theirs.training_cost, rel=1e-9)
+        assert ours.validation_accuracy == theirs.validation_accuracy
+
+
+@pytest.mark.parametrize("options", [{"lmbda": 1.0}, {"optimizer": "momentum"}, {"dropout": 0.2}, {"schedule": "cosine"}])
+def test_train_falls_back_to_the_reference_for_any_other_option(mnist, monkeypatch, options):
+    _, _, fast_epochs = _train(mnist, monkeypatch, use_fast=True, **options)
+    assert fast_epochs == 0
+
+
+def test_same_seed_gives_bit_identical_weights(mnist):
+    X, y = mnist.train.images[:3_000], mnist.train.labels[:3_000]
+    nets = [Network([784, 16, 16, 10], seed=11) for _ in range(2)]
+    for net in nets:
+        net.sgd(X, y, epochs=2, batch_size=10, lr=3.0, keep="last")
+    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        assert np.array_equal(p, q)
