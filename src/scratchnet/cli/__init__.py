@@ -33,9 +33,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def _subcommand_modules() -> list[object]:
     """Return the modules that add subcommands, in the order `--help` lists them."""
-    from scratchnet.cli import evaluate, info, perceptron, predict, train
+    from scratchnet.cli import evaluate, info, perceptron, predict, serve, train
 
-    return [train, evaluate, predict, info, perceptron]
+    return [train, evaluate, predict, info, perceptron, serve]
 
 
 def build_parser() -> ArgumentParser:

@@ -1,0 +1,277 @@
+"""The explorer's routes: each handler checks its request (scratchnet.web.validation), asks the
+Explorer for numbers, and answers JSON; the page itself is static/index.html with its script and style.
+
+Every error answers with its status and {"error": "..."}: 400 bad value, 404 unknown route or digit,
+405 wrong method, 409 training conflict, 413 body too large, 503 no model yet; the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scratchnet.config import TrainConfig
+from scratchnet.errors import ScratchnetError
+from scratchnet.images import BlankImageError, mnistify
+from scratchnet.web import validation
+from scratchnet.web.explorer import Explorer, neuron_view, trace_view
+from scratchnet.web.validation import RequestError
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+"""Only the server's own assets may load: the page works with the network cut off, and says so."""
+
+EVENT_POLL_SECONDS = 0.15
+MAX_SAMPLES = 200
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+# The model and the Draw view -----------------------------------------------------------------
+
+
+async def model(request: Request) -> Response:
+    """GET /api/model: the served model's sizes, activation, cost, source and test accuracy."""
+    return JSONResponse(_explorer(request).model_info())
+
+
+async def predict(request: Request) -> Response:
+    """POST /api/predict {"width", "height", "pixels"}: what the network sees and answers for a drawing.
+
+    The drawing is preprocessed exactly as `scratchnet predict` does (mnistify); a blank one answers
+    {"blank": true} rather than a guess.
+    """
+    grey = validation.grey_image(await validation.read_json(request))
+    explorer = _explorer(request)
+    served = explorer.served()
+    explorer.check_input_size(served)
+    try:
+        x = mnistify(grey)
+    except BlankImageError as err:
+        return JSONResponse({"blank": True, "message": str(err), "model_version": served.version})
+    view = await run_in_threadpool(trace_view, served.net, x)
+    return JSONResponse({"blank": False, **view, "model_version": served.version})
+
+
+async def neuron(request: Request) -> Response:
+    """POST /api/neuron {"layer", "index", "input"?}: one neuron's incoming weights, bias, z and a."""
+    data = await validation.read_json(request)
+    served = _explorer(request).served()
+    sizes = served.net.sizes
+    layer = validation.integer(data, "layer", 1, len(sizes) - 1)
+    index = validation.integer(data, "index", 0, sizes[layer] - 1)
+    x = data.get("input")
+    x = None if x is None else validation.numbers(x, "input", sizes[0], 0.0, 1.0)
+    return JSONResponse({**neuron_view(served.net, layer, index, x), "model_version": served.version})
+
+
+# Samples -------------------------------------------------------------------------------------
+
+
+async def samples(request: Request) -> Response:
+    """GET /api/samples?offset=0&limit=60: test digits with the network's answers, mistakes first."""
+    query = {}
+    for name in ("offset", "limit"):
+        if name in request.query_params:
+            text = request.query_params[name]
+            if not text.lstrip("-").isdigit():
+                raise RequestError(f"{name} must be an integer; got {text!r}")
+            query[name] = int(text)
+    offset = validation.integer(query, "offset", 0, 1_000_000, 0)
+    limit = validation.integer(query, "limit", 1, MAX_SAMPLES, 60)
+    return JSONResponse(await run_in_threadpool(_explorer(request).samples, offset, limit))
+
+
+async def sample(request: Request) -> Response:
+    """GET /api/samples/{index}: the Draw view of one test digit, with its label."""
+    return JSONResponse(await run_in_threadpool(_explorer(request).sample, request.path_params["index"]))
+
+
+# The perceptron ------------------------------------------------------------------------------
+
+
+async def perceptron(request: Request) -> Response:
+    """POST /api/perceptron {"weights": [w1, w2, w3], "threshold": t}: the truth table of that perceptron.
+
+    Output 1 when Σ_j w_j x_j > threshold, else 0 (Nielsen, chapter 1): the cheese festival's
+    weights are 6, 2, 2 with threshold 5 (go iff the weather is good) or 3.
+    """
+    from scratchnet.perceptron import Perceptron, truth_table
+
+    data = await validation.read_json(request)
+    weights = validation.numbers(data.get("weights"), "weights", 3, -100.0, 100.0)
+    threshold = validation.number(data, "threshold", -100.0, 100.0)
+    unit = Perceptron([float(w) for w in weights], threshold=threshold)
+    rows = [
+        {"inputs": list(inputs), "weighted_sum": round(float(weights @ inputs), 6), "output": int(output)}
+        for inputs, output in truth_table(unit)
+    ]
+    return JSONResponse({"weights": weights.tolist(), "threshold": threshold, "rows": rows})
+
+
+# Training ------------------------------------------------------------------------------------
+
+
+async def training_status(request: Request) -> Response:
+    """GET /api/train: the current (or last) training's state and epochs, and the default settings."""
+    run = _explorer(request).run
+    defaults = {**TrainConfig().to_dict(), "training_size": 50_000}
+    return JSONResponse({"defaults": defaults, "run": run.status() if run else None})
+
+
+async def start_training(request: Request) -> Response:
+    """POST /api/train {"layers", "activation", "cost", "lr", "batch_size", "epochs", "training_size"}:
+    start training in the background (202), or 409 while another training runs."""
+    fields, training_size = validation.train_settings(await validation.read_json(request), TrainConfig())
+    explorer = _explorer(request)
+    available = len((await run_in_threadpool(explorer.data)).train)
+    if training_size > available:
+        raise RequestError(f"training_size must be at most the {available:,} training images; got {training_size:,}")
+    run = explorer.start_training(TrainConfig(**fields), training_size)
+    return JSONResponse(run.status(), status_code=202)
+
+
+async def stop_training(request: Request) -> Response:
+    """POST /api/train/stop: stop the running training after its current epoch (409 when none runs)."""
+    return JSONResponse(_explorer(request).stop_training().status())
+
+
+async def training_events(request: Request) -> Response:
+    """GET /api/train/events: the current training as server-sent events, replayed from its start.
+
+    Events: "status" (state changes), "epoch" (an EpochRecord), "progress" (fraction of the epoch),
+    "model" (a newly served model) and finally "end"; the stream closes when the training has.
+    """
+    run = _explorer(request).run
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"
+        if run is None:
+            yield _event("end", {"state": "idle"})
+            return
+        seen, progress = 0, (-1, -1.0)
+        while True:
+            events, finished = run.events_since(seen)
+            for item in events:
+                yield _event(item["event"], item["data"])
+            seen += len(events)
+            if finished and not events:
+                yield _event("end", {"state": run.state, "message": run.message})
+                return
+            if (run.epoch, run.progress) != progress and not finished:
+                progress = (run.epoch, run.progress)
+                yield _event("progress", {"epoch": run.epoch + 1, "epochs": run.config.epochs, "fraction": round(run.progress, 3)})
+            await asyncio.sleep(EVENT_POLL_SECONDS)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    """Return one server-sent event."""
+    return f"event: {name}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
+
+
+# The page and the plumbing -------------------------------------------------------------------
+
+
+async def index(request: Request) -> Response:
+    """GET /: the explorer page."""
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _explorer(request: Request) -> Explorer:
+    explorer: Explorer = request.app.state.explorer
+    return explorer
+
+
+async def _request_error(request: Request, err: Exception) -> Response:
+    assert isinstance(err, RequestError)
+    return _error(str(err), err.status)
+
+
+async def _scratchnet_error(request: Request, err: Exception) -> Response:
+    return _error(str(err), 400)
+
+
+async def _http_error(request: Request, err: Exception) -> Response:
+    assert isinstance(err, HTTPException)
+    if err.status_code == 404:
+        return _error(f"no such page or endpoint: {request.method} {request.url.path}; the explorer is at /", 404)
+    if err.status_code == 405:
+        allowed = err.headers.get("Allow", "") if err.headers else ""
+        return _error(f"method {request.method} not allowed on {request.url.path}; allowed: {allowed}", 405)
+    return _error(str(err.detail), err.status_code)
+
+
+async def _unexpected_error(request: Request, err: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error(f"internal error: {type(err).__name__}; the server keeps serving", 500)
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the Content-Security-Policy (own assets only) to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(explorer: Explorer) -> Starlette:
+    """Return the explorer's ASGI application, serving explorer's model and trainings."""
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/api/model", model, methods=["GET"]),
+        Route("/api/predict", predict, methods=["POST"]),
+        Route("/api/neuron", neuron, methods=["POST"]),
+        Route("/api/samples", samples, methods=["GET"]),
+        Route("/api/samples/{index:int}", sample, methods=["GET"]),
+        Route("/api/perceptron", perceptron, methods=["POST"]),
+        Route("/api/train", training_status, methods=["GET"]),
+        Route("/api/train", start_training, methods=["POST"]),
+        Route("/api/train/stop", stop_training, methods=["POST"]),
+        Route("/api/train/events", training_events, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers = {
+        RequestError: _request_error,
+        ScratchnetError: _scratchnet_error,
+        HTTPException: _http_error,
+        Exception: _unexpected_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])  # type: ignore[arg-type]
+    app.state.explorer = explorer
+    return app

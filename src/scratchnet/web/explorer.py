@@ -1,0 +1,403 @@
+"""What the explorer page shows, as plain JSON-able numbers: the network's view of a drawing, one neuron's
+inside, the test digits it gets wrong, and trainings that run in a background thread.
+
+The web layer adds no mathematics of its own: a drawing goes through `scratchnet.images.mnistify`
+(the preprocessing of `scratchnet predict`), the layers come from `Network.forward_trace`
+(Z[l] = A[l] @ W[l].T + b[l], A[l+1] = σ(Z[l])), the answer from `Network.probabilities`, and
+training is `scratchnet.sgd.train` with a per-epoch callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scratchnet.config import TrainConfig
+from scratchnet.data.mnist import MNIST, load_mnist
+from scratchnet.errors import ScratchnetError
+from scratchnet.io import remember_last_model, save_model
+from scratchnet.network import Network
+from scratchnet.sgd import EpochRecord, History, train
+from scratchnet.web.validation import RequestError
+
+logger = logging.getLogger(__name__)
+
+SHOWN_NEURONS = 40
+"""Neurons drawn per layer in the diagram (a wider layer shows its first 40)."""
+
+EDGES_PER_NEURON = 4
+"""Incoming connections drawn into each active neuron: those with the largest |w_jk a_k|."""
+
+ACTIVE = 0.5
+"""A neuron counts as active when |a_j| is at least this fraction of its layer's largest |a|."""
+
+SAVED_MODEL_NAME = "web-model.npz"
+
+
+def _rounded(values: NDArray[Any], digits: int = 4) -> list[float]:
+    """Return values as a flat list of floats rounded for JSON."""
+    return [float(v) for v in np.round(np.asarray(values, dtype=np.float64).ravel(), digits)]
+
+
+def copy_network(net: Network) -> Network:
+    """Return an independent copy of net (same architecture, copied weights and biases)."""
+    twin = Network(net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name)
+    twin.set_parameters(*net.copy_parameters())
+    return twin
+
+
+def strongest_edges(net: Network, activations: list[NDArray[Any]]) -> list[dict[str, Any]]:
+    """Return the connections worth drawing: into each active neuron j, its EDGES_PER_NEURON inputs k
+    with the largest |w_jk a_k|, as {"layer": l, "from": k, "to": j, "weight": w_jk}.
+
+    activations[l] is a^l for one sample (a^0 the input); weight layer l joins layer l to layer l+1.
+    """
+    edges: list[dict[str, Any]] = []
+    for l, W in enumerate(net.weights):
+        a_in = activations[l] if l == 0 else activations[l][:SHOWN_NEURONS]
+        a_out = np.abs(activations[l + 1][:SHOWN_NEURONS])
+        if a_out.max(initial=0.0) <= 0:
+            continue
+        for j in np.flatnonzero(a_out >= ACTIVE * a_out.max()):
+            contribution = np.abs(W[j, : len(a_in)] * a_in)  # |w_jk a_k|
+            for k in np.argsort(contribution)[::-1][:EDGES_PER_NEURON]:
+                if contribution[k] > 0:
+                    edges.append({"layer": l, "from": int(k), "to": int(j), "weight": round(float(W[j, k]), 4)})
+    return edges
+
+
+def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
+    """Return everything the Draw view shows for one input x of shape (sizes[0],).
+
+    "input" is x; "layers"[l − 1] holds a^l and z^l of layer l = 1 .. L−1; "edges" the connections to
+    draw; "probabilities" the outputs normalised to sum to 1; "prediction" the brightest output.
+    """
+    X = np.asarray(x, dtype=np.float64).reshape(1, -1)
+    Z, A = net.forward_trace(X)
+    probabilities = net.probabilities(X)[0]
+    return {
+        "input": _rounded(A[0][0], 3),
+        "layers": [{"a": _rounded(A[l][0]), "z": _rounded(Z[l - 1][0])} for l in range(1, len(A))],
+        "edges": strongest_edges(net, [a[0] for a in A]),
+        "probabilities": _rounded(probabilities),
+        "prediction": int(np.argmax(probabilities)),
+    }
+
+
+def neuron_view(net: Network, layer: int, index: int, x: NDArray[Any] | None) -> dict[str, Any]:
+    """Return neuron `index` of layer `layer` (1 .. L−1): its incoming weights w_j·, bias b_j, and, for
+    input x, its weighted input z_j = Σ_k w_jk a_k + b_j and activation a_j."""
+    W, b = net.weights[layer - 1], net.biases[layer - 1]
+    view: dict[str, Any] = {
+        "layer": layer,
+        "index": index,
+        "weights": _rounded(W[index]),
+        "image_side": 28 if W.shape[1] == 784 else None,
+        "bias": round(float(b[index]), 4),
+        "z": None,
+        "a": None,
+    }
+    if x is not None:
+        Z, A = net.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
+        view["z"] = round(float(Z[layer - 1][0, index]), 4)
+        view["a"] = round(float(A[layer][0, index]), 4)
+    return view
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The network the page draws with, where it came from, and a version that changes with it."""
+
+    net: Network
+    source: str
+    version: int
+    test_accuracy: float | None = None
+
+    def info(self) -> dict[str, Any]:
+        """Return the model's description for the page."""
+        return {
+            "ready": True,
+            "version": self.version,
+            "sizes": self.net.sizes,
+            "activation": self.net.activation.name,
+            "cost": self.net.cost_function.name,
+            "parameters": self.net.num_params,
+            "source": self.source,
+            "test_accuracy": self.test_accuracy,
+        }
+
+
+@dataclass
+class TrainingRun:
+    """One training in a background thread: its settings, its events so far, and a stop flag.
+
+    `events` only grows; each is {"event": name, "data": {...}}, so a page can join late and replay.
+    """
+
+    config: TrainConfig
+    training_size: int
+    live: bool
+    state: str = "starting"  # starting → running → (stopping →) done | stopped | failed
+    message: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    progress: float = 0.0
+    epoch: int = 0
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def finished(self) -> bool:
+        """Return whether the thread is done (successfully or not)."""
+        return self.state in ("done", "stopped", "failed")
+
+    def emit(self, event: str, data: dict[str, Any]) -> None:
+        """Append an event for the page."""
+        with self.lock:
+            self.events.append({"event": event, "data": data})
+
+    def events_since(self, seen: int) -> tuple[list[dict[str, Any]], bool]:
+        """Return (the events after the first `seen`, whether the run has finished)."""
+        with self.lock:
+            return self.events[seen:], self.finished
+
+    def status(self) -> dict[str, Any]:
+        """Return the run's state, settings and epochs so far."""
+        with self.lock:
+            epochs = [e["data"] for e in self.events if e["event"] == "epoch"]
+        return {
+            "state": self.state,
+            "running": not self.finished,
+            "live": self.live,
+            "message": self.message,
+            "config": self.config.to_dict(),
+            "training_size": self.training_size,
+            "epoch": self.epoch,
+            "progress": round(self.progress, 3),
+            "epochs": epochs,
+        }
+
+
+class Explorer:
+    """The state behind the page: the served model, the MNIST data (loaded on first use), and the
+    training run (one at a time).
+
+    Parameters
+    ----------
+    net : the network to serve, or None until a training produces one.
+    source : where net came from, shown on the page.
+    test_accuracy : net's known test accuracy, if any.
+    save_directory : where trainings finished on the page are saved (and remembered as the last
+        model); None keeps them in memory only.
+    load_data : returns the data set (default: the shipped MNIST).
+    """
+
+    def __init__(
+        self,
+        net: Network | None,
+        source: str = "",
+        test_accuracy: float | None = None,
+        save_directory: Path | None = None,
+        load_data: Callable[[], MNIST] = load_mnist,
+    ) -> None:
+        self.model = ServedModel(net, source, 1, test_accuracy) if net is not None else None
+        self.save_directory = save_directory
+        self.run: TrainingRun | None = None
+        self._load_data = load_data
+        self._data: MNIST | None = None
+        self._lock = threading.Lock()
+        self._samples: tuple[int, NDArray[np.intp], NDArray[np.floating], NDArray[np.intp]] | None = None
+
+    # The model -------------------------------------------------------------------------------
+
+    def data(self) -> MNIST:
+        """Return the data set, loading it on first use."""
+        with self._lock:
+            if self._data is None:
+                self._data = self._load_data()
+            return self._data
+
+    def served(self) -> ServedModel:
+        """Return the served model, or raise RequestError (503) while none exists yet."""
+        model = self.model
+        if model is None:
+            message = "no model yet: the first epoch of training is still running"
+            raise RequestError(message if self.run is not None and not self.run.finished else "no model to draw with; train one", 503)
+        return model
+
+    def model_info(self) -> dict[str, Any]:
+        """Return the served model's description, or {"ready": false, ...} while there is none."""
+        if self.model is None:
+            return {"ready": False, "source": "training the tutorial's network in the background" if self.run else "none"}
+        return self.model.info()
+
+    def install(self, net: Network, source: str, test_accuracy: float | None) -> ServedModel:
+        """Serve net from now on; return its ServedModel (with a new version)."""
+        with self._lock:
+            version = self.model.version + 1 if self.model is not None else 1
+            self.model = ServedModel(net, source, version, test_accuracy)
+            return self.model
+
+    def check_input_size(self, model: ServedModel) -> None:
+        """Raise RequestError unless the model reads 784 inputs (a 28×28 drawing)."""
+        if model.net.sizes[0] != 784:
+            raise RequestError(f"the model takes {model.net.sizes[0]} inputs; drawings become 784 (28×28)", 409)
+
+    # Samples ---------------------------------------------------------------------------------
+
+    def _test_answers(self, model: ServedModel) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.intp]]:
+        """Return (answers, confidences, order) on the test set: order puts mistakes first, the most
+        confident mistakes leading, then the correct answers in test-set order."""
+        cached = self._samples
+        if cached is not None and cached[0] == model.version:
+            return cached[1], cached[2], cached[3]
+        test = self.data().test
+        probabilities = model.net.probabilities(test.images)
+        answers = probabilities.argmax(axis=1)
+        confidences = probabilities.max(axis=1)
+        wrong = np.flatnonzero(answers != test.labels)
+        wrong = wrong[np.argsort(-confidences[wrong], kind="stable")]
+        order = np.concatenate([wrong, np.flatnonzero(answers == test.labels)])
+        self._samples = (model.version, answers, confidences, order)
+        return answers, confidences, order
+
+    def samples(self, offset: int, limit: int) -> dict[str, Any]:
+        """Return test digits offset .. offset+limit in mistakes-first order, each with its label,
+        the network's answer and confidence, and its 784 grey levels (0..255)."""
+        model = self.served()
+        self.check_input_size(model)
+        answers, confidences, order = self._test_answers(model)
+        test = self.data().test
+        chosen = order[offset : offset + limit]
+        return {
+            "total": len(test),
+            "mistakes": int(np.sum(answers != test.labels)),
+            "offset": offset,
+            "model_version": model.version,
+            "samples": [
+                {
+                    "index": int(i),
+                    "label": int(test.labels[i]),
+                    "prediction": int(answers[i]),
+                    "confidence": round(float(confidences[i]), 4),
+                    "pixels": test.images[i].tolist(),
+                }
+                for i in chosen
+            ],
+        }
+
+    def sample(self, index: int) -> dict[str, Any]:
+        """Return the Draw view of test digit `index` with its label."""
+        model = self.served()
+        self.check_input_size(model)
+        test = self.data().test
+        if not 0 <= index < len(test):
+            raise RequestError(f"no test digit {index}: indexes run from 0 to {len(test) - 1}", 404)
+        view = trace_view(model.net, test.images[index].astype(np.float64) / 255.0)
+        return {**view, "index": index, "label": int(test.labels[index]), "model_version": model.version}
+
+    # Training --------------------------------------------------------------------------------
+
+    def start_training(self, config: TrainConfig, training_size: int, live: bool = False) -> TrainingRun:
+        """Start training a new network with config on the first training_size training images, in a
+        background thread; return the run. With live=True each epoch's network is served at once.
+
+        Raises RequestError (409) while another training runs.
+        """
+        with self._lock:
+            if self.run is not None and not self.run.finished:
+                raise RequestError("a training is already running; stop it or wait for it to finish", 409)
+            run = TrainingRun(config, training_size, live)
+            self.run = run
+        thread = threading.Thread(target=self._train, args=(run,), name="scratchnet-training", daemon=True)
+        thread.start()
+        return run
+
+    def stop_training(self) -> TrainingRun:
+        """Ask the running training to stop after its current epoch; return the run.
+
+        Raises RequestError (409) when none is running.
+        """
+        run = self.run
+        if run is None or run.finished:
+            raise RequestError("no training is running", 409)
+        run.stop_requested.set()
+        if run.state == "running":
+            run.state = "stopping"
+            run.emit("status", {"state": run.state, "message": "stopping after this epoch"})
+        return run
+
+    def _train(self, run: TrainingRun) -> None:
+        """The training thread: build the network, train it, serve and save the result."""
+        config = run.config
+        source = f"trained on this page: {'-'.join(map(str, config.layers))}, {config.activation}, {config.cost}"
+        history = History()
+        try:
+            data = self.data()
+            n = run.training_size
+            net = Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
+            run.state = "stopping" if run.stop_requested.is_set() else "running"
+            run.emit("status", {"state": run.state, "message": f"training on {n:,} images"})
+
+            def on_progress(done: int) -> None:
+                run.progress = done / n
+
+            def on_epoch(record: EpochRecord) -> bool:
+                run.epoch, run.progress = record.epoch, 0.0
+                run.emit("epoch", asdict(record))
+                if run.live:
+                    model = self.install(copy_network(net), f"{source} (epoch {record.epoch} of {config.epochs})", None)
+                    run.emit("model", model.info())
+                return not run.stop_requested.is_set()
+
+            train(
+                net, data.train.images[:n], data.train.labels[:n], epochs=config.epochs, batch_size=config.batch_size,
+                lr=config.lr, validation=(data.validation.images, data.validation.labels), callback=on_epoch,
+                keep=config.keep, progress=on_progress, history=history,
+            )
+            stopped = run.stop_requested.is_set() and len(history.epochs) < config.epochs
+            if history.epochs:
+                test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
+                model = self.install(net, source, test_accuracy)
+                saved = self._save(net, config, history, test_accuracy, data, complete=not stopped)
+                run.emit("model", model.info())
+                where = f"; saved to {saved}" if saved else ""
+                run.message = f"test accuracy {100 * test_accuracy:.2f}% after {len(history.epochs)} epochs; drawing with it now{where}"
+            else:
+                run.message = "stopped before the first epoch ended; the model is unchanged"
+            run.state = "stopped" if stopped else "done"
+        except ScratchnetError as err:
+            run.state, run.message = "failed", str(err)
+        except Exception as err:  # the page must hear of any failure; the server keeps serving
+            logger.exception("training failed")
+            run.state, run.message = "failed", f"training failed: {type(err).__name__}: {err}"
+        run.emit("status", {"state": run.state, "message": run.message})
+
+    def _save(self, net: Network, config: TrainConfig, history: History, test_accuracy: float, data: MNIST, complete: bool) -> Path | None:
+        """Save a network trained on the page to save_directory and remember it as the last model."""
+        if self.save_directory is None:
+            return None
+        try:
+            self.save_directory.mkdir(parents=True, exist_ok=True)
+            path = self.save_directory / SAVED_MODEL_NAME
+            metadata = {
+                "config": config.to_dict(),
+                "history": history.to_dict(),
+                "test_accuracy": test_accuracy,
+                "complete": complete,
+                "trained_by": "scratchnet serve",
+                "data": {"source": data.source, "sha256": data.sha256, "image_shape": list(data.image_shape)},
+            }
+            save_model(path, net, metadata)
+            remember_last_model(path)
+            return path
+        except OSError as err:
+            logger.warning("could not save the trained model: %s", err)
+            return None
+

@@ -1,0 +1,167 @@
+"""Checks for what arrives over HTTP: every request body is read, capped, parsed and checked here.
+
+Each check raises RequestError, whose message has the project's shape (what was wrong, what was
+expected, what arrived) and whose `status` is the HTTP code the handler answers with: 400 for a bad
+value, 413 for a body over the size limit, 404 for something that does not exist, 409 for a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from starlette.requests import Request
+
+from scratchnet.errors import ScratchnetError
+
+MAX_BODY_BYTES = 1 << 20
+"""The largest request body read (1 MiB); a drawing of 112×112 grey levels takes about 30 kB."""
+
+MAX_IMAGE_SIDE = 512
+"""The largest drawing accepted, in pixels on either side."""
+
+
+class RequestError(ScratchnetError, ValueError):
+    """A request the server cannot serve; `status` is the HTTP status code of the answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _describe(value: Any) -> str:
+    """Return a short description of a JSON value for an error message."""
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """Return the request's body parsed as a JSON object, reading at most `limit` bytes.
+
+    Raises RequestError: 413 for a body over the limit (declared or actual), 400 for a body that is
+    not UTF-8 JSON, holds NaN or infinity, or is not an object.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise RequestError(f"Content-Length must be a number of bytes; got {declared!r}")
+        if int(declared) > limit:
+            raise RequestError(f"request body too large: at most {limit:,} bytes accepted; got {int(declared):,}", 413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(f"request body too large: at most {limit:,} bytes accepted; got more", 413)
+    if not body:
+        raise RequestError("the request body must be a JSON object; got an empty body")
+
+    def refuse_constant(name: str) -> None:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+    except UnicodeDecodeError as err:
+        raise RequestError(f"the request body must be UTF-8 JSON; got undecodable bytes ({err.reason})") from err
+    except (ValueError, RecursionError) as err:
+        raise RequestError(f"the request body must be valid JSON; got a parse error ({err})") from err
+    if not isinstance(data, dict):
+        raise RequestError(f"the request body must be a JSON object; got {type(data).__name__} {_describe(data)}")
+    return data
+
+
+def _require(data: dict[str, Any], name: str) -> Any:
+    if name not in data:
+        raise RequestError(f"field {name!r} is missing; expected it in the JSON object (fields given: {', '.join(sorted(data)) or 'none'})")
+    return data[name]
+
+
+def integer(data: dict[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
+    """Return data[name] as an integer in low..high (default when absent, if given)."""
+    value = data.get(name, default) if default is not None else _require(data, name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise RequestError(f"{name} must be an integer in {low}..{high}; got {_describe(value)}")
+    return value
+
+
+def number(data: dict[str, Any], name: str, low: float, high: float, default: float | None = None) -> float:
+    """Return data[name] as a finite number in [low, high] (default when absent, if given)."""
+    value = data.get(name, default) if default is not None else _require(data, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+        raise RequestError(f"{name} must be a finite number in [{low:g}, {high:g}]; got {_describe(value)}")
+    return float(value)
+
+
+def choice(data: dict[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
+    """Return data[name] if it is one of choices (default when absent)."""
+    value = data.get(name, default)
+    if value not in choices:
+        raise RequestError(f"{name} must be one of {', '.join(choices)}; got {_describe(value)}")
+    return str(value)
+
+
+def numbers(value: Any, name: str, length: int, low: float, high: float) -> NDArray[np.float64]:
+    """Return value, a JSON list of `length` finite numbers in [low, high], as a float64 array."""
+    if not isinstance(value, list):
+        raise RequestError(f"{name} must be a list of {length} numbers; got {_describe(value)}")
+    if len(value) != length:
+        raise RequestError(f"{name} must hold {length} numbers; got {len(value)}")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        bad = next(v for v in value if not isinstance(v, (int, float)) or isinstance(v, bool))
+        raise RequestError(f"{name} must hold only numbers; got {_describe(bad)}")
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        raise RequestError(f"{name} must hold finite numbers; got NaN or infinity")
+    if array.size and (array.min() < low or array.max() > high):
+        raise RequestError(f"{name} must lie in [{low:g}, {high:g}]; got values from {array.min():g} to {array.max():g}")
+    return array
+
+
+def grey_image(data: dict[str, Any]) -> NDArray[np.float64]:
+    """Return the drawing {"width": w, "height": h, "pixels": [h·w grey levels in [0, 1], row by row]} as (h, w)."""
+    width = integer(data, "width", 1, MAX_IMAGE_SIDE)
+    height = integer(data, "height", 1, MAX_IMAGE_SIDE)
+    pixels = numbers(_require(data, "pixels"), "pixels", width * height, 0.0, 1.0)
+    return pixels.reshape(height, width)
+
+
+def layer_sizes(data: dict[str, Any], name: str, default: tuple[int, ...], max_neurons: int) -> tuple[int, ...]:
+    """Return data[name], a list of 2..8 positive layer sizes each at most max_neurons (default when absent)."""
+    value = data.get(name, list(default))
+    if (
+        not isinstance(value, list)
+        or not 2 <= len(value) <= 8
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= max_neurons for v in value)
+    ):
+        raise RequestError(f"{name} must be a list of 2 to 8 integers in 1..{max_neurons}, like [784, 16, 16, 10]; got {_describe(value)}")
+    return tuple(value)
+
+
+MAX_HIDDEN_NEURONS = 1000
+MAX_EPOCHS = 100
+
+
+def train_settings(data: dict[str, Any], defaults: Any) -> tuple[dict[str, Any], int]:
+    """Return (TrainConfig fields, training set size n) from a training request; absent fields take
+    the defaults (a TrainConfig). The layers must start with 784 inputs and end with 10 outputs."""
+    from scratchnet.activations import ACTIVATIONS
+    from scratchnet.costs import COSTS
+
+    layers = layer_sizes(data, "layers", defaults.layers, MAX_HIDDEN_NEURONS)
+    if layers[0] != 784 or layers[-1] != 10:
+        raise RequestError(f"layers must start with 784 inputs (28×28 pixels) and end with 10 outputs (the digits); got {list(layers)}")
+    fields = {
+        "layers": layers,
+        "activation": choice(data, "activation", tuple(ACTIVATIONS), defaults.activation),
+        "cost": choice(data, "cost", tuple(COSTS), defaults.cost),
+        "lr": number(data, "lr", 1e-6, 100.0, defaults.lr),  # η > 0
+        "batch_size": integer(data, "batch_size", 1, 1000, defaults.batch_size),
+        "epochs": integer(data, "epochs", 1, MAX_EPOCHS, defaults.epochs),
+    }
+    training_size = integer(data, "training_size", 10, 1_000_000, 50_000)
+    unknown = sorted(set(data) - set(fields) - {"training_size"})
+    if unknown:
+        raise RequestError(f"unknown field {unknown[0]!r}; expected only layers, activation, cost, lr, batch_size, epochs, training_size")
+    return fields, training_size
