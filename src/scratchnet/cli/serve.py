@@ -63,9 +63,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"model   {path}{note}: {'-'.join(map(str, net.sizes))}")
     else:
         explorer = Explorer(None, save_directory=save_directory)
-        config = TrainConfig()
-        explorer.start_training(config, 50_000, live=True)
-        console.print(f"model   none trained yet: training the tutorial's {'-'.join(map(str, config.layers))} network in the background")
+        tutorial = TrainConfig()
+        explorer.start_training(tutorial, 50_000, live=True)
+        console.print(f"model   none trained yet: training the tutorial's {'-'.join(map(str, tutorial.layers))} network in the background")
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -77,8 +77,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     listener.listen(64)
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    config = uvicorn.Config(create_app(explorer), log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="off")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(explorer), log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="off")
+    )
     console.print(f"explorer on http://{shown}:{port}/  (Ctrl-C to stop)")
     try:
         server.run(sockets=[listener])

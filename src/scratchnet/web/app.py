@@ -272,6 +272,6 @@ def create_app(explorer: Explorer) -> Starlette:
         HTTPException: _http_error,
         Exception: _unexpected_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])
     app.state.explorer = explorer
     return app

@@ -368,9 +368,9 @@ class Explorer:
                 saved = self._save(net, config, history, test_accuracy, data, complete=not stopped)
                 run.emit("model", model.info())
                 where = f"; saved to {saved}" if saved else ""
-                run.message = f"test accuracy {100 * test_accuracy:.2f}% after {len(history.epochs)} epochs; drawing with it now{where}"
+                run.message = f"Test accuracy {100 * test_accuracy:.2f}% after {len(history.epochs)} epochs; drawing with it now{where}"
             else:
-                run.message = "stopped before the first epoch ended; the model is unchanged"
+                run.message = "Stopped before the first epoch ended; the model is unchanged."
             run.state = "stopped" if stopped else "done"
         except ScratchnetError as err:
             run.state, run.message = "failed", str(err)

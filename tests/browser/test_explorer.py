@@ -1,0 +1,101 @@
+"""The explorer in a real headless Chromium against the real server: draw digits with the mouse and read
+the answers, look inside a neuron, browse the mistakes, flip the perceptron's table, train and watch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import layer_state, loop, stroke
+
+pytestmark = pytest.mark.browser
+
+DIGITS = {
+    "1": [[(150, 40), (140, 240)]],
+    "7": [[(70, 50), (210, 50), (120, 245)]],
+    "0": [loop((140, 140), (65, 100))],
+}
+
+
+@pytest.mark.parametrize("digit", list(DIGITS))
+def test_drawing_a_digit_shows_its_answer(page: Page, digit: str):
+    expect(page.get_by_test_id("prediction")).to_have_text("")
+    for points in DIGITS[digit]:
+        stroke(page, points, steps=2 if len(points) > 3 else 6)
+    expect(page.get_by_test_id("prediction")).to_have_text(digit)
+    expect(page.get_by_test_id("probabilities").locator(".best")).to_have_attribute("data-testid", f"probability-{digit}")
+
+
+def test_the_layer_view_follows_the_drawing_and_clear_empties_it(page: Page):
+    expect(page.get_by_test_id("model-info")).to_contain_text("784-30-10")
+    assert not layer_state(page, 1)
+    stroke(page, DIGITS["1"][0])
+    expect(page.get_by_test_id("prediction")).to_have_text("1")
+    seen_one = layer_state(page, 1)
+    assert seen_one and len(seen_one.split()) == 30
+    page.get_by_test_id("clear").click()
+    expect(page.get_by_test_id("prediction")).to_have_text("")
+    expect(page.get_by_test_id("prediction-note")).to_contain_text("Nothing to read")
+    stroke(page, DIGITS["0"][0], steps=2)
+    expect(page.get_by_test_id("prediction")).to_have_text("0")
+    seen_zero = layer_state(page, 1)
+    assert seen_zero and seen_zero != seen_one
+    assert page.get_by_test_id("edges").locator("line").count() > 0
+
+
+def test_clicking_a_neuron_shows_its_inside(page: Page):
+    stroke(page, DIGITS["7"][0])
+    expect(page.get_by_test_id("prediction")).to_have_text("7")
+    page.get_by_test_id("neuron-1-5").click()
+    expect(page.get_by_test_id("inspector")).to_be_visible()
+    expect(page.get_by_test_id("inspector-weights")).to_be_visible()
+    expect(page.get_by_test_id("inspector-z")).to_have_text(re.compile(r"^-?\d+\.\d{3}$"))
+    a = float(page.get_by_test_id("inspector-a").inner_text())
+    assert a == pytest.approx(float(page.get_by_test_id("neuron-1-5").get_attribute("data-activation")), abs=1e-3)
+    page.get_by_test_id("neuron-2-7").click()  # the output neuron of the digit 7
+    expect(page.get_by_test_id("inspector-weights")).to_be_hidden()
+
+
+def test_samples_show_mistakes_first_and_open_in_the_draw_view(page: Page):
+    page.get_by_test_id("tab-samples").click()
+    tiles = page.get_by_test_id("sample")
+    expect(tiles.first).to_be_visible()
+    expect(page.get_by_test_id("samples-summary")).to_contain_text("mistakes")
+    first = tiles.first
+    verdict = first.inner_text()
+    label, answer = re.search(r"label (\d) → (\d)", verdict).groups()
+    assert label != answer
+    first.click()
+    expect(page.get_by_test_id("panel-draw")).to_be_visible()
+    expect(page.get_by_test_id("prediction")).to_have_text(answer)
+    expect(page.get_by_test_id("draw-source")).to_contain_text(f"labelled {label}")
+
+
+def test_perceptron_sliders_change_the_truth_table(page: Page):
+    page.get_by_test_id("tab-perceptron").click()
+    table = page.get_by_test_id("truth-table")
+    partner_and_transit = table.locator('tr[data-inputs="011"]')
+    expect(partner_and_transit).to_have_attribute("data-output", "0")  # threshold 5: only the weather counts
+    page.get_by_test_id("threshold").fill("3")
+    expect(partner_and_transit).to_have_attribute("data-output", "1")  # 2 + 2 > 3
+    page.get_by_test_id("w1").fill("-4")
+    expect(table.locator('tr[data-inputs="100"]')).to_have_attribute("data-output", "0")
+    page.get_by_test_id("preset-5").click()
+    expect(partner_and_transit).to_have_attribute("data-output", "0")
+    expect(table.locator('tr[data-inputs="100"]')).to_have_attribute("data-output", "1")
+
+
+def test_training_from_the_page_draws_its_first_point_and_serves_the_new_model(page: Page):
+    # Last in this file: the model it trains replaces the served one.
+    page.get_by_test_id("tab-train").click()
+    expect(page.get_by_test_id("train-layers")).to_have_value("784,16,16,10")
+    page.get_by_test_id("train-layers").fill("784,20,10")
+    page.get_by_test_id("train-epochs").fill("2")
+    page.get_by_test_id("train-size").fill("1000")
+    page.get_by_test_id("train-start").click()
+    expect(page.get_by_test_id("cost-chart").get_by_test_id("curve-point").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("train-state")).to_have_text("done", timeout=30_000)
+    expect(page.get_by_test_id("accuracy-chart").locator('[data-series="validation accuracy"]')).to_have_count(2)
+    expect(page.get_by_test_id("model-info")).to_contain_text("784-20-10")
