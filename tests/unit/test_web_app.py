@@ -371,3 +371,4 @@ def test_an_oversized_body_is_refused_while_streaming(client):
 def test_a_false_content_length_is_refused(client):
     response = client.post("/api/predict", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"})
     assert response.status_code == 400
+

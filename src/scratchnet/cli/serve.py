@@ -60,12 +60,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         net, header = load_model(path)
         note = "" if args.model is not None else " (the last trained model)"
         explorer = Explorer(net, f"{path}{note}", header.get("test_accuracy"), save_directory)
-        console.print(f"model   {path}{note}: {'-'.join(map(str, net.sizes))}")
+        console.print(f"model   {path}{note}: {'-'.join(map(str, net.sizes))}", soft_wrap=True)
     else:
         explorer = Explorer(None, save_directory=save_directory)
         tutorial = TrainConfig()
         explorer.start_training(tutorial, 50_000, live=True)
-        console.print(f"model   none trained yet: training the tutorial's {'-'.join(map(str, tutorial.layers))} network in the background")
+        console.print(f"model   none trained yet: training the tutorial's {'-'.join(map(str, tutorial.layers))} network in the background", soft_wrap=True)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     server = uvicorn.Server(
         uvicorn.Config(create_app(explorer), log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="off")
     )
-    console.print(f"explorer on http://{shown}:{port}/  (Ctrl-C to stop)")
+    console.print(f"explorer on http://{shown}:{port}/  (Ctrl-C to stop)", soft_wrap=True)
     try:
         server.run(sockets=[listener])
     finally:

@@ -43,6 +43,7 @@ MAX_SAMPLES = 200
 
 
 def _error(message: str, status: int) -> JSONResponse:
+    """Return the JSON answer {"error": message} with the given status."""
     return JSONResponse({"error": message}, status_code=status)
 
 
@@ -200,20 +201,24 @@ async def index(request: Request) -> Response:
 
 
 def _explorer(request: Request) -> Explorer:
+    """Return the Explorer the app serves."""
     explorer: Explorer = request.app.state.explorer
     return explorer
 
 
 async def _request_error(request: Request, err: Exception) -> Response:
+    """Answer a RequestError with its own status."""
     assert isinstance(err, RequestError)
     return _error(str(err), err.status)
 
 
 async def _scratchnet_error(request: Request, err: Exception) -> Response:
+    """Answer any other ScratchnetError (a bad setting or input the library refused) with 400."""
     return _error(str(err), 400)
 
 
 async def _http_error(request: Request, err: Exception) -> Response:
+    """Answer an unknown route (404) or a wrong method (405) in JSON, naming what arrived."""
     assert isinstance(err, HTTPException)
     if err.status_code == 404:
         return _error(f"no such page or endpoint: {request.method} {request.url.path}; the explorer is at /", 404)
@@ -224,6 +229,7 @@ async def _http_error(request: Request, err: Exception) -> Response:
 
 
 async def _unexpected_error(request: Request, err: Exception) -> Response:
+    """Log a bug and answer 500 in JSON; the server keeps serving."""
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return _error(f"internal error: {type(err).__name__}; the server keeps serving", 500)
 

@@ -346,9 +346,11 @@ class Explorer:
             run.emit("status", {"state": run.state, "message": f"training on {n:,} images"})
 
             def on_progress(done: int) -> None:
+                """Record how far into the epoch training is, for the progress bar."""
                 run.progress = done / n
 
             def on_epoch(record: EpochRecord) -> bool:
+                """Publish the epoch (and, live, its network); return False to stop when asked."""
                 run.epoch, run.progress = record.epoch, 0.0
                 run.emit("epoch", asdict(record))
                 if run.live:
@@ -356,11 +358,14 @@ class Explorer:
                     run.emit("model", model.info())
                 return not run.stop_requested.is_set()
 
-            train(
-                net, data.train.images[:n], data.train.labels[:n], epochs=config.epochs, batch_size=config.batch_size,
-                lr=config.lr, validation=(data.validation.images, data.validation.labels), callback=on_epoch,
-                keep=config.keep, progress=on_progress, history=history,
-            )
+            # A too-large η overflows to ∞ and NaN; train() reports that as TrainingDivergedError, so
+            # NumPy's warnings would only repeat it on the server's console.
+            with np.errstate(over="ignore", invalid="ignore"):
+                train(
+                    net, data.train.images[:n], data.train.labels[:n], epochs=config.epochs, batch_size=config.batch_size,
+                    lr=config.lr, validation=(data.validation.images, data.validation.labels), callback=on_epoch,
+                    keep=config.keep, progress=on_progress, history=history,
+                )
             stopped = run.stop_requested.is_set() and len(history.epochs) < config.epochs
             if history.epochs:
                 test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)

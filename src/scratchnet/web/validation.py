@@ -15,6 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 from starlette.requests import Request
 
+from scratchnet.activations import ACTIVATIONS
+from scratchnet.config import TrainConfig
+from scratchnet.costs import COSTS
 from scratchnet.errors import ScratchnetError
 
 MAX_BODY_BYTES = 1 << 20
@@ -59,6 +62,7 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, 
         raise RequestError("the request body must be a JSON object; got an empty body")
 
     def refuse_constant(name: str) -> None:
+        """Refuse NaN and ±Infinity, which Python's json would otherwise accept."""
         raise ValueError(f"{name} is not a number JSON allows")
 
     try:
@@ -73,6 +77,7 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, 
 
 
 def _require(data: dict[str, Any], name: str) -> Any:
+    """Return data[name], or raise RequestError naming the missing field."""
     if name not in data:
         raise RequestError(f"field {name!r} is missing; expected it in the JSON object (fields given: {', '.join(sorted(data)) or 'none'})")
     return data[name]
@@ -140,15 +145,14 @@ def layer_sizes(data: dict[str, Any], name: str, default: tuple[int, ...], max_n
 
 
 MAX_HIDDEN_NEURONS = 1000
+"""The widest layer a training from the page may ask for."""
+
 MAX_EPOCHS = 100
 
 
-def train_settings(data: dict[str, Any], defaults: Any) -> tuple[dict[str, Any], int]:
+def train_settings(data: dict[str, Any], defaults: TrainConfig) -> tuple[dict[str, Any], int]:
     """Return (TrainConfig fields, training set size n) from a training request; absent fields take
     the defaults (a TrainConfig). The layers must start with 784 inputs and end with 10 outputs."""
-    from scratchnet.activations import ACTIVATIONS
-    from scratchnet.costs import COSTS
-
     layers = layer_sizes(data, "layers", defaults.layers, MAX_HIDDEN_NEURONS)
     if layers[0] != 784 or layers[-1] != 10:
         raise RequestError(f"layers must start with 784 inputs (28×28 pixels) and end with 10 outputs (the digits); got {list(layers)}")
