@@ -704,7 +704,7 @@ function drawPerceptron(weights, threshold) {
     svgEl("circle", { cx: 100, cy: y, r: 13, fill: "#1b2130", stroke: "#566079" }, svg);
     svgEl("text", { x: 100, y: y + 4, "text-anchor": "middle", text: `x${j + 1}` }, svg);
     svgEl("text", { x: 78, y: y + 4, "text-anchor": "end", text: labels[j] }, svg);
-    svgEl("text", { x: 150, y: y + (85 - y) * 0.235 - 7, "text-anchor": "middle", text: `w${j + 1} = ${w}` }, svg);
+    svgEl("text", { x: 150, y: y + (85 - y) * 0.235 - 12, "text-anchor": "middle", text: `w${j + 1} = ${w}` }, svg);
   });
   svgEl("circle", { cx: 290, cy: 85, r: 26, fill: "#222a3b", stroke: "#ffd166", "stroke-width": 2 }, svg);
   svgEl("text", { x: 290, y: 89, "text-anchor": "middle", text: `> ${threshold}` }, svg);
