@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,43 @@ def update(net: Network, nabla_w: list[Array], nabla_b: list[Array], eta: float)
     for W, b, nw, nb in zip(net.weights, net.biases, nabla_w, nabla_b):
         W -= eta * nw
         b -= eta * nb
+
+
+def _mini_batches(
+    net: Network,
+    X: NDArray[Any],
+    order: NDArray[np.intp],
+    m: int,
+    augmenter: Augmenter | None,
+    p: float,
+    noise: np.random.Generator | None,
+    helper: ThreadPoolExecutor,
+) -> Iterator[tuple[int, NDArray[np.intp], Array, list[Array]]]:
+    """Yield (start, batch rows, inputs, dropout masks) for each mini-batch of the epoch's order.
+
+    Without augmentation or dropout the inputs are the rows scaled to floats. Otherwise the helper
+    thread distorts the next mini-batch and draws its masks while the caller trains on this one.
+    """
+    starts = range(0, len(order), m)
+    if noise is None:
+        for start in starts:
+            batch = order[start : start + m]
+            yield start, batch, as_input(X[batch], net.dtype), []
+        return
+    hidden_sizes = net.sizes[1:-1]
+
+    def prepare(batch: NDArray[np.intp]) -> tuple[Array, list[Array]]:
+        inputs = augmenter(X[batch], noise, net.dtype) if augmenter else as_input(X[batch], net.dtype)
+        masks = dropout_masks(noise, len(batch), hidden_sizes, p, net.dtype) if p > 0 else []
+        return inputs, masks
+
+    pending = helper.submit(prepare, order[:m])
+    for start in starts:
+        batch = order[start : start + m]
+        inputs, masks = pending.result()
+        if start + m < len(order):
+            pending = helper.submit(prepare, order[start + m : start + 2 * m])
+        yield start, batch, inputs, masks
 
 
 def _image_shape(pixels: int) -> tuple[int, int]:
@@ -225,54 +263,55 @@ def train(
     rule: Optimizer = make_optimizer(optimizer, float(lr), momentum)
     eta_schedule = make_schedule(schedule, float(lr), epochs, patience=patience, every=patience)
     stopper = EarlyStopping(early_stop) if early_stop is not None else None
-    hidden_sizes = net.sizes[1:-1]
     parameters = [*net.weights, *net.biases]
     measured = slice(0, training_sample)
     best_accuracy = -1.0
+    # Distortions and dropout masks come from their own generator, on a helper thread that prepares the
+    # next mini-batch while this one trains (NumPy releases the GIL, so the two share the cores).
+    noise = net.rng.spawn(1)[0] if augmenter or dropout > 0 else None
     plain = optimizer == "sgd" and schedule == "constant" and lmbda == 0 and dropout == 0 and augmenter is None
     fast = FastSGD(net, X, Y, m, float(lr)) if plain and supports(net, X) else None
-    for epoch in range(1, epochs + 1):
-        started = time.perf_counter()
-        order = net.rng.permutation(n)
-        if fast is not None:  # plain SGD: the very steps of the loop below, in fewer NumPy calls (fast.py)
-            fast.epoch(order, progress)
-        for step, start in enumerate(range(0, n, m) if fast is None else ()):
-            rule.eta = eta_schedule.eta_at(epoch - 1 + step / steps)
-            batch = order[start : start + m]
-            X_batch = augmenter(X[batch], net.rng, net.dtype) if augmenter else as_input(X[batch], net.dtype)
-            if dropout > 0:
-                masks = dropout_masks(net.rng, len(batch), hidden_sizes, dropout, net.dtype)
-                nabla_w, nabla_b = net.backprop_with_dropout(X_batch, Y[batch], masks)
-            else:
-                nabla_w, nabla_b = net.backprop(X_batch, Y[batch])
-            if lmbda > 0:
-                nabla_w = add_l2_gradient(nabla_w, net.weights, lmbda, n)
-            rule.step(parameters, [*nabla_w, *nabla_b])
-            if progress is not None and step % report_every == 0:
-                progress(start)
-        seconds = time.perf_counter() - started
-        training_cost, training_accuracy = measure(net, X[measured], Y[measured], labels[measured])
-        if not math.isfinite(training_cost):
-            raise TrainingDivergedError(epoch, rule.eta)
-        validation_cost = validation_accuracy = None
-        if validation is not None:
-            validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels)
-        record = EpochRecord(
-            epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds, learning_rate=rule.eta
-        )
-        history.epochs.append(record)
-        score = validation_accuracy if validation_accuracy is not None else training_accuracy
-        if score > best_accuracy:
-            best_accuracy, history.best_epoch = score, epoch
-            if keep == "best":
-                history.best_parameters = net.copy_parameters()
-        go_on = eta_schedule.observe(validation_accuracy)
-        if stopper is not None and not stopper.observe(validation_accuracy):
-            go_on = False
-        if callback is not None and callback(record) is False:
-            go_on = False
-        if not go_on:
-            break
+    with ThreadPoolExecutor(max_workers=1) as helper:  # starts its thread only when first used
+        for epoch in range(1, epochs + 1):
+            started = time.perf_counter()
+            order = net.rng.permutation(n)
+            if fast is not None:  # plain SGD: the very steps of the loop below, in fewer NumPy calls (fast.py)
+                fast.epoch(order, progress)
+            batches = _mini_batches(net, X, order, m, augmenter, dropout, noise, helper) if fast is None else iter(())
+            for step, (start, batch, X_batch, masks) in enumerate(batches):
+                rule.eta = eta_schedule.eta_at(epoch - 1 + step / steps)
+                if masks:
+                    nabla_w, nabla_b = net.backprop_with_dropout(X_batch, Y[batch], masks)
+                else:
+                    nabla_w, nabla_b = net.backprop(X_batch, Y[batch])
+                if lmbda > 0:
+                    nabla_w = add_l2_gradient(nabla_w, net.weights, lmbda, n)
+                rule.step(parameters, [*nabla_w, *nabla_b])
+                if progress is not None and step % report_every == 0:
+                    progress(start)
+            seconds = time.perf_counter() - started
+            training_cost, training_accuracy = measure(net, X[measured], Y[measured], labels[measured])
+            if not math.isfinite(training_cost):
+                raise TrainingDivergedError(epoch, rule.eta)
+            validation_cost = validation_accuracy = None
+            if validation is not None:
+                validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels)
+            record = EpochRecord(
+                epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds, learning_rate=rule.eta
+            )
+            history.epochs.append(record)
+            score = validation_accuracy if validation_accuracy is not None else training_accuracy
+            if score > best_accuracy:
+                best_accuracy, history.best_epoch = score, epoch
+                if keep == "best":
+                    history.best_parameters = net.copy_parameters()
+            go_on = eta_schedule.observe(validation_accuracy)
+            if stopper is not None and not stopper.observe(validation_accuracy):
+                go_on = False
+            if callback is not None and callback(record) is False:
+                go_on = False
+            if not go_on:
+                break
     if keep == "best" and history.best_parameters is not None:
         net.set_parameters(*history.best_parameters)
     return history

@@ -1,0 +1,269 @@
+"""`scratchnet reproduce`: train every preset as `scratchnet train --preset NAME` would, and report.
+
+Each run is a real `scratchnet train` in a child process (so its seconds are end to end: loading the
+data, training, testing, saving), with its metrics written as JSON. The table compares what the source
+reports with what scratchnet measured over the seeds (mean ± half the range), and the report goes to
+`docs/accuracy.md` with a figure of validation accuracy against time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from scratchnet.cli import UsageError, arguments
+from scratchnet.config import PRESETS, Preset
+from scratchnet.io import write_atomically
+
+QUICK = ("--limit", "2000", "--epochs", "1")
+"""What --quick adds to every run: 2,000 training images, one epoch (a smoke test, not a measurement)."""
+
+
+@dataclass
+class Result:
+    """The runs of one preset: test accuracies, seconds, and each run's per-epoch history."""
+
+    preset: Preset
+    accuracies: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    histories: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.accuracies)
+
+    @property
+    def spread(self) -> float:
+        """Half the range of the accuracies: the mean ± this covers every seed."""
+        return (max(self.accuracies) - min(self.accuracies)) / 2
+
+    def met(self) -> bool | None:
+        """Whether the mean reached the target (None when the preset has none)."""
+        if self.preset.target is None or not self.accuracies:
+            return None
+        return self.mean >= self.preset.target
+
+
+def register(subparsers: Any) -> None:
+    """Add the `reproduce` subcommand."""
+    parser = subparsers.add_parser(
+        "reproduce",
+        help="train every preset (3 seeds each, 1 for best) and report against the published numbers",
+        description="Run `scratchnet train --preset NAME` for each preset and seed, print a table of what the source "
+        "reports against what scratchnet measured, and write it with accuracy-against-time curves to a Markdown report.",
+    )
+    parser.add_argument("--presets", type=_preset_names, default=tuple(PRESETS), metavar="NAME,...", help=f"which presets to run (default: {','.join(PRESETS)})")
+    parser.add_argument("--seeds", type=arguments.positive_int, metavar="N", help="seeds per preset (default: 3, and 1 for best)")
+    parser.add_argument("--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs")
+    parser.add_argument("--jobs", type=arguments.positive_int, default=1, metavar="N", help="runs side by side, each with one BLAS thread; 'best' always runs alone (default: %(default)s)")
+    parser.add_argument("--out", type=arguments.output_file, default=Path("docs/accuracy.md"), metavar="PATH", help="the Markdown report; the figure goes beside it as PNG (default: %(default)s)")
+    parser.set_defaults(handler=run)
+
+
+def _preset_names(text: str) -> tuple[str, ...]:
+    """Return 'book-ch1,best' as ('book-ch1', 'best'), refusing unknown names."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in PRESETS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list of {', '.join(PRESETS)}; got {text!r}")
+    return names
+
+
+def _train_once(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> tuple[float, float, dict[str, Any]]:
+    """Run `scratchnet train --preset name --seed seed` in a child process; return (accuracy, seconds, metrics)."""
+    metrics = workdir / f"{name}-{seed}.json"
+    command = [sys.executable, "-m", "scratchnet", "train", "--preset", name, "--seed", str(seed),
+               "--out", str(workdir / f"{name}-{seed}.npz"), "--metrics-json", str(metrics), *(QUICK if quick else ())]
+    environment = dict(os.environ)
+    if threads is not None:
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            environment[variable] = str(threads)
+    started = time.perf_counter()
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        last = (finished.stderr.strip() or finished.stdout.strip() or "no output").splitlines()[-1]
+        raise RuntimeError(f"{name} seed {seed} exited with {finished.returncode}: {last}")
+    data = json.loads(metrics.read_text())
+    return float(data["test_accuracy"]), seconds, data
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Train each preset for each seed, print the table, write the report and figure; return the exit code."""
+    names: tuple[str, ...] = args.presets
+    if args.out.suffix.lower() != ".md":
+        raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
+    results = {name: Result(PRESETS[name]) for name in names}
+    plan = [(name, seed) for name in names for seed in range(args.seeds or PRESETS[name].seeds)]
+    console.print(f"reproduce {len(plan)} runs: " + ", ".join(f"{name} ×{args.seeds or PRESETS[name].seeds}" for name in names)
+                  + (" (quick: 2,000 images, 1 epoch)" if args.quick else ""))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="scratchnet-reproduce-") as temporary:
+        workdir = Path(temporary)
+
+        def one(name: str, seed: int) -> None:
+            result = results[name]
+            threads = 1 if args.jobs > 1 else None
+            try:
+                accuracy, seconds, data = _train_once(name, seed, args.quick, threads, workdir)
+            except (RuntimeError, OSError, ValueError, KeyError) as err:
+                result.failures.append(str(err))
+                console.print(f"  {name} seed {seed}: failed: {err}")
+                return
+            result.accuracies.append(accuracy)
+            result.seconds.append(seconds)
+            result.histories.append(data["history"])
+            console.print(f"  {name} seed {seed}: test {100 * accuracy:.2f}%  {seconds:.0f} s")
+
+        alone = [run_ for run_ in plan if run_[0] == "best"]
+        shared = [run_ for run_ in plan if run_[0] != "best"]
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            list(pool.map(lambda run_: one(*run_), shared))
+        for name, seed in alone:
+            one(name, seed)
+    total = time.perf_counter() - started
+    console.print(_table(results))
+    figure = _write_figure(results, args.out.with_suffix(".png"))
+    write_atomically(args.out, lambda file: file.write(_report(results, args, total, figure).encode()))
+    console.print(f"wrote {args.out}" + (f" and {figure}" if figure else ""))
+    return 1 if any(result.failures for result in results.values()) else 0
+
+
+def _measured(result: Result) -> str:
+    if not result.accuracies:
+        return "failed"
+    if len(result.accuracies) == 1:
+        return f"{100 * result.mean:.2f}%"
+    return f"{100 * result.mean:.2f}% ± {100 * result.spread:.2f}"
+
+
+def _verdict(result: Result) -> str:
+    met = result.met()
+    if met is None:
+        return "–"
+    return "yes" if met else "**no**"
+
+
+def _table(results: dict[str, Result]) -> Table:
+    """Return the printed table: preset, source, reported, measured, target, met, seconds."""
+    table = Table(title="test accuracy on the 10,000 MNIST test images")
+    for column in ("preset", "source", "reports", "scratchnet (mean ± half range)", "target", "met", "seconds per run"):
+        table.add_column(column)
+    for name, result in results.items():
+        preset = result.preset
+        table.add_row(
+            name, preset.source, f"{100 * preset.reported:.2f}%" if preset.reported else "–", _measured(result),
+            f"≥ {100 * preset.target:.1f}%" if preset.target else "–", _verdict(result),
+            f"{statistics.fmean(result.seconds):.0f}" if result.seconds else "–",
+        )
+    return table
+
+
+def _write_figure(results: dict[str, Result], path: Path) -> Path | None:
+    """Draw validation accuracy against seconds of training for every run; return path, or None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, axes = plt.subplots(figsize=(8, 5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, (name, result) in enumerate(results.items()):
+        for run_index, history in enumerate(result.histories):
+            epochs = history["epochs"]
+            seconds, elapsed, accuracies = [], 0.0, []
+            for record in epochs:
+                elapsed += record["seconds"]
+                if record["validation_accuracy"] is not None:
+                    seconds.append(elapsed)
+                    accuracies.append(100 * record["validation_accuracy"])
+            axes.plot(seconds, accuracies, color=colours[index % len(colours)], alpha=0.9, linewidth=1.2,
+                      label=name if run_index == 0 else None)
+    axes.set_xscale("log")
+    axes.set_xlabel("seconds of training (log scale)")
+    axes.set_ylabel("validation accuracy (%)")
+    axes.set_ylim(90, 100)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(loc="lower right")
+    axes.set_title("Validation accuracy against training time, one line per seed")
+    figure.tight_layout()
+    write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=110))
+    plt.close(figure)
+    return path
+
+
+def _report(results: dict[str, Result], args: argparse.Namespace, total: float, figure: Path | None) -> str:
+    """Return the Markdown report: how it was made, the table, the targets in words, the figure."""
+    import numpy as np
+
+    from scratchnet import __version__
+
+    lines = [
+        "# Accuracy: from the tutorial's 94.5% to the strongest fully connected network",
+        "",
+        f"Written by `scratchnet reproduce{' --quick' if args.quick else ''}"
+        f"{' --presets ' + ','.join(results) if tuple(results) != tuple(PRESETS) else ''}"
+        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
+        f"(scratchnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores, {total / 60:.1f} minutes in all).",
+        "Each run is `scratchnet train --preset NAME --seed S`; its seconds are end to end (load, train, test, save)"
+        + (f", with {args.jobs} runs side by side except `best`, which ran alone." if args.jobs > 1 else "."),
+        "Accuracies are on the 10,000 MNIST test images, with the network kept as the preset says "
+        "(the best epoch on the 10,000 validation images, or the last).",
+        "",
+    ]
+    if args.quick:
+        lines += ["**Quick mode**: 2,000 training images and one epoch per run. These numbers check that "
+                  "everything runs; they measure nothing.", ""]
+    lines += ["| preset | network and training | source | source reports | scratchnet measured | target | met | seconds per run |",
+              "|---|---|---|---|---|---|---|---|"]
+    for name, result in results.items():
+        preset = result.preset
+        lines.append(
+            f"| `{name}` | {preset.summary} | {preset.source} | {f'{100 * preset.reported:.2f}%' if preset.reported else '–'} "
+            f"| {_measured(result)} ({len(result.accuracies)} seed{'s' if len(result.accuracies) != 1 else ''}) "
+            f"| {f'≥ {100 * preset.target:.1f}%' if preset.target else '–'} | {_verdict(result)} "
+            f"| {f'{statistics.fmean(result.seconds):.0f}' if result.seconds else '–'} |"
+        )
+    lines += ["", "Measured: mean over the seeds ± half the range, so every seed lies inside.", "", "## Targets", ""]
+    for name, result in results.items():
+        preset = result.preset
+        if preset.target is None:
+            continue
+        if not result.accuracies:
+            lines.append(f"- `{name}`: every run failed, so the target of {100 * preset.target:.1f}% is **not shown to be met**.")
+            continue
+        seeds = ", ".join(f"{100 * a:.2f}%" for a in result.accuracies)
+        verdict = "met" if result.met() else "**not met**"
+        line = f"- `{name}`: target ≥ {100 * preset.target:.1f}%, measured {100 * result.mean:.2f}% ({seeds}): {verdict}."
+        if name == "best":
+            minutes = max(result.seconds) / 60
+            line += f" Wall time {minutes:.1f} minutes end to end against a budget of 15: {'within' if minutes <= 15 else '**over**'}."
+        lines.append(line)
+    for name, result in results.items():
+        for failure in result.failures:
+            lines.append(f"- `{name}`: a run failed: {failure}")
+    lines += ["", "## Settings", ""]
+    for name, result in results.items():
+        lines.append(f"- `{name}`: " + "; ".join(result.preset.config.describe()))
+    if figure is not None:
+        lines += ["", "## Accuracy against time", "", f"![validation accuracy against seconds of training]({figure.name})", ""]
+    return "\n".join(lines) + "\n"
