@@ -188,6 +188,7 @@ def train(
     augment: Sequence[str] | Augmenter | None = None,
     early_stop: int | None = None,
     training_sample: int | None = None,
+    time_budget: float | None = None,
 ) -> History:
     """Train net by mini-batch SGD and return the History of every epoch.
 
@@ -218,6 +219,9 @@ def train(
     early_stop : stop after this many epochs without a better validation accuracy (needs validation).
     training_sample : measure the training cost and accuracy on only the first this-many rows of X
         (all of them by default), to save time on large networks.
+    time_budget : seconds of training allowed (measuring included): training stops at the first
+        mini-batch past it, and the schedule's clock runs on whichever is further along, the epochs
+        (t) or the time (epochs · elapsed / budget), so a cosine schedule reaches 0 as time runs out.
 
     Raises
     ------
@@ -248,6 +252,8 @@ def train(
         raise ConfigError("early stopping and the plateau schedule need validation data; got none")
     if training_sample is not None:
         training_sample = _check_positive_int(training_sample, "training_sample")
+    if time_budget is not None and (not isinstance(time_budget, (int, float)) or not time_budget > 0 or not math.isfinite(time_budget)):
+        raise ConfigError(f"time_budget must be a positive number of seconds; got {time_budget!r}")
     augmenter: Augmenter | None = None
     if isinstance(augment, Augmenter):
         augmenter = augment
@@ -269,8 +275,10 @@ def train(
     # Distortions and dropout masks come from their own generator, on a helper thread that prepares the
     # next mini-batch while this one trains (NumPy releases the GIL, so the two share the cores).
     noise = net.rng.spawn(1)[0] if augmenter or dropout > 0 else None
-    plain = optimizer == "sgd" and schedule == "constant" and lmbda == 0 and dropout == 0 and augmenter is None
+    plain = optimizer == "sgd" and schedule == "constant" and lmbda == 0 and dropout == 0 and augmenter is None and time_budget is None
     fast = FastSGD(net, X, Y, m, float(lr)) if plain and supports(net, X) else None
+    began = time.perf_counter()
+    out_of_time = False
     with ThreadPoolExecutor(max_workers=1) as helper:  # starts its thread only when first used
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
@@ -279,7 +287,14 @@ def train(
                 fast.epoch(order, progress)
             batches = _mini_batches(net, X, order, m, augmenter, dropout, noise, helper) if fast is None else iter(())
             for step, (start, batch, X_batch, masks) in enumerate(batches):
-                rule.eta = eta_schedule.eta_at(epoch - 1 + step / steps)
+                t = epoch - 1 + step / steps
+                if time_budget is not None:
+                    elapsed = time.perf_counter() - began
+                    if elapsed >= time_budget:
+                        out_of_time = True
+                        break
+                    t = max(t, epochs * elapsed / time_budget)
+                rule.eta = eta_schedule.eta_at(t)
                 if masks:
                     nabla_w, nabla_b = net.backprop_with_dropout(X_batch, Y[batch], masks)
                 else:
@@ -310,7 +325,7 @@ def train(
                 go_on = False
             if callback is not None and callback(record) is False:
                 go_on = False
-            if not go_on:
+            if not go_on or out_of_time:
                 break
     if keep == "best" and history.best_parameters is not None:
         net.set_parameters(*history.best_parameters)

@@ -80,3 +80,13 @@ def test_early_stopping_without_validation_is_refused():
     X, y = _small_problem()
     with pytest.raises(ConfigError, match="validation"):
         Network([6, 4, 2]).sgd(X, y, epochs=1, early_stop=3)
+
+
+def test_a_spent_time_budget_stops_training_before_any_step():
+    X, y = _small_problem()
+    net = Network([6, 5, 2], seed=0, dtype="float64")
+    before = net.copy_parameters()
+    history = net.sgd(X, y, epochs=10, batch_size=10, lr=1.0, time_budget=1e-9, keep="last")
+    assert len(history.epochs) == 1
+    for W, W0 in zip(net.weights, before[0]):
+        np.testing.assert_array_equal(W, W0)

@@ -53,9 +53,11 @@ class Result:
         """Half the range of the accuracies: the mean ± this covers every seed."""
         return (max(self.accuracies) - min(self.accuracies)) / 2
 
+    quick: bool = False
+
     def met(self) -> bool | None:
-        """Whether the mean reached the target (None when the preset has none)."""
-        if self.preset.target is None or not self.accuracies:
+        """Whether the mean reached the target (None when the preset has none, or for quick runs)."""
+        if self.preset.target is None or not self.accuracies or self.quick:
             return None
         return self.mean >= self.preset.target
 
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     names: tuple[str, ...] = args.presets
     if args.out.suffix.lower() != ".md":
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
-    results = {name: Result(PRESETS[name]) for name in names}
+    results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
     plan = [(name, seed) for name in names for seed in range(args.seeds or PRESETS[name].seeds)]
     console.print(f"reproduce {len(plan)} runs: " + ", ".join(f"{name} ×{args.seeds or PRESETS[name].seeds}" for name in names)
                   + (" (quick: 2,000 images, 1 epoch)" if args.quick else ""))
@@ -162,13 +164,13 @@ def _verdict(result: Result) -> str:
 
 def _table(results: dict[str, Result]) -> Table:
     """Return the printed table: preset, source, reported, measured, target, met, seconds."""
-    table = Table(title="test accuracy on the 10,000 MNIST test images")
-    for column in ("preset", "source", "reports", "scratchnet (mean ± half range)", "target", "met", "seconds per run"):
+    table = Table(title="test accuracy on the 10,000 MNIST test images; seconds per run")
+    for column in ("preset", "reported", "scratchnet (mean ± half range)", "target", "met", "seconds"):
         table.add_column(column)
     for name, result in results.items():
         preset = result.preset
         table.add_row(
-            name, preset.source, f"{100 * preset.reported:.2f}%" if preset.reported else "–", _measured(result),
+            name, f"{100 * preset.reported:.2f}%" if preset.reported else "–", _measured(result),
             f"≥ {100 * preset.target:.1f}%" if preset.target else "–", _verdict(result),
             f"{statistics.fmean(result.seconds):.0f}" if result.seconds else "–",
         )
@@ -246,7 +248,7 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
     lines += ["", "Measured: mean over the seeds ± half the range, so every seed lies inside.", "", "## Targets", ""]
     for name, result in results.items():
         preset = result.preset
-        if preset.target is None:
+        if preset.target is None or args.quick:
             continue
         if not result.accuracies:
             lines.append(f"- `{name}`: every run failed, so the target of {100 * preset.target:.1f}% is **not shown to be met**.")

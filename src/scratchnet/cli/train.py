@@ -58,6 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--augment", type=_augmentations, metavar="shift,rotate,scale,elastic", help="distort every mini-batch afresh with these (default: none)")
     parser.add_argument("--early-stop", type=arguments.positive_int, metavar="K", help="stop after K epochs without a better validation accuracy (default: off)")
     parser.add_argument("--full-train", action=argparse.BooleanOptionalAction, default=None, help="choose the number of epochs on the validation split, then train afresh on all training images (default: off)")
+    parser.add_argument("--time-budget", type=arguments.positive_float, metavar="SECONDS", help="stop training after this many seconds; a cosine schedule then runs on the clock (default: none)")
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
     parser.add_argument("--limit", type=arguments.positive_int, metavar="N", help="train on only the first N training images (for quick runs)")
     parser.add_argument("--out", type=arguments.output_file, default=DEFAULT_OUT, metavar="PATH", help="where to save the model (default: %(default)s)")
@@ -90,7 +91,7 @@ def _augmentations(text: str) -> tuple[str, ...]:
 
 
 SETTINGS = ("layers", "activation", "cost", "init", "epochs", "batch_size", "lr", "seed", "dtype", "keep", "lmbda",
-            "optimizer", "momentum", "schedule", "patience", "dropout", "augment", "early_stop", "full_train")
+            "optimizer", "momentum", "schedule", "patience", "dropout", "augment", "early_stop", "full_train", "time_budget")
 """The TrainConfig fields the command line sets, each a flag of the same name."""
 
 

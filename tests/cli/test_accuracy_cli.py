@@ -1,0 +1,81 @@
+"""`scratchnet train --preset` with the chapter-3 flags, and `scratchnet reproduce --quick`, as subprocesses."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from scratchnet.config import PRESETS, TrainConfig
+from tests.conftest import run_cli
+
+
+def test_presets_say_what_the_sources_say():
+    assert PRESETS["tutorial"].config == TrainConfig()
+    from scratchnet import Network
+
+    tuned = PRESETS["tutorial-tuned"].config
+    assert Network(tuned.layers).num_params == 13_002
+    ch1 = PRESETS["book-ch1"].config
+    assert (ch1.layers, ch1.cost, ch1.lr, ch1.epochs, ch1.batch_size) == ((784, 30, 10), "quadratic", 3.0, 30, 10)
+    ch3 = PRESETS["book-ch3"].config
+    assert (ch3.layers, ch3.cost, ch3.init, ch3.lr, ch3.lmbda, ch3.batch_size, ch3.epochs) == (
+        (784, 100, 10), "cross-entropy", "scaled", 0.5, 5.0, 10, 60,
+    )
+    assert PRESETS["book-ch1"].reported == 0.9542 and PRESETS["book-ch3"].reported == 0.9804
+
+
+def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path):
+    result = run_cli(
+        "train", "--preset", "book-ch3", "--limit", "1000", "--epochs", "2", "--lmbda", "1.5", "--full-train",
+        "--optimizer", "momentum", "--momentum", "0.5", "--schedule", "cosine", "--dropout", "0.1", "--out", "m.npz", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "preset  book-ch3:" in result.stdout and "L2 λ = 1.5" in result.stdout
+    with np.load(tmp_path / "m.npz") as archive:
+        header = json.loads(str(archive["header"]))
+    assert header["preset"] == "book-ch3"
+    config = header["config"]
+    assert (config["lmbda"], config["optimizer"], config["momentum"], config["dropout"]) == (1.5, "momentum", 0.5, 0.1)
+    assert (config["layers"], config["lr"]) == ([784, 100, 10], 0.5)  # from the preset
+    trained_on = header["trained_on"]
+    assert trained_on["full_train"] is True and trained_on["images"] == 1000 + 10_000
+    assert trained_on["epochs_chosen_on_validation"] in (1, 2) and config["epochs"] == trained_on["epochs_chosen_on_validation"]
+    assert len(header["history"]["epochs"]) == config["epochs"]
+
+
+def test_reproduce_quick_runs_every_preset_through_the_cli_and_writes_the_report(tmp_path):
+    (tmp_path / "docs").mkdir()
+    result = run_cli("reproduce", "--quick", "--seeds", "1", "--out", "docs/accuracy.md", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "docs" / "accuracy.md").read_text()
+    for name in PRESETS:
+        assert f"| `{name}` |" in report
+        assert f"{name} seed 0: test " in result.stdout
+    assert "95.42%" in report and "98.04%" in report and "Quick mode" in report
+    png = (tmp_path / "docs" / "accuracy.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--augment", "shift,blur"],
+        ["train", "--dropout", "1.5"],
+        ["train", "--momentum", "1"],
+        ["train", "--preset", "nope"],
+        ["train", "--optimizer", "rmsprop"],
+        ["train", "--lmbda", "-1"],
+        ["reproduce", "--presets", "best,nope"],
+    ],
+)
+def test_bad_accuracy_flags_exit_2_with_one_line(tmp_path, args):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_full_train_refuses_the_plateau_schedule(tmp_path):
+    result = run_cli("train", "--full-train", "--schedule", "plateau", "--limit", "100", cwd=tmp_path)
+    assert result.returncode == 2 and "plateau" in result.stderr and len(result.stderr.strip().splitlines()) == 1
