@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from scratchnet import MNIST
+from scratchnet import MNIST, TrainConfig
 from scratchnet.images import mnistify
 from scratchnet.io import load_model
+from scratchnet.errors import DataFormatError
 from scratchnet.web import Explorer, create_app
 from scratchnet.web.app import STATIC
 from scratchnet.web.validation import MAX_BODY_BYTES
@@ -293,6 +294,8 @@ BAD_REQUESTS = [
     ("malformed JSON", "POST", "/api/predict", b'{"width": 2,', 400),
     ("JSON that is not an object", "POST", "/api/predict", b"[1, 2, 3]", 400),
     ("empty body", "POST", "/api/predict", b"", 400),
+    ("JSON sent as a form", "POST", "/api/train", ("text/plain", b'{"epochs": 1}'), 415),
+    ("no content type", "POST", "/api/predict", ("", json.dumps(GOOD_DRAWING).encode()), 415),
     ("not UTF-8", "POST", "/api/predict", b"\xff\xfe{}", 400),
     ("NaN", "POST", "/api/predict", b'{"width": 2, "height": 2, "pixels": [0, NaN, 0, 0]}', 400),
     ("infinity", "POST", "/api/predict", b'{"width": 2, "height": 2, "pixels": [0, 1e999, 0, 0]}', 400),
@@ -337,7 +340,9 @@ BAD_REQUESTS = [
 
 @pytest.mark.parametrize("what, method, path, body, status", BAD_REQUESTS, ids=[case[0] for case in BAD_REQUESTS])
 def test_a_bad_request_gets_a_json_error_and_the_server_keeps_serving(client, what, method, path, body, status):
-    if isinstance(body, bytes):
+    if isinstance(body, tuple):  # (content type, bytes)
+        response = client.request(method, path, content=body[1], headers={"content-type": body[0]})
+    elif isinstance(body, bytes):
         response = client.request(method, path, content=body, headers={"content-type": "application/json"})
     else:
         response = client.request(method, path, json=body)
@@ -372,3 +377,17 @@ def test_a_false_content_length_is_refused(client):
     response = client.post("/api/predict", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"})
     assert response.status_code == 400
 
+
+
+def test_a_training_that_fails_says_why_and_keeps_the_model(trained_model):
+    def no_data() -> MNIST:
+        raise DataFormatError("no MNIST here")
+
+    net, _ = load_model(trained_model)
+    explorer = Explorer(net, load_data=no_data)
+    run = explorer.start_training(TrainConfig(epochs=1), 100)
+    deadline = time.monotonic() + 30
+    while not run.finished and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert run.state == "failed" and run.message == "no MNIST here"
+    assert explorer.model is not None and explorer.model.version == 1

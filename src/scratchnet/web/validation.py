@@ -2,7 +2,8 @@
 
 Each check raises RequestError, whose message has the project's shape (what was wrong, what was
 expected, what arrived) and whose `status` is the HTTP code the handler answers with: 400 for a bad
-value, 413 for a body over the size limit, 404 for something that does not exist, 409 for a conflict.
+value, 413 for a body over the size limit, 415 for a body not sent as JSON, 404 for something that
+does not exist, 409 for a conflict.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def _describe(value: Any) -> str:
 async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """Return the request's body parsed as a JSON object, reading at most `limit` bytes.
 
-    Raises RequestError: 413 for a body over the limit (declared or actual), 400 for a body that is
-    not UTF-8 JSON, holds NaN or infinity, or is not an object.
+    Raises RequestError: 415 unless sent as application/json, 413 for a body over the limit (declared
+    or actual), 400 for a body that is not UTF-8 JSON, holds NaN or infinity, or is not an object.
     """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        # Also keeps other sites' plain HTML forms (which cannot send this type) from driving the server.
+        raise RequestError(f"the request body must be sent as Content-Type application/json; got {media_type or 'none'!r}", 415)
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
