@@ -47,3 +47,15 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def cli_trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 784-30-10 model trained for 2 epochs by `scratchnet train` itself (header with history; ~93% accurate).
+
+    Its folder holds `.scratchnet/last-model` pointing at it, as `run_cli(..., cwd=folder)` expects.
+    """
+    folder = tmp_path_factory.mktemp("cli-model")
+    done = run_cli("train", "--layers", "784,30,10", "--epochs", "2", "--out", "model.npz", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return folder / "model.npz"

@@ -33,9 +33,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def _subcommand_modules() -> list[object]:
     """Return the modules that add subcommands, in the order `--help` lists them."""
-    from scratchnet.cli import evaluate, info, perceptron, predict, reproduce, serve, train
+    from scratchnet.cli import evaluate, info, perceptron, plot, predict, reproduce, serve, train
 
-    return [train, evaluate, predict, info, perceptron, serve, reproduce]
+    return [train, evaluate, predict, info, perceptron, plot, serve, reproduce]
 
 
 def build_parser() -> ArgumentParser:

@@ -1,0 +1,66 @@
+"""`scratchnet plot KIND --out FILE`: draw one of the tutorial's pictures as a PNG."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+
+from scratchnet.cli import arguments
+from scratchnet.errors import ScratchnetError
+
+KINDS = (
+    "step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
+    "confusion", "mistakes", "noise", "dream", "gradient-importance",
+)
+"""The same names as `scratchnet.plots.KINDS`, listed here so `--help` works without matplotlib."""
+
+MODEL_KINDS = frozenset(KINDS[3:])
+DATA_KINDS = frozenset({"sgd-path", "confusion", "mistakes", "noise", "gradient-importance"})
+
+
+class PlotsUnavailableError(ScratchnetError):
+    """matplotlib, the `plots` extra, is not installed."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the `plot` subcommand."""
+    parser = subparsers.add_parser(
+        "plot", help="draw one of the tutorial's pictures as a PNG",
+        description="Draw a picture of the tutorial: " + "; ".join(KINDS) + ". "
+        "The kinds from learning-curves on read a trained model: MODEL, or the last one `scratchnet train` saved.",
+    )
+    parser.add_argument("kind", choices=KINDS, metavar="KIND", help="what to draw: " + ", ".join(KINDS))
+    parser.add_argument("--model", metavar="MODEL", help="a model file (default: the last trained); ignored by the kinds that need none")
+    parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the shipped MNIST)")
+    parser.add_argument("--out", type=arguments.output_file, required=True, metavar="FILE", help="the PNG to write")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Compute the figure's numbers, render it, write the PNG atomically; return 0."""
+    try:
+        from scratchnet import plots
+    except ImportError as err:
+        raise PlotsUnavailableError(f"scratchnet plot needs matplotlib, which is not installed ({err}); run: pip install 'scratchnet[plots]'") from err
+    from scratchnet.data.mnist import load_mnist
+    from scratchnet.io import last_model_path, load_model, write_atomically
+
+    net = header = data = None
+    if args.kind in MODEL_KINDS:
+        path = args.model or last_model_path()
+        net, header = load_model(path)
+        console.print(f"model {path}: {'-'.join(map(str, net.sizes))}")
+        if net.sizes[0] != 784 and args.kind not in ("learning-curves",):
+            from scratchnet.cli import UsageError
+
+            raise UsageError(f"the {args.kind} figure draws 28×28 inputs, 784 of them; the model takes {net.sizes[0]}")
+    if args.kind in DATA_KINDS:
+        data = load_mnist(args.data)
+    fig = plots.figure(args.kind, net, header, data)
+    png = plots.png_bytes(fig)
+    write_atomically(args.out, lambda file: file.write(png))
+    width, height = (int(round(v * plots.DPI)) for v in fig.get_size_inches())
+    console.print(f"wrote {args.kind} ({width}×{height} pixels) to {args.out}")
+    return 0

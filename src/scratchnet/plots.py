@@ -1,0 +1,372 @@
+"""The tutorial's pictures: functions that take numbers (or a network) and return a matplotlib Figure.
+
+Nothing here calls `show()` or touches pyplot's global state: every figure is a bare
+`matplotlib.figure.Figure` drawn by the Agg renderer, so the functions work the same in a notebook
+(where a returned Figure displays itself), a script, or a server. The numbers come from
+`scratchnet.explain`, where tests check them; `figure(kind, ...)` computes and draws any of `KINDS`,
+and `png_bytes(fig)` renders one to PNG. Needs matplotlib: `pip install 'scratchnet[plots]'`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed, nothing shown
+
+import numpy as np  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+from scratchnet import explain  # noqa: E402
+from scratchnet.data.mnist import MNIST  # noqa: E402
+from scratchnet.errors import ConfigError, DataFormatError  # noqa: E402
+from scratchnet.network import Network  # noqa: E402
+
+DPI = 100
+"""Pixels per inch: every figure is at least 10 inches, so 1,000 pixels, wide."""
+
+KINDS: dict[str, str] = {
+    "step-vs-sigmoid": "the perceptron's step function beside the sigmoid σ(z)",
+    "descent": "gradient descent rolling into the valleys of a two-variable cost",
+    "sgd-path": "full-batch gradient descent beside mini-batch SGD (the drunk man) on a small network",
+    "learning-curves": "cost and accuracy per epoch, training against validation (needs a model)",
+    "hidden-weights": "each first-layer neuron's 784 weights as a 28×28 image (needs a model)",
+    "confusion": "the confusion matrix on the test images (needs a model)",
+    "mistakes": "misclassified test digits, the most confident first (needs a model)",
+    "noise": "the network's confident answers on random noise (needs a model)",
+    "dream": "for each digit, the input gradient ascent finds for its output (needs a model)",
+    "gradient-importance": "|∂C/∂w| of every weight for one training 2, per layer (needs a model)",
+}
+"""Every figure `scratchnet plot KIND` draws, with what it shows."""
+
+MODEL_KINDS = frozenset(kind for kind, text in KINDS.items() if "needs a model" in text)
+"""The kinds drawn from a trained network."""
+
+DIGIT_SIDE = 28
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Return fig rendered as PNG bytes at DPI pixels per inch."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _digit(image: NDArray[Any]) -> NDArray[Any]:
+    """Return a (784,) row as the 28×28 picture it is."""
+    return np.asarray(image, dtype=float).reshape(DIGIT_SIDE, DIGIT_SIDE)
+
+
+def _grid(count: int, columns: int) -> tuple[int, int]:
+    """Return (rows, columns) of a grid holding count panels, at most `columns` wide."""
+    columns = max(1, min(columns, count))
+    return -(-count // columns), columns
+
+
+def _mosaic(pictures: NDArray[Any], columns: int, gap: int = 6) -> tuple[NDArray[np.float64], int]:
+    """Return (one image tiling the 28×28 pictures in rows of `columns`, NaN between them; the number of rows).
+
+    One image in one axes draws far faster than a grid of many small axes.
+    """
+    rows, columns = _grid(len(pictures), columns)
+    cell = DIGIT_SIDE + gap
+    tiled = np.full((rows * cell - gap, columns * cell - gap), np.nan)
+    for k, picture in enumerate(pictures):
+        r, c = divmod(k, columns)
+        tiled[r * cell : r * cell + DIGIT_SIDE, c * cell : c * cell + DIGIT_SIDE] = _digit(picture)
+    return tiled, rows
+
+
+def _label_cells(axes: Any, labels: Sequence[str], columns: int, gap: int = 6, fontsize: int = 8) -> None:
+    """Write labels[k] just above cell k of a `_mosaic`, and hide the ticks."""
+    cell = DIGIT_SIDE + gap
+    for k, text in enumerate(labels):
+        r, c = divmod(k, columns)
+        axes.text(c * cell + DIGIT_SIDE / 2, r * cell - 0.8, text, ha="center", va="bottom", fontsize=fontsize)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+
+
+def step_vs_sigmoid() -> Figure:
+    """Return the step function of a perceptron beside σ(z) = 1/(1 + e^−z), on z = w·x + b from −6 to 6."""
+    z = np.linspace(-6, 6, 601)
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    step_axes, sigmoid_axes = fig.subplots(1, 2, sharey=True)
+    step_axes.plot(z[z <= 0], np.zeros(np.sum(z <= 0)), color="C3", linewidth=2.5)
+    step_axes.plot(z[z > 0], np.ones(np.sum(z > 0)), color="C3", linewidth=2.5)
+    step_axes.plot([0], [0], "o", color="C3", markersize=6)
+    step_axes.plot([0], [1], "o", color="C3", markerfacecolor="white", markersize=6)
+    step_axes.set_title("perceptron: output jumps from 0 to 1")
+    sigmoid = 0.5 * (1 + np.tanh(z / 2))
+    sigmoid_axes.plot(z, sigmoid, color="C0", linewidth=2.5)
+    sigmoid_axes.set_title("sigmoid neuron: σ(z) = 1/(1 + e⁻ᶻ), smooth")
+    for axes in (step_axes, sigmoid_axes):
+        axes.set_xlabel("z = w·x + b, the weighted input")
+        axes.axhline(0.5, color="grey", linewidth=0.5, linestyle=":")
+        axes.axvline(0, color="grey", linewidth=0.5, linestyle=":")
+        axes.grid(alpha=0.3)
+    step_axes.set_ylabel("output")
+    fig.suptitle("A small change in z: the perceptron may flip, the sigmoid neuron moves a little")
+    return fig
+
+
+def descent(paths: Sequence[NDArray[Any]] | None = None) -> Figure:
+    """Return the contours of `explain.valleys` with gradient-descent paths (default: from DESCENT_STARTS) rolling down."""
+    if paths is None:
+        paths = [explain.descend(start) for start in explain.DESCENT_STARTS]
+    v = np.linspace(-2.1, 2.1, 301)
+    V1, V2 = np.meshgrid(v, v)
+    C = explain.valleys(V1, V2)
+    fig = Figure(figsize=(10, 8), layout="constrained")
+    axes = fig.subplots()
+    levels = np.linspace(float(C.min()), 4.0, 25)  # resolve the valleys, not the steep walls
+    filled = axes.contourf(V1, V2, C, levels=levels, cmap="viridis", extend="max")
+    axes.contour(V1, V2, C, levels=levels, colors="white", linewidths=0.3, alpha=0.5)
+    fig.colorbar(filled, ax=axes, label="cost C(v₁, v₂)")
+    for k, path in enumerate(paths):
+        path = np.asarray(path)
+        end_cost = float(explain.valleys(path[-1, 0], path[-1, 1]))
+        axes.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", linewidth=2)
+        axes.plot(path[0, 0], path[0, 1], "o", color=f"C{k % 10}", markersize=8, markeredgecolor="white")
+        axes.plot(path[-1, 0], path[-1, 1], "*", color=f"C{k % 10}", markersize=16, markeredgecolor="black",
+                  label=f"from ({path[0, 0]:.1f}, {path[0, 1]:.1f}) to C = {end_cost:.2f}")
+    axes.set_xlabel("v₁")
+    axes.set_ylabel("v₂")
+    axes.set_aspect("equal")
+    axes.legend(loc="upper right", fontsize=8, framealpha=0.85)
+    fig.suptitle("Gradient descent v → v − η∇C: each ball rolls into the valley below its start, not always the deepest")
+    return fig
+
+
+def sgd_path(paths: explain.DescentPaths) -> Figure:
+    """Return the two descents of `explain.descent_paths`: their paths in the plane they move most in, and C per step."""
+    fig = Figure(figsize=(13, 5.5), layout="constrained")
+    plane, costs = fig.subplots(1, 2)
+    full_label = f"full-batch gradient descent (all n = {paths.n:,} images per step)"
+    sgd_label = f"mini-batch SGD (m = {paths.batch_size} images per step)"
+    plane.plot(paths.full_batch_path[:, 0], paths.full_batch_path[:, 1], "-", color="C0", linewidth=2, label=full_label)
+    plane.plot(paths.sgd_path[:, 0], paths.sgd_path[:, 1], "-", color="C3", linewidth=1, alpha=0.85, label=sgd_label)
+    plane.plot(*paths.full_batch_path[0], "ko", markersize=8, label="start (the same weights)")
+    plane.plot(*paths.full_batch_path[-1], "*", color="C0", markersize=14, markeredgecolor="black")
+    plane.plot(*paths.sgd_path[-1], "*", color="C3", markersize=14, markeredgecolor="black")
+    plane.set_xlabel("first principal direction of the weights' path")
+    plane.set_ylabel("second principal direction")
+    plane.set_title("the weights' paths, projected onto two dimensions")
+    plane.legend(fontsize=8)
+    steps = np.arange(len(paths.full_batch_costs))
+    costs.plot(steps, paths.full_batch_costs, color="C0", linewidth=2, label="full-batch")
+    costs.plot(steps, paths.sgd_costs, color="C3", linewidth=1, label=f"SGD, m = {paths.batch_size}")
+    costs.set_xlabel("step")
+    costs.set_ylabel(f"cost C over the {paths.n:,} training images")
+    costs.set_title(f"cost after each step (η = {paths.eta:g})")
+    costs.legend()
+    costs.grid(alpha=0.3)
+    fig.suptitle("The drunk man: mini-batch SGD staggers downhill on cheap noisy gradients, full-batch descent walks straight")
+    return fig
+
+
+def learning_curves(curves: dict[str, list[float | None]]) -> Figure:
+    """Return cost and accuracy per epoch, training against validation, from `explain.learning_curves`."""
+    epochs = curves["epoch"]
+    fig = Figure(figsize=(12, 5), layout="constrained")
+    cost_axes, accuracy_axes = fig.subplots(1, 2)
+    for key, axes, scale in (("cost", cost_axes, 1.0), ("accuracy", accuracy_axes, 100.0)):
+        for part, colour in (("training", "C0"), ("validation", "C1")):
+            values = curves[f"{part}_{key}"]
+            points = [(e, scale * v) for e, v in zip(epochs, values) if v is not None and e is not None]
+            if points:
+                xs, ys = zip(*points)
+                axes.plot(xs, ys, "o-", color=colour, label=part, markersize=4)
+        axes.set_xlabel("epoch")
+        axes.grid(alpha=0.3)
+        axes.legend()
+    cost_axes.set_ylabel("cost C")
+    cost_axes.set_title("cost per epoch")
+    accuracy_axes.set_ylabel("accuracy (%)")
+    accuracy_axes.set_title("accuracy per epoch")
+    fig.suptitle("Learning curves: how the cost fell and the accuracy rose, epoch by epoch")
+    return fig
+
+
+def hidden_weights(weights: NDArray[Any], limit: int = 64) -> Figure:
+    """Return each first-layer neuron's weights (rows of weights[0], (n_hidden, 784)) as 28×28 images, red +, blue −."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2 or weights.shape[1] != DIGIT_SIDE * DIGIT_SIDE:
+        raise DataFormatError(f"hidden-weights draws a first layer of shape (n, 784); got {weights.shape}")
+    shown = weights[:limit]
+    columns = 8
+    tiled, rows = _mosaic(shown, columns, gap=8)
+    fig = Figure(figsize=(10, 1.3 * rows + 1.2), layout="constrained")
+    axes = fig.subplots()
+    bound = float(np.abs(shown).max()) or 1.0
+    image = axes.imshow(tiled, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound))
+    _label_cells(axes, [f"neuron {k}" for k in range(len(shown))], columns, gap=8)
+    axes.set_xlabel("each panel: one hidden neuron's weights, laid out like the 28×28 pixels they come from")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="weight w_jk (pixel k → neuron j)")
+    fig.suptitle(f"What the first hidden layer looks for: {len(weights)} neurons' weights, not the hoped-for edges and loops")
+    return fig
+
+
+def confusion(matrix: NDArray[Any]) -> Figure:
+    """Return the confusion matrix (entry [i, j]: digits i answered as j) with every count written in."""
+    matrix = np.asarray(matrix)
+    k = matrix.shape[0]
+    fig = Figure(figsize=(9, 8), layout="constrained")
+    axes = fig.subplots()
+    shown = axes.imshow(np.log1p(matrix), cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            colour = "white" if matrix[i, j] > matrix.max() / 3 else "black"
+            axes.text(j, i, f"{matrix[i, j]:,}", ha="center", va="center", fontsize=8, color=colour)
+    axes.set_xticks(range(k))
+    axes.set_yticks(range(k))
+    axes.set_xlabel("the network's answer")
+    axes.set_ylabel("the true digit")
+    fig.colorbar(shown, ax=axes, label="ln(1 + count)")
+    accuracy = np.trace(matrix) / max(1, matrix.sum())
+    fig.suptitle(f"Confusion matrix on {matrix.sum():,} test images: {100 * accuracy:.2f}% on the diagonal")
+    return fig
+
+
+def mistakes(images: NDArray[Any], found: explain.Mistakes, limit: int = 30) -> Figure:
+    """Return a gallery of misclassified digits (rows of images at found.indices): true label, answer, confidence."""
+    count = min(limit, len(found.indices))
+    columns = 10
+    pictures = np.asarray(images)[found.indices[:count]].astype(float)
+    if np.asarray(images).dtype == np.uint8:
+        pictures /= 255.0
+    tiled, rows = _mosaic(pictures if count else np.zeros((1, DIGIT_SIDE * DIGIT_SIDE)), columns, gap=12)
+    fig = Figure(figsize=(12, 1.45 * rows + 1.0), layout="constrained")
+    axes = fig.subplots()
+    axes.imshow(tiled, cmap="gray_r", vmin=0, vmax=1)
+    labels = [f"true {found.labels[k]}, said {found.answers[k]}\n{100 * found.confidences[k]:.0f}% sure" for k in range(count)]
+    _label_cells(axes, labels, columns, gap=12)
+    axes.set_xlabel("each panel: a misread 28×28 test image, the most confident mistakes first")
+    fig.suptitle(f"{len(found.indices):,} test digits misread; the {count} it was surest about")
+    return fig
+
+
+def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
+    """Return random-noise images with the answer and confidence, and top confidence on noise against real digits."""
+    fig = Figure(figsize=(12, 7.5), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.6])
+    count = min(shown, len(report.noise))
+    panels = np.atleast_1d(top.subplots(1, count, squeeze=False)).ravel()
+    for k, axes in enumerate(panels):
+        axes.imshow(_digit(report.noise[k]), cmap="gray_r", vmin=0, vmax=1)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        axes.set_title(f"\"{report.answers[k]}\", {100 * report.noise_confidences[k]:.0f}% sure", fontsize=9)
+    top.suptitle("Random noise still gets an answer")
+    axes = bottom.subplots()
+    bins = np.linspace(0, 1, 41)
+    axes.hist(report.digit_confidences, bins=bins, density=True, alpha=0.6, color="C0",
+              label=f"real test digits (mean {100 * report.mean_digit_confidence:.0f}%)")
+    axes.hist(report.noise_confidences, bins=bins, density=True, alpha=0.6, color="C3",
+              label=f"uniform noise (mean {100 * report.mean_noise_confidence:.0f}%)")
+    axes.axvline(0.1, color="grey", linestyle=":", label="a uniform guess (10%)")
+    axes.set_xlabel("top confidence (largest output, normalised so the ten sum to 1)")
+    axes.set_ylabel("density")
+    axes.legend()
+    fig.suptitle(f"The network is {100 * report.mean_noise_confidence:.0f}% sure on average about pictures of nothing")
+    return fig
+
+
+def dream(dreams: Sequence[explain.Dream]) -> Figure:
+    """Return the input gradient ascent found for each digit, titled with the output it reaches."""
+    rows, columns = _grid(len(dreams), 5)
+    fig = Figure(figsize=(11, 2.5 * rows + 1.0), layout="constrained")
+    grid = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    for k, axes in enumerate(grid):
+        axes.set_xticks([])
+        axes.set_yticks([])
+        if k < len(dreams):
+            d = dreams[k]
+            axes.imshow(_digit(d.image), cmap="gray_r", vmin=0, vmax=1)
+            axes.set_title(f"output {d.digit}: a = {d.activation:.4f}", fontsize=9)
+        else:
+            axes.axis("off")
+    fig.supxlabel("each panel: a 28×28 input, grey levels in [0, 1], found by climbing ∂a_j/∂x")
+    fig.supylabel("digit j")
+    fig.suptitle("The network is sure these are digits: it recognises digits but cannot write them")
+    return fig
+
+
+def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[NDArray[Any]], maps: int = 8) -> Figure:
+    """Return |∂C/∂w| for one example, normalised per layer: each layer's (n_out, n_in) matrix, and the first layer as 28×28 maps."""
+    layers = len(normalised)
+    fig = Figure(figsize=(13, 7), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.2, 1])
+    panels = np.atleast_1d(top.subplots(1, layers + 1, squeeze=False)).ravel()
+    picture = np.asarray(image, dtype=float) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
+    panels[0].imshow(_digit(picture), cmap="gray_r", vmin=0, vmax=1)
+    panels[0].set_title(f"the training example (a {label})")
+    panels[0].set_xlabel("pixel column")
+    panels[0].set_ylabel("pixel row")
+    for l, matrix in enumerate(normalised):
+        shown = panels[l + 1].imshow(matrix, cmap="magma", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        panels[l + 1].set_title(f"layer {l + 1}: {matrix.shape[0]}×{matrix.shape[1]} weights")
+        panels[l + 1].set_xlabel("from neuron k")
+        panels[l + 1].set_ylabel("to neuron j")
+    top.colorbar(shown, ax=list(panels[1:]), label="|∂C/∂w| ÷ its layer's largest")
+    first = np.asarray(normalised[0])
+    order = np.argsort(-first.sum(axis=1))[:maps]
+    axes_row = np.atleast_1d(bottom.subplots(1, len(order), squeeze=False)).ravel()
+    for axes, j in zip(axes_row, order):
+        axes.imshow(_digit(first[j]), cmap="magma", vmin=0, vmax=1)
+        axes.set_title(f"neuron {j}", fontsize=9)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    bottom.suptitle("first layer, as 28×28 maps (the neurons with the most at stake): only weights from inked pixels matter, ∂C/∂w = a_k δ_j")
+    fig.suptitle("Which weights matter most for this example: the gradient's entries, normalised per layer")
+    return fig
+
+
+def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None = None, data: MNIST | None = None) -> Figure:
+    """Return the figure of KIND, computing its numbers with `scratchnet.explain`.
+
+    Kinds in MODEL_KINDS need net (and header for learning-curves); those that read images
+    (sgd-path, confusion, mistakes, noise, gradient-importance) need data.
+
+    Raises ConfigError for an unknown kind or a missing argument.
+    """
+    if kind not in KINDS:
+        raise ConfigError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if kind == "step-vs-sigmoid":
+        return step_vs_sigmoid()
+    if kind == "descent":
+        return descent()
+    if kind == "learning-curves":
+        return learning_curves(explain.learning_curves(header or {}))
+    if kind == "sgd-path":
+        data = _need(data, "data", kind)
+        return sgd_path(explain.descent_paths(data.train.images[:500], data.train.labels[:500], steps=100))
+    net = _need(net, "a network", kind)
+    if kind == "hidden-weights":
+        return hidden_weights(net.weights[0])
+    if kind == "dream":
+        return dream([explain.dream(net, j) for j in range(net.sizes[-1])])
+    data = _need(data, "data", kind)
+    if kind == "confusion":
+        return confusion(explain.confusion_matrix(data.test.labels, net.predict(data.test.images), net.sizes[-1]))
+    if kind == "mistakes":
+        return mistakes(data.test.images, explain.mistakes(net, data.test.images, data.test.labels))
+    if kind == "noise":
+        return noise(explain.noise_confidences(net, data.test.images))
+    index = explain.first_example_of(data.train.labels, 2)
+    _, normalised = explain.gradient_importance(net, data.train.images[index] / 255.0, 2)
+    return gradient_importance(data.train.images[index], 2, normalised)
+
+
+def _need(value: Any, what: str, kind: str) -> Any:
+    """Return value, or raise ConfigError saying the kind needs it."""
+    if value is None:
+        raise ConfigError(f"the {kind} figure needs {what}; got none")
+    return value

@@ -1,0 +1,58 @@
+"""`scratchnet plot KIND --out FILE` writes a valid PNG for every KIND, from a model `scratchnet train` made."""
+
+import shutil
+
+import pytest
+from PIL import Image
+
+from scratchnet.cli import main
+from tests.conftest import run_cli
+
+pytest.importorskip("matplotlib")
+
+KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
+         "confusion", "mistakes", "noise", "dream", "gradient-importance"]
+
+
+def _assert_png(path):
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size[0] >= 800
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_writes_a_png_from_the_trained_model(kind, cli_trained_model, tmp_path, capsys):
+    out = tmp_path / f"{kind}.png"
+    assert main(["plot", kind, "--model", str(cli_trained_model), "--out", str(out)]) == 0
+    _assert_png(out)
+    assert f"wrote {kind}" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_model_defaults_to_the_last_trained_one(cli_trained_model, tmp_path):
+    (tmp_path / ".scratchnet").mkdir()
+    shutil.copy(cli_trained_model.parent / ".scratchnet" / "last-model", tmp_path / ".scratchnet" / "last-model")
+    done = run_cli("plot", "hidden-weights", "--out", "weights.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert str(cli_trained_model.resolve()) in done.stdout.replace("\n", "")
+    _assert_png(tmp_path / "weights.png")
+
+
+def test_model_free_kinds_ignore_a_missing_model(tmp_path):
+    done = run_cli("plot", "step-vs-sigmoid", "--model", "no-such.npz", "--out", "curves.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _assert_png(tmp_path / "curves.png")
+
+
+@pytest.mark.parametrize("args, code", [
+    (["plot", "dream", "--out", "x.png"], 1),  # no model trained yet
+    (["plot", "dream", "--model", "missing.npz", "--out", "x.png"], 1),
+    (["plot", "nonsense", "--out", "x.png"], 2),
+    (["plot", "descent", "--out", "no/such/folder/x.png"], 2),
+])
+def test_bad_requests_get_one_line(tmp_path, args, code):
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == code
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.png").exists()
