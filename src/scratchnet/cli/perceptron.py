@@ -86,8 +86,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         perceptron = Perceptron(weights, bias=args.bias)
     else:
         perceptron = Perceptron(weights, threshold=5.0 if args.threshold is None else args.threshold)
-    rule = " + ".join(f"{w:g}·{name}" for w, name in zip(perceptron.weights, names))
-    console.print(f"output 1 when {rule} > {perceptron.threshold:g}, else 0")
+    rule = _weighted_sum(perceptron.weights, names)
+    if args.bias is not None:
+        console.print(f"output 1 when {rule} {'−' if perceptron.bias < 0 else '+'} {abs(perceptron.bias):g} > 0, else 0")
+    else:
+        console.print(f"output 1 when {rule} > {perceptron.threshold:g}, else 0")
     table = Table()
     for name in names:
         table.add_column(name, justify="center")
@@ -98,6 +101,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
         table.add_row(*(str(v) for v in x), f"{z:g}", str(decision))
     console.print(table)
     return 0
+
+
+def _weighted_sum(weights: tuple[float, ...], names: tuple[str, ...]) -> str:
+    """Return '6·weather + 2·partner − 2·transit': the terms w_j·x_j with their signs."""
+    text = ""
+    for j, (w, name) in enumerate(zip(weights, names)):
+        sign = ("−" if w < 0 else "") if j == 0 else (" − " if w < 0 else " + ")
+        text += f"{sign}{abs(w):g}·{name}"
+    return text
 
 
 def _run_learn(args: argparse.Namespace, console: Console) -> int:

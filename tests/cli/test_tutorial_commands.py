@@ -1,0 +1,88 @@
+"""docs/tutorial.md runs as written: its commands, its Python examples, its quoted code and its pictures."""
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import run_cli
+
+pytest.importorskip("matplotlib")
+
+ROOT = Path(__file__).resolve().parents[2]
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
+         "confusion", "mistakes", "noise", "dream", "gradient-importance"]
+
+
+def _blocks(language: set[str]) -> list[str]:
+    """Return the bodies of the fenced blocks whose info string is in language."""
+    return [body for info, body in re.findall(r"^```(\w*)\n(.*?)^```", TUTORIAL.read_text(), flags=re.M | re.S) if info in language]
+
+
+def _commands() -> list[list[str]]:
+    """Return every `scratchnet ...` line of the sh/console blocks, split into arguments, `scratchnet` dropped."""
+    lines = [line.strip().removeprefix("$ ") for body in _blocks({"sh", "console"}) for line in body.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if line.startswith("scratchnet ")]
+
+
+def _fast(args: list[str]) -> list[str]:
+    """Return args with training cut to one epoch, so the test stays quick; every other command runs as written."""
+    return [*args, "--epochs", "1"] if args[:1] == ["train"] else args
+
+
+def _assert_png(path: Path) -> None:
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size[0] >= 800, path
+
+
+@pytest.mark.slow
+def test_every_command_of_the_tutorial_runs_in_order(tmp_path):
+    """Sixteen commands, each a fresh `python -m scratchnet` (about a minute on a busy two-core machine)."""
+    commands = _commands()
+    assert {args[1] for args in commands if args[0] == "plot"} == set(KINDS)
+    assert commands[0][0] == "perceptron" and ["train"] in commands
+    for args in commands:
+        done = run_cli(*_fast(args), cwd=tmp_path)
+        assert done.returncode == 0, f"scratchnet {' '.join(args)}: {done.stderr}"
+        assert "Traceback" not in done.stderr
+        if "--out" in args:
+            _assert_png(tmp_path / args[args.index("--out") + 1])
+
+
+def test_the_tutorial_shows_what_its_perceptron_commands_print(tmp_path):
+    text = TUTORIAL.read_text()
+    for args in _commands():
+        if args[0] == "perceptron" and "--learn" not in args:
+            first = run_cli(*args, cwd=tmp_path, env={"COLUMNS": "100"}).stdout.splitlines()[0]
+            assert first.startswith("output 1 when")
+        if args[0] == "perceptron" and ("--threshold" in args and args[args.index("--threshold") + 1] == "5" or "--bias" in args):
+            shown = run_cli(*args, cwd=tmp_path, env={"COLUMNS": "100"}).stdout
+            assert shown.strip() in text
+
+
+def test_the_python_examples_run():
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    globs: dict[str, object] = {}
+    for k, body in enumerate(b for b in _blocks({"python"}) if ">>>" in b):
+        runner.run(parser.get_doctest(body, globs, f"tutorial.md example {k}", str(TUTORIAL), 0))
+    results = runner.summarize(verbose=False)
+    assert results.attempted >= 5 and results.failed == 0
+
+
+def test_the_quoted_backprop_code_is_in_network_py():
+    source = {line.strip() for line in (ROOT / "src" / "scratchnet" / "network.py").read_text().splitlines()}
+    quoted = [line.strip() for body in _blocks({"python"}) if ">>>" not in body for line in body.splitlines() if line.strip()]
+    assert any("(BP1)" in q for q in quoted) and any("(BP4)" in q for q in quoted)
+    for line in quoted:
+        assert line in source, f"docs/tutorial.md quotes a line network.py no longer has: {line}"
+
+
+def test_every_picture_of_the_tutorial_is_committed():
+    pictures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", TUTORIAL.read_text())
+    assert {Path(p).stem for p in pictures} == set(KINDS)
+    for picture in pictures:
+        _assert_png(TUTORIAL.parent / picture)
