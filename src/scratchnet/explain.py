@@ -257,7 +257,7 @@ def first_example_of(labels: NDArray[Any], digit: int) -> int:
     return int(found[0])
 
 
-def gradient_importance(net: Network, x: NDArray[Any], label: int) -> tuple[list[Array], list[Array]]:
+def gradient_importance(net: Network, x: NDArray[Any], label: int) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
     """Return (|∂C/∂w| per layer, the same normalised so each layer's largest entry is 1) for one example.
 
     C = C_x is the cost of the single example x with the given label; by (BP4) ∂C/∂w^1_jk = x_k δ^1_j,
@@ -266,8 +266,8 @@ def gradient_importance(net: Network, x: NDArray[Any], label: int) -> tuple[list
     """
     X = np.asarray(x, dtype=np.float64).reshape(1, -1)
     nabla_w, _ = net.backprop(X, one_hot(np.array([label]), net.sizes[-1], net.dtype))
-    magnitudes = [np.abs(nw).astype(np.float64) for nw in nabla_w]
-    normalised = [m / m.max() if m.max() > 0 else m for m in magnitudes]
+    magnitudes: list[NDArray[np.float64]] = [np.abs(nw).astype(np.float64) for nw in nabla_w]
+    normalised = [m / m.max() if m.max() > 0 else m.copy() for m in magnitudes]
     return magnitudes, normalised
 
 

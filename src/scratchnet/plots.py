@@ -99,8 +99,9 @@ def step_vs_sigmoid() -> Figure:
     z = np.linspace(-6, 6, 601)
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     step_axes, sigmoid_axes = fig.subplots(1, 2, sharey=True)
-    step_axes.plot(z[z <= 0], np.zeros(np.sum(z <= 0)), color="C3", linewidth=2.5)
-    step_axes.plot(z[z > 0], np.ones(np.sum(z > 0)), color="C3", linewidth=2.5)
+    off, on = z[z <= 0], z[z > 0]
+    step_axes.plot(off, np.zeros(len(off)), color="C3", linewidth=2.5)
+    step_axes.plot(on, np.ones(len(on)), color="C3", linewidth=2.5)
     step_axes.plot([0], [0], "o", color="C3", markersize=6)
     step_axes.plot([0], [1], "o", color="C3", markerfacecolor="white", markersize=6)
     step_axes.set_title("perceptron: output jumps from 0 to 1")
@@ -256,7 +257,7 @@ def mistakes(images: NDArray[Any], found: explain.Mistakes, limit: int = 30) -> 
 def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
     """Return random-noise images with the answer and confidence, and top confidence on noise against real digits."""
     fig = Figure(figsize=(12, 7.5), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.6])
+    top, bottom = np.asarray(fig.subfigures(2, 1, height_ratios=[1, 1.6])).ravel()
     count = min(shown, len(report.noise))
     panels = np.atleast_1d(top.subplots(1, count, squeeze=False)).ravel()
     for k, axes in enumerate(panels):
@@ -303,7 +304,7 @@ def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[ND
     """Return |∂C/∂w| for one example, normalised per layer: each layer's (n_out, n_in) matrix, and the first layer as 28×28 maps."""
     layers = len(normalised)
     fig = Figure(figsize=(13, 7), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.2, 1])
+    top, bottom = np.asarray(fig.subfigures(2, 1, height_ratios=[1.2, 1])).ravel()
     panels = np.atleast_1d(top.subplots(1, layers + 1, squeeze=False)).ravel()
     picture = np.asarray(image, dtype=float) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
     panels[0].imshow(_digit(picture), cmap="gray_r", vmin=0, vmax=1)
