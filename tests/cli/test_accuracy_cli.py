@@ -43,6 +43,8 @@ def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path
     assert trained_on["full_train"] is True and trained_on["images"] == 1000 + 10_000
     assert trained_on["epochs_chosen_on_validation"] in (1, 2) and config["epochs"] == trained_on["epochs_chosen_on_validation"]
     assert len(header["history"]["epochs"]) == config["epochs"]
+    info = run_cli("info", "m.npz", cwd=tmp_path)
+    assert "11,000 images (--full-train" in info.stdout and "book-ch3" in info.stdout
 
 
 def test_reproduce_quick_runs_every_preset_through_the_cli_and_writes_the_report(tmp_path):
@@ -54,6 +56,7 @@ def test_reproduce_quick_runs_every_preset_through_the_cli_and_writes_the_report
         assert f"| `{name}` |" in report
         assert f"{name} seed 0: test " in result.stdout
     assert "95.42%" in report and "98.04%" in report and "Quick mode" in report
+    assert "## The cost of augmentation" in report and "% of an epoch" in report
     png = (tmp_path / "docs" / "accuracy.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 

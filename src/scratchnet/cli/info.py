@@ -31,6 +31,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     config = header.get("config") or {}
     if config:
         table.add_row("training", ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("layers", "extra") and v not in ({}, None)))
+    if header.get("preset"):
+        table.add_row("preset", str(header["preset"]))
+    trained_on = header.get("trained_on") or {}
+    if trained_on:
+        how = f"{trained_on.get('images', 0):,} images"
+        if trained_on.get("full_train"):
+            how += f" (--full-train: {trained_on.get('epochs_chosen_on_validation')} epochs chosen on the validation split first)"
+        table.add_row("trained on", how)
     history = header.get("history") or {}
     epochs = history.get("epochs") or []
     if epochs:
