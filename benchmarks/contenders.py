@@ -177,3 +177,19 @@ class Sklearn:
 
     def accuracy(self) -> float:
         return float(self.model.score(self.test_X, self.test_y))
+
+
+NAMES = ("scratchnet float32", "scratchnet float64", "book, per example", "PyTorch CPU", "scikit-learn MLP")
+
+
+def make(name: str, config: Config, data: Data, threads: int) -> Any:
+    """Return the contender called `name` (one of NAMES), built for config on data."""
+    if name.startswith("scratchnet"):
+        return Scratchnet(config, data, dtype=name.split()[-1])
+    if name == Book.name:
+        return Book(config, data)
+    if name == Torch.name:
+        return Torch(config, data, threads)
+    if name == Sklearn.name:
+        return Sklearn(config, data)
+    raise ValueError(f"unknown contender {name!r}; expected one of {', '.join(NAMES)}")

@@ -14,9 +14,12 @@ per call, not into arithmetic. This module takes exactly the same steps with few
   arrays of the network's dtype (NumPy converts a Python float on every call);
 - the arrays that elementwise operations touch are contiguous (strided ones run at half speed);
   only the last operation of a hidden layer writes into ã's strided columns;
-- the uint8 images are gathered and scaled to [0, 1] once per chunk of a few hundred rows (so a chunk
-  stays in cache and memory stays flat), the mini-batches are views into the chunk, and the
-  progress callback runs once per chunk.
+- the images are gathered and made floats a chunk of about CHUNK_BYTES at a time, so the chunk is
+  still in the processor's cache when its mini-batches (views into it) are multiplied, and memory
+  stays flat; `progress` is called about a hundred times an epoch, between chunks;
+- the grey levels x = 255 x′ enter the first layer unscaled, ã = [255 x′ | 255], and the 1/255 is
+  applied to z (n_1 numbers per image) instead of x (784 per image):  z = (ã W̃ᵀ)/255, and in the
+  same way ∇W̃ = (δ/255)ᵀ ã.
 
 Samples are rows, as in network.py: ã^(l) has shape (k, n_l + 1) for a mini-batch of k ≤ m rows.
 The weights and biases the network holds are copied in before an epoch and out after it, so
@@ -35,8 +38,8 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from scratchnet.network import Array, Network
 
-CHUNKS_PER_EPOCH = 100
-"""Chunks an epoch is gathered and scaled in (and how often `progress` is called)."""
+CHUNK_BYTES = 512 * 1024
+"""About how many bytes of floats an epoch's rows are gathered in at once (whole mini-batches, at least one)."""
 
 
 def supports(net: Network, X: NDArray[Any]) -> bool:
@@ -50,14 +53,18 @@ def supports(net: Network, X: NDArray[Any]) -> bool:
 
 
 class _Sigmoid:
-    """σ(z) = ½ + u with u = ½ tanh(z/2) (as in activations.py, which cannot overflow); σ' = ¼ − u²."""
+    """σ(z) = ½ + u with u = ½ tanh(z/2) (as in activations.py, which cannot overflow); σ' = ¼ − u².
 
-    def __init__(self, dtype: Any) -> None:
+    Each kernel is made for one layer, with the factor its z still needs (1/255 for grey levels).
+    """
+
+    def __init__(self, dtype: Any, scale: float = 1.0) -> None:
         self.half, self.quarter = np.array(0.5, dtype), np.array(0.25, dtype)
+        self.half_scale = np.array(0.5 * scale, dtype)
 
     def forward(self, z: Array, a: Array) -> None:
-        """Write σ(z) into a; z is left holding u = σ(z) − ½."""
-        np.multiply(z, self.half, z)
+        """Write σ(scale z) into a; z is left holding u = σ(scale z) − ½."""
+        np.multiply(z, self.half_scale, z)
         np.tanh(z, z)
         np.multiply(z, self.half, z)
         np.add(z, self.half, a)
@@ -72,11 +79,14 @@ class _Sigmoid:
 class _Tanh:
     """tanh(z); tanh' = 1 − a²."""
 
-    def __init__(self, dtype: Any) -> None:
+    def __init__(self, dtype: Any, scale: float = 1.0) -> None:
         self.one = np.array(1.0, dtype)
+        self.scale = np.array(scale, dtype) if scale != 1 else None
 
     def forward(self, z: Array, a: Array) -> None:
-        """Write tanh(z) into a and into z."""
+        """Write tanh(scale z) into a and into z."""
+        if self.scale is not None:
+            np.multiply(z, self.scale, z)
         np.tanh(z, z)
         np.copyto(a, z)
 
@@ -90,11 +100,14 @@ class _Tanh:
 class _ReLU:
     """max(0, z); relu' = 1 where a > 0, else 0."""
 
-    def __init__(self, dtype: Any) -> None:
+    def __init__(self, dtype: Any, scale: float = 1.0) -> None:
         self.zero = np.array(0.0, dtype)
+        self.scale = np.array(scale, dtype) if scale != 1 else None
 
     def forward(self, z: Array, a: Array) -> None:
-        """Write max(0, z) into a and into z."""
+        """Write max(0, scale z) into a and into z."""
+        if self.scale is not None:
+            np.multiply(z, self.scale, z)
         np.maximum(z, self.zero, out=z)
         np.copyto(a, z)
 
@@ -107,11 +120,13 @@ class _ReLU:
 class _Softmax:
     """softmax(z)_j = e^(z_j) / Σ_k e^(z_k), shifted by the row's largest z so e^z cannot overflow."""
 
-    def __init__(self, dtype: Any) -> None:
-        pass
+    def __init__(self, dtype: Any, scale: float = 1.0) -> None:
+        self.scale = np.array(scale, dtype) if scale != 1 else None
 
     def forward(self, z: Array, a: Array) -> None:
-        """Write softmax(z) into a; z is spoilt."""
+        """Write softmax(scale z) into a; z is spoilt."""
+        if self.scale is not None:
+            np.multiply(z, self.scale, z)
         np.subtract(z, np.max(z, axis=1, keepdims=True), z)
         np.exp(z, a)
         np.divide(a, np.sum(a, axis=1, keepdims=True), a)
@@ -157,7 +172,7 @@ class FastSGD:
     Parameters
     ----------
     net : the Network; its weights and biases are read before and written after every epoch.
-    X : training inputs (n, sizes[0]), uint8 grey levels (scaled by 1/255 once per chunk) or floats.
+    X : training inputs (n, sizes[0]), uint8 grey levels (their 1/255 goes onto z, see above) or floats.
     Y : one-hot targets (n, sizes[-1]) in the network's dtype.
     m : the mini-batch size.
     eta : η, the learning rate.
@@ -166,23 +181,20 @@ class FastSGD:
     def __init__(self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float) -> None:
         self.net, self.X, self.Y, self.m = net, X, Y, m
         dtype, sizes, n = net.dtype, net.sizes, len(X)
-        hidden = KERNELS[net.activation.name](dtype)
-        output = hidden if net.output_activation is net.activation else _Softmax(dtype)
-        if net.output_activation.name in KERNELS:
-            output = KERNELS[net.output_activation.name](dtype)
-        self.kernels: list[Any] = [hidden] * (len(sizes) - 2) + [output]
+        grey = X.dtype == np.uint8
+        self.scale = np.array(1 / 255, dtype) if grey else None  # what z^1 and δ^1 are multiplied by
+        kinds = [KERNELS[net.activation.name]] * (len(sizes) - 2) + [KERNELS.get(net.output_activation.name, _Softmax)]
+        self.kernels: list[Any] = [kind(dtype, 1 / 255 if grey and l == 0 else 1.0) for l, kind in enumerate(kinds)]
         self.output_error_has_prime = net.cost_function.name == "quadratic"  # (BP1): (a − y) ⊙ σ'(z^L)
         # W̃ = [W | b], one block per layer; W̃ᵀ are views for the forward products.
         self.w_tilde = [np.empty((W.shape[0], W.shape[1] + 1), dtype) for W in net.weights]
         self.w_tilde_T = [w.T for w in self.w_tilde]
         self.w_view = [w[:, :-1] for w in self.w_tilde]
-        # A chunk of rows gathered from X and Y: whole mini-batches, about n / CHUNKS_PER_EPOCH rows.
-        self.chunk = m * max(1, -(-n // (m * CHUNKS_PER_EPOCH)))
+        self.chunk = m * max(1, CHUNK_BYTES // (np.dtype(dtype).itemsize * (sizes[0] + 1) * m))  # rows
         rows = min(self.chunk, n)
         self.raw = np.empty((rows, sizes[0]), X.dtype)
-        self.inputs = np.ones((rows, sizes[0] + 1), dtype)  # ã^(0) = [x | 1]
+        self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
-        self.scale = dtype(1 / 255) if X.dtype == np.uint8 else None
         full = _Buffers(sizes, min(m, n), dtype)
         self.buffers = {min(m, n): full}
         if n % m and n > m:  # the last mini-batch of an epoch is shorter
@@ -197,20 +209,19 @@ class FastSGD:
             w_tilde[:, :-1] = W
             w_tilde[:, -1] = b
         n_in = net.sizes[0]
+        report_at = 0.0
         for start in range(0, len(order), self.chunk):
             index = order[start : start + self.chunk]
             rows = len(index)
-            if self.scale is not None:
-                np.take(self.X, index, axis=0, out=self.raw[:rows])
-                np.multiply(self.raw[:rows], self.scale, self.inputs[:rows, :n_in])  # the same bits as as_input
-            else:
-                self.inputs[:rows, :n_in] = self.X[index]
+            np.take(self.X, index, axis=0, out=self.raw[:rows])
+            np.copyto(self.inputs[:rows, :n_in], self.raw[:rows])
             np.take(self.Y, index, axis=0, out=self.targets[:rows])
             for first in range(0, rows, m):
                 batch = slice(first, min(first + m, rows))
                 self._step(self.inputs[batch], self.targets[batch])
-            if progress is not None:
+            if progress is not None and start + rows >= report_at:
                 progress(start + rows)
+                report_at = start + rows + len(order) / 100
         for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
             W[...] = w_tilde[:, :-1]
             b[...] = w_tilde[:, -1]
@@ -230,6 +241,8 @@ class FastSGD:
             kernels[last].times_prime(d, z[last], scratch[last])  # (BP1)
         np.multiply(d, buffers.eta_over_k, d)  # η/k once here instead of in every ∇
         for l in range(last, -1, -1):
+            if l == 0 and self.scale is not None:
+                np.multiply(d, self.scale, d)  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
             np.matmul(d.T, inputs[l], nabla[l])  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]
             if l > 0:
                 e = delta[l - 1]

@@ -52,7 +52,9 @@ def one_hot(labels: NDArray[np.integer], num_classes: int, dtype: Any = np.float
 def as_input(X: NDArray[Any], dtype: Any) -> Array:
     """Return X as floating rows: uint8 grey levels 0..255 become [0, 1], floats are cast to dtype."""
     if X.dtype == np.uint8:
-        return X.astype(dtype) * dtype(1 / 255)
+        A = X.astype(dtype)
+        A *= dtype(1 / 255)  # in place: one array of floats, not two
+        return A
     return np.asarray(X, dtype=dtype)
 
 

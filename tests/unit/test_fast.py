@@ -48,6 +48,7 @@ CASES = [
     ([784, 20, 10], "sigmoid", "cross-entropy", 0.5),
     ([784, 20, 10], "tanh", "quadratic", 0.05),
     ([784, 20, 10], "relu", "log-likelihood", 0.05),
+    ([784, 10], "sigmoid", "log-likelihood", 0.5),
 ]
 
 

@@ -1,0 +1,197 @@
+"""Time scratchnet against what a user would pick instead, and write docs/benchmarks.md and .json.
+
+    python -m benchmarks.run [--threads N] [--repeats R] [--quick]
+
+For each configuration, in one process: every contender (contenders.py) and the products floor
+(floor.py) first warm up on 2,000 images, then train epoch after epoch in turn, so that a slow
+moment of the machine falls on all of them alike. The slow ones stop after `--slow-repeats` epochs,
+the others go on to `--repeats`; every test accuracy is read after the same `--slow-repeats` epochs.
+Then: peak memory of each contender in a fresh process (memory.py), feedforward timings
+(inference.py), and `scratchnet train` with its defaults (wall time and peak memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from benchmarks import contenders, floor, inference, memory
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SLOW_SECONDS = 1.0
+"""A contender whose epochs take longer than this stops after --slow-repeats epochs."""
+
+
+def machine(threads: int) -> dict[str, Any]:
+    """Return what the numbers depend on: CPU, cores, versions, BLAS kernel and thread counts."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    info: dict[str, Any] = {
+        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+        "threads": threads, "load_average": os.getloadavg(),
+        "blas": [{k: pool.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")} for pool in threadpool_info()],
+        "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ},
+    }
+    for module in ("torch", "sklearn"):
+        try:
+            info[module] = __import__(module).__version__
+        except ImportError:
+            info[module] = None
+    return info
+
+
+def time_configuration(config: contenders.Config, data: contenders.Data, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Return every contender's epoch times, test accuracy and peak memory for one configuration."""
+    rows = args.rows
+    for name in names:  # warm-up: the first calls into each library, on a model thrown away
+        contenders.make(name, config, data, args.threads).epoch(2_000)
+    racers: dict[str, Any] = {name: contenders.make(name, config, data, args.threads) for name in names}
+    racers["floor: products"] = floor.ProductsFloor(config)
+    racers["floor: products"].epoch(2_000)
+    times: dict[str, list[float]] = {name: [] for name in racers}
+    accuracy: dict[str, float] = {}
+    for repeat in range(args.repeats):
+        order = list(racers)[repeat % len(racers) :] + list(racers)[: repeat % len(racers)]
+        for name in order:
+            done = times[name]
+            if repeat >= args.slow_repeats and statistics.median(done) > SLOW_SECONDS:
+                continue
+            done.append(racers[name].epoch(rows))
+            print(f"  {config.name:34s} {name:20s} epoch {len(done)}: {done[-1]:.3f} s", file=sys.stderr, flush=True)
+        if repeat + 1 == args.slow_repeats:
+            accuracy = {name: racers[name].accuracy() for name in names}
+    result: dict[str, Any] = {
+        "config": config.__dict__, "epochs_before_accuracy": args.slow_repeats,
+        "seconds_per_epoch": {name: inference.summary(t) | {"all": t} for name, t in times.items()},
+        "test_accuracy": accuracy,
+        "floor": {
+            "flops": floor.epoch_flops(config),
+            "products_seconds": statistics.median(times["floor: products"]),
+            "data_seconds": floor.data_bytes(config) / args.bandwidth,
+            "gemm_rate_achieved": floor.epoch_flops(config) / statistics.median(times["floor: products"]),
+            "products_seconds_at_peak_rate": floor.epoch_flops(config) / args.peak,
+        },
+    }
+    result["floor"]["seconds"] = result["floor"]["products_seconds"] + result["floor"]["data_seconds"]
+    if not args.quick:
+        index = contenders.CONFIGS.index(config)
+        result["peak_rss"] = {name: memory.contender_peak(name, index, args.threads) for name in names}
+    result["_net"] = racers["scratchnet float32"].net
+    return result
+
+
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the issue's targets, each with the number measured and whether it is met."""
+    def median(config: int, name: str) -> float:
+        return float(results["configs"][config]["seconds_per_epoch"][name]["median"])
+
+    scratch10, scratch100 = median(0, "scratchnet float32"), median(1, "scratchnet float32")
+    train, feed = results.get("train_defaults"), results["inference"]["scratchnet float32"]
+    targets = [
+        ("m=10: PyTorch CPU / scratchnet ≥ 10×", median(0, "PyTorch CPU") / scratch10, 10, "≥"),
+        ("m=10: book per-example loop / scratchnet ≥ 20×", median(0, "book, per example") / scratch10, 20, "≥"),
+        ("m=100: scratchnet / hardware floor ≤ 2×", scratch100 / results["configs"][1]["floor"]["seconds"], 2, "≤"),
+        ("m=100: PyTorch CPU / scratchnet ≥ 5×", median(1, "PyTorch CPU") / scratch100, 5, "≥"),
+        ("feedforward, one image < 50 µs", feed["one image"]["median"] * 1e6, 50, "<"),
+        ("feedforward, 10,000 images < 20 ms", feed["10,000 images"]["median"] * 1e3, 20, "<"),
+    ]
+    if train:
+        targets += [("`scratchnet train` defaults < 15 s wall", train["seconds"], 15, "<"), ("`scratchnet train` defaults < 300 MB peak RSS", train["peak_rss"] / 1e6, 300, "<")]
+    return [{"target": t, "measured": v, "limit": lim, "met": v >= lim if op == "≥" else v <= lim if op == "≤" else v < lim} for t, v, lim, op in targets]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Return the one-screen table of docs/benchmarks.md."""
+    info = results["machine"]
+    blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']}, {b['num_threads']} threads)" for b in info["blas"])
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `python -m benchmarks.run` on {results['date']} (raw numbers: `docs/benchmarks.json`). "
+        f"{info['cpu']}, {info['cores']} cores (load average {info['load_average'][0]:.1f} at the start); Python {info['python']}, "
+        f"NumPy {info['numpy']} with {blas}; PyTorch {info['torch']}, scikit-learn {info['sklearn']}; every contender on {info['threads']} thread(s). "
+        f"One epoch = 60,000 MNIST images; seconds per epoch are median (min–max) of epochs run in turn in one process; "
+        f"×: times scratchnet float32's median; accuracy on the 10,000 test images after {results['configs'][0]['epochs_before_accuracy']} epochs; "
+        "memory: peak RSS of a process that loads the data and trains that contender.",
+        "",
+    ]
+    for result in results["configs"]:
+        config, seconds = result["config"], result["seconds_per_epoch"]
+        base = seconds["scratchnet float32"]["median"]
+        lines += [f"**{config['name']}**, {config['cost']} cost, η = {config['eta']:g}", "",
+                  "| contender | s/epoch | × | test acc. | memory |", "|---|---|---|---|---|"]
+        for name, s in seconds.items():
+            acc = result["test_accuracy"].get(name)
+            rss = result.get("peak_rss", {}).get(name)
+            lines.append(
+                f"| {name} | {s['median']:.3f} ({s['min']:.3f}–{s['max']:.3f}) | {s['median'] / base:.1f} | "
+                f"{'' if acc is None else f'{100 * acc:.1f}%'} | {'' if rss is None else f'{rss / 1e6:.0f} MB'} |"
+            )
+        f = result["floor"]
+        lines += [f"| hardware floor: products + data reads | {f['seconds']:.3f} | {f['seconds'] / base:.2f} | | |", "",
+                  f"Floor: {f['flops'] / 1e9:.2f} GFLOP of products at the {f['gemm_rate_achieved'] / 1e9:.1f} GFLOP/s BLAS achieves on "
+                  f"these shapes (its peak, on 1024² products: {results['peak_gemm_rate'] / 1e9:.0f} GFLOP/s, would take {f['products_seconds_at_peak_rate']:.3f} s), "
+                  f"plus {f['data_seconds'] * 1e3:.1f} ms to read the uint8 images at {results['memory_bandwidth'] / 1e9:.1f} GB/s.", ""]
+    feed = results["inference"]
+    lines += ["**Inference** (`Network.feedforward`, float32, median of 21): " + ", ".join(
+        f"{name}: one image {t['one image']['median'] * 1e6:.0f} µs, 10,000 images {t['10,000 images']['median'] * 1e3:.1f} ms" for name, t in feed.items()), ""]
+    if results.get("train_defaults"):
+        t = results["train_defaults"]
+        lines += [f"**`scratchnet train`** with its defaults (30 epochs, 50,000 images, m = 10): {t['seconds']:.1f} s wall, "
+                  f"{t['peak_rss'] / 1e6:.0f} MB peak RSS, test accuracy {t['test_accuracy']}.", ""]
+    lines += ["**Targets** (issue 5)", ""]
+    for t in results["targets"]:
+        lines.append(f"- {'met' if t['met'] else '**not met**'}: {t['target']} — measured {t['measured']:.3g}")
+    notes = results.get("notes")
+    if notes:
+        lines += ["", notes]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/PyTorch threads for every contender (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=7, help="epochs timed per fast contender (default: %(default)s)")
+    parser.add_argument("--slow-repeats", type=int, default=3, help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing")
+    parser.add_argument("--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)")
+    args = parser.parse_args(argv)
+    args.rows = 6_000 if args.quick else None
+    if args.quick:
+        args.repeats = args.slow_repeats = 2
+    threadpool_limits(args.threads)
+    results: dict[str, Any] = {"date": datetime.datetime.now().isoformat(timespec="minutes"), "machine": machine(args.threads)}
+    print(f"machine: {json.dumps(results['machine'])}", file=sys.stderr)
+    args.bandwidth = results["memory_bandwidth"] = floor.memory_bandwidth()
+    args.peak = results["peak_gemm_rate"] = floor.peak_gemm_rate()
+    data = contenders.load_data()
+    names = list(contenders.NAMES)
+    results["configs"] = [time_configuration(config, data, names, args) for config in contenders.CONFIGS]
+    net = results["configs"][0].pop("_net")
+    for result in results["configs"][1:]:
+        result.pop("_net")
+    feed = {"scratchnet float32": {k: inference.summary(v) for k, v in inference.feedforward_times(net, data.test_images).items()}}
+    results["inference"] = feed
+    if not args.quick:
+        results["train_defaults"] = memory.scratchnet_train_peak(dict(os.environ))
+    results["targets"] = check_targets(results)
+    table = markdown(results)
+    print(table)
+    if not args.quick:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
+        (args.out / "benchmarks.md").write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
