@@ -21,14 +21,14 @@ from benchmarks.contenders import Config
 IMAGES = 60_000
 
 
-def epoch_flops(config: Config) -> float:
+def epoch_flops(config: Config, images: int = IMAGES) -> float:
     """Return the floating-point operations of one epoch's products (2 per multiply-add)."""
     sizes, total = config.sizes, 0
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         total += 2 * (n_in + 1) * n_out  # forward and gradient
         if l > 0:
             total += n_in * n_out  # δ back through W
-    return 2.0 * IMAGES * total
+    return 2.0 * images * total
 
 
 class ProductsFloor:
@@ -79,9 +79,9 @@ def memory_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
     return 2 * src.nbytes / best
 
 
-def data_bytes(config: Config) -> int:
+def data_bytes(config: Config, images: int = IMAGES) -> int:
     """Return the bytes an epoch must read: every uint8 image once, and its label."""
-    return IMAGES * (config.sizes[0] + 1)
+    return images * (config.sizes[0] + 1)
 
 
 def _timed(work: object) -> float:

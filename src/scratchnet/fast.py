@@ -195,6 +195,7 @@ class FastSGD:
         self.raw = np.empty((rows, sizes[0]), X.dtype)
         self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
+        self.evaluation: _Buffers | None = None  # made when `feedforward` is first called
         full = _Buffers(sizes, min(m, n), dtype)
         self.buffers = {min(m, n): full}
         if n % m and n > m:  # the last mini-batch of an epoch is shorter
@@ -202,12 +203,40 @@ class FastSGD:
         for k, buffers in self.buffers.items():
             buffers.eta_over_k[...] = eta / k
 
+    def _load(self) -> None:
+        """Copy the network's weights and biases into W̃ = [W | b]."""
+        for w_tilde, W, b in zip(self.w_tilde, self.net.weights, self.net.biases):
+            w_tilde[:, :-1] = W
+            w_tilde[:, -1] = b
+
+    def feedforward(self, X: NDArray[Any]) -> Array:
+        """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
+
+        The rows go through a chunk at a time in preallocated arrays, grey levels unscaled as in
+        training; for measuring cost and accuracy after each epoch. X must be of the training data's type.
+        """
+        net, n_in, size = self.net, self.net.sizes[0], len(self.inputs)
+        if X.dtype != self.X.dtype:
+            return net.feedforward(X)
+        self._load()
+        if self.evaluation is None:
+            self.evaluation = _Buffers(net.sizes, size, net.dtype)
+        out = np.empty((len(X), net.sizes[-1]), net.dtype)
+        for start in range(0, len(X), size):
+            rows = min(size, len(X) - start)
+            buffers = self.evaluation if rows == size else self.evaluation.first_rows(rows)
+            np.copyto(self.inputs[:rows, :n_in], X[start : start + rows])
+            inputs = [self.inputs[:rows], *buffers.a_tilde]
+            for l, kernel in enumerate(self.kernels):
+                np.matmul(inputs[l], self.w_tilde_T[l], buffers.z[l])
+                kernel.forward(buffers.z[l], buffers.a[l])
+            out[start : start + rows] = buffers.a[-1]
+        return out
+
     def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
         """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
         net, m = self.net, self.m
-        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
-            w_tilde[:, :-1] = W
-            w_tilde[:, -1] = b
+        self._load()
         n_in = net.sizes[0]
         report_at = 0.0
         for start in range(0, len(order), self.chunk):

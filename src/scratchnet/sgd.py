@@ -72,12 +72,17 @@ class History:
         return cls([EpochRecord(**r) for r in data.get("epochs", [])], data.get("best_epoch"))
 
 
-def measure(net: Network, X: NDArray[Any], Y: Array, labels: NDArray[Any]) -> tuple[float, float]:
-    """Return (mean cost, accuracy) of net on the rows of X, feeding them forward in chunks."""
+def measure(
+    net: Network, X: NDArray[Any], Y: Array, labels: NDArray[Any], feedforward: Callable[[NDArray[Any]], Array] | None = None
+) -> tuple[float, float]:
+    """Return (mean cost, accuracy) of net on the rows of X, feeding them forward in chunks.
+
+    feedforward, if given, stands in for net.feedforward (the fast path's, in training).
+    """
     total_cost, correct = 0.0, 0
     for start in range(0, len(X), EVALUATION_CHUNK):
         chunk = slice(start, start + EVALUATION_CHUNK)
-        A = net.feedforward(X[chunk])
+        A = (feedforward or net.feedforward)(X[chunk])
         total_cost += net.cost_function.value(A, Y[chunk]) * len(A)
         correct += int(np.sum(A.argmax(axis=1) == labels[chunk]))
     return total_cost / len(X), correct / len(X)
@@ -277,6 +282,7 @@ def train(
     noise = net.rng.spawn(1)[0] if augmenter or dropout > 0 else None
     plain = optimizer == "sgd" and schedule == "constant" and lmbda == 0 and dropout == 0 and augmenter is None and time_budget is None
     fast = FastSGD(net, X, Y, m, float(lr)) if plain and supports(net, X) else None
+    feedforward = fast.feedforward if fast is not None else None
     began = time.perf_counter()
     out_of_time = False
     with ThreadPoolExecutor(max_workers=1) as helper:  # starts its thread only when first used
@@ -305,12 +311,12 @@ def train(
                 if progress is not None and step % report_every == 0:
                     progress(start)
             seconds = time.perf_counter() - started
-            training_cost, training_accuracy = measure(net, X[measured], Y[measured], labels[measured])
+            training_cost, training_accuracy = measure(net, X[measured], Y[measured], labels[measured], feedforward)
             if not math.isfinite(training_cost):
                 raise TrainingDivergedError(epoch, rule.eta)
             validation_cost = validation_accuracy = None
             if validation is not None:
-                validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels)
+                validation_cost, validation_accuracy = measure(net, validation[0], val_Y, val_labels, feedforward)
             record = EpochRecord(
                 epoch, training_cost, training_accuracy, validation_cost, validation_accuracy, seconds, learning_rate=rule.eta
             )
