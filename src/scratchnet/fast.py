@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 512 * 1024
 """About how many bytes of floats an epoch's rows are gathered in at once (whole mini-batches, at least one)."""
 
+EVALUATION_ROWS = 10_000
+"""Rows `FastSGD.feedforward` multiplies at once (few large products: cheap to share between threads)."""
+
 
 def supports(net: Network, X: NDArray[Any]) -> bool:
     """Return True if `FastSGD` knows net's activations and X's type (the caller checks for plain SGD)."""
@@ -195,7 +198,7 @@ class FastSGD:
         self.raw = np.empty((rows, sizes[0]), X.dtype)
         self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
-        self.evaluation: _Buffers | None = None  # made when `feedforward` is first called
+        self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
         full = _Buffers(sizes, min(m, n), dtype)
         self.buffers = {min(m, n): full}
         if n % m and n > m:  # the last mini-batch of an epoch is shorter
@@ -212,21 +215,23 @@ class FastSGD:
     def feedforward(self, X: NDArray[Any]) -> Array:
         """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
 
-        The rows go through a chunk at a time in preallocated arrays, grey levels unscaled as in
-        training; for measuring cost and accuracy after each epoch. X must be of the training data's type.
+        For measuring cost and accuracy after each epoch: grey levels go in unscaled, as in training,
+        through arrays kept from one call to the next (EVALUATION_ROWS rows at a time, so the
+        products stay large). X must be of the training data's type.
         """
-        net, n_in, size = self.net, self.net.sizes[0], len(self.inputs)
+        net, n_in = self.net, self.net.sizes[0]
         if X.dtype != self.X.dtype:
             return net.feedforward(X)
         self._load()
-        if self.evaluation is None:
-            self.evaluation = _Buffers(net.sizes, size, net.dtype)
+        size = min(len(X), EVALUATION_ROWS)
+        if self.evaluation is None or len(self.evaluation[0]) < size:
+            self.evaluation = (np.full((size, n_in + 1), self.inputs[0, -1], net.dtype), _Buffers(net.sizes, size, net.dtype))
         out = np.empty((len(X), net.sizes[-1]), net.dtype)
         for start in range(0, len(X), size):
             rows = min(size, len(X) - start)
-            buffers = self.evaluation if rows == size else self.evaluation.first_rows(rows)
-            np.copyto(self.inputs[:rows, :n_in], X[start : start + rows])
-            inputs = [self.inputs[:rows], *buffers.a_tilde]
+            x_tilde, buffers = self.evaluation[0][:rows], self.evaluation[1].first_rows(rows)
+            np.copyto(x_tilde[:, :n_in], X[start : start + rows])
+            inputs = [x_tilde, *buffers.a_tilde]
             for l, kernel in enumerate(self.kernels):
                 np.matmul(inputs[l], self.w_tilde_T[l], buffers.z[l])
                 kernel.forward(buffers.z[l], buffers.a[l])

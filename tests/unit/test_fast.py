@@ -108,3 +108,12 @@ def test_same_seed_gives_bit_identical_weights(mnist):
         net.sgd(X, y, epochs=2, batch_size=10, lr=3.0, keep="last")
     for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
         assert np.array_equal(p, q)
+
+
+def test_fast_feedforward_gives_the_outputs_of_network_feedforward(mnist):
+    net = Network([784, 16, 16, 10], seed=2, dtype="float64")
+    X = mnist.validation.images[:2_345]
+    fast = FastSGD(net, mnist.train.images[:100], one_hot(mnist.train.labels[:100], 10, net.dtype), 10, 3.0)
+    expected = net.feedforward(X)
+    assert expected.std() > 0.05  # outputs that differ from image to image
+    assert np.max(np.abs(fast.feedforward(X) - expected)) < 1e-12

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from threadpoolctl import threadpool_limits
 
 from scratchnet.augment import parse_augmentations
 from scratchnet.cli import UsageError, arguments
@@ -57,6 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dropout", type=_probability, metavar="P", help=f"p, the probability of dropping a hidden neuron during training (default: {DEFAULTS.dropout:g})")
     parser.add_argument("--augment", type=_augmentations, metavar="shift,rotate,scale,elastic", help="distort every mini-batch afresh with these (default: none)")
     parser.add_argument("--early-stop", type=arguments.positive_int, metavar="K", help="stop after K epochs without a better validation accuracy (default: off)")
+    parser.add_argument("--threads", type=arguments.positive_int, default=1, help="BLAS threads for the matrix products (default: %(default)s: the tutorial's products are too small to gain from more, and on a busy machine a product shared between threads waits for the slowest)")
     parser.add_argument("--full-train", action=argparse.BooleanOptionalAction, default=None, help="choose the number of epochs on the validation split, then train afresh on all training images (default: off)")
     parser.add_argument("--time-budget", type=arguments.positive_float, metavar="SECONDS", help="stop training after this many seconds; a cosine schedule then runs on the clock (default: none)")
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
@@ -124,6 +126,12 @@ def epoch_line(record: EpochRecord, epochs: int, validation_size: int) -> str:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    """Train with --threads BLAS threads (see `_run`); return the exit code."""
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        return _run(args, console)
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     """Train, print one line per epoch and the test accuracy, save the model; return the exit code."""
     config = config_from(args)
     if config.full_train and config.schedule == "plateau":
