@@ -173,8 +173,9 @@ def sgd_path(paths: explain.DescentPaths) -> Figure:
     return fig
 
 
-def learning_curves(curves: dict[str, list[float | None]]) -> Figure:
-    """Return cost and accuracy per epoch, training against validation, from `explain.learning_curves`."""
+def learning_curves(curves: dict[str, list[float | None]], best_epoch: int | None = None) -> Figure:
+    """Return cost and accuracy per epoch, training against validation, from `explain.learning_curves`;
+    a dashed line marks best_epoch, the epoch whose weights were kept."""
     epochs = curves["epoch"]
     fig = Figure(figsize=(12, 5), layout="constrained")
     cost_axes, accuracy_axes = fig.subplots(1, 2)
@@ -185,6 +186,8 @@ def learning_curves(curves: dict[str, list[float | None]]) -> Figure:
             if points:
                 xs, ys = zip(*points)
                 axes.plot(xs, ys, "o-", color=colour, label=part, markersize=4)
+        if best_epoch is not None:
+            axes.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label=f"kept: epoch {best_epoch}")
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
         axes.legend()
@@ -345,7 +348,8 @@ def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None 
     if kind == "descent":
         return descent()
     if kind == "learning-curves":
-        return learning_curves(explain.learning_curves(header or {}))
+        best = ((header or {}).get("history") or {}).get("best_epoch")
+        return learning_curves(explain.learning_curves(header or {}), best if isinstance(best, int) else None)
     if kind == "sgd-path":
         data = _need(data, "data", kind)
         return sgd_path(explain.descent_paths(data.train.images[:500], data.train.labels[:500], steps=100))

@@ -56,3 +56,14 @@ def test_bad_requests_get_one_line(tmp_path, args, code):
     assert done.returncode == code
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_without_matplotlib_plot_says_how_to_install_it(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['matplotlib'] = None; from scratchnet.cli import main; sys.exit(main(['plot', 'descent', '--out', 'x.png']))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "pip install 'scratchnet[plots]'" in done.stderr
+    assert not (tmp_path / "x.png").exists()
