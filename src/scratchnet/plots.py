@@ -1,7 +1,7 @@
 """The tutorial's pictures: functions that take numbers (or a network) and return a matplotlib Figure.
 
-Nothing here calls `show()` or touches pyplot's global state: every figure is a bare
-`matplotlib.figure.Figure` drawn by the Agg renderer, so the functions work the same in a notebook
+Nothing here calls `show()` or touches pyplot's global state (nor its backend): every figure is a
+bare `matplotlib.figure.Figure` on its own Agg canvas, so the functions work the same in a notebook
 (where a returned Figure displays itself), a script, or a server. The numbers come from
 `scratchnet.explain`, where tests check them; `figure(kind, ...)` computes and draws any of `KINDS`,
 and `png_bytes(fig)` renders one to PNG. Needs matplotlib: `pip install 'scratchnet[plots]'`.
@@ -13,19 +13,16 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
-matplotlib.use("Agg")  # no display needed, nothing shown
-
-import numpy as np  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
-
-from scratchnet import explain  # noqa: E402
-from scratchnet.data.mnist import MNIST  # noqa: E402
-from scratchnet.errors import ConfigError, DataFormatError  # noqa: E402
-from scratchnet.network import Network  # noqa: E402
+from scratchnet import explain
+from scratchnet.data.mnist import MNIST
+from scratchnet.errors import ConfigError, DataFormatError
+from scratchnet.network import Network
 
 DPI = 100
 """Pixels per inch: every figure is at least 10 inches, so 1,000 pixels, wide."""
@@ -48,6 +45,13 @@ MODEL_KINDS = frozenset(kind for kind, text in KINDS.items() if "needs a model" 
 """The kinds drawn from a trained network."""
 
 DIGIT_SIDE = 28
+
+
+def _new_figure(**options: Any) -> Figure:
+    """Return a Figure drawn by its own Agg canvas: pyplot's global backend and figure list are left alone."""
+    fig = Figure(**options)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -97,7 +101,7 @@ def _label_cells(axes: Any, labels: Sequence[str], columns: int, gap: int = 6, f
 def step_vs_sigmoid() -> Figure:
     """Return the step function of a perceptron beside σ(z) = 1/(1 + e^−z), on z = w·x + b from −6 to 6."""
     z = np.linspace(-6, 6, 601)
-    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    fig = _new_figure(figsize=(10, 4.5), layout="constrained")
     step_axes, sigmoid_axes = fig.subplots(1, 2, sharey=True)
     off, on = z[z <= 0], z[z > 0]
     step_axes.plot(off, np.zeros(len(off)), color="C3", linewidth=2.5)
@@ -125,7 +129,7 @@ def descent(paths: Sequence[NDArray[Any]] | None = None) -> Figure:
     v = np.linspace(-2.1, 2.1, 301)
     V1, V2 = np.meshgrid(v, v)
     C = explain.valleys(V1, V2)
-    fig = Figure(figsize=(10, 8), layout="constrained")
+    fig = _new_figure(figsize=(10, 8), layout="constrained")
     axes = fig.subplots()
     levels = np.linspace(float(C.min()), 4.0, 25)  # resolve the valleys, not the steep walls
     filled = axes.contourf(V1, V2, C, levels=levels, cmap="viridis", extend="max")
@@ -148,7 +152,7 @@ def descent(paths: Sequence[NDArray[Any]] | None = None) -> Figure:
 
 def sgd_path(paths: explain.DescentPaths) -> Figure:
     """Return the two descents of `explain.descent_paths`: their paths in the plane they move most in, and C per step."""
-    fig = Figure(figsize=(13, 5.5), layout="constrained")
+    fig = _new_figure(figsize=(13, 5.5), layout="constrained")
     plane, costs = fig.subplots(1, 2)
     full_label = f"full-batch gradient descent (all n = {paths.n:,} images per step)"
     sgd_label = f"mini-batch SGD (m = {paths.batch_size} images per step)"
@@ -177,7 +181,7 @@ def learning_curves(curves: dict[str, list[float | None]], best_epoch: int | Non
     """Return cost and accuracy per epoch, training against validation, from `explain.learning_curves`;
     a dashed line marks best_epoch, the epoch whose weights were kept."""
     epochs = curves["epoch"]
-    fig = Figure(figsize=(12, 5), layout="constrained")
+    fig = _new_figure(figsize=(12, 5), layout="constrained")
     cost_axes, accuracy_axes = fig.subplots(1, 2)
     for key, axes, scale in (("cost", cost_axes, 1.0), ("accuracy", accuracy_axes, 100.0)):
         for part, colour in (("training", "C0"), ("validation", "C1")):
@@ -207,7 +211,7 @@ def hidden_weights(weights: NDArray[Any], limit: int = 64) -> Figure:
     shown = weights[:limit]
     columns = 8
     tiled, rows = _mosaic(shown, columns, gap=8)
-    fig = Figure(figsize=(10, 1.3 * rows + 1.2), layout="constrained")
+    fig = _new_figure(figsize=(10, 1.3 * rows + 1.2), layout="constrained")
     axes = fig.subplots()
     bound = float(np.abs(shown).max()) or 1.0
     image = axes.imshow(tiled, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound))
@@ -222,7 +226,7 @@ def confusion(matrix: NDArray[Any]) -> Figure:
     """Return the confusion matrix (entry [i, j]: digits i answered as j) with every count written in."""
     matrix = np.asarray(matrix)
     k = matrix.shape[0]
-    fig = Figure(figsize=(9, 8), layout="constrained")
+    fig = _new_figure(figsize=(9, 8), layout="constrained")
     axes = fig.subplots()
     shown = axes.imshow(np.log1p(matrix), cmap="Blues")
     for i in range(k):
@@ -247,7 +251,7 @@ def mistakes(images: NDArray[Any], found: explain.Mistakes, limit: int = 30) -> 
     if np.asarray(images).dtype == np.uint8:
         pictures /= 255.0
     tiled, rows = _mosaic(pictures if count else np.zeros((1, DIGIT_SIDE * DIGIT_SIDE)), columns, gap=12)
-    fig = Figure(figsize=(12, 1.45 * rows + 1.0), layout="constrained")
+    fig = _new_figure(figsize=(12, 1.45 * rows + 1.0), layout="constrained")
     axes = fig.subplots()
     axes.imshow(tiled, cmap="gray_r", vmin=0, vmax=1)
     labels = [f"true {found.labels[k]}, said {found.answers[k]}\n{100 * found.confidences[k]:.0f}% sure" for k in range(count)]
@@ -259,7 +263,7 @@ def mistakes(images: NDArray[Any], found: explain.Mistakes, limit: int = 30) -> 
 
 def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
     """Return random-noise images with the answer and confidence, and top confidence on noise against real digits."""
-    fig = Figure(figsize=(12, 7.5), layout="constrained")
+    fig = _new_figure(figsize=(12, 7.5), layout="constrained")
     top, bottom = np.asarray(fig.subfigures(2, 1, height_ratios=[1, 1.6])).ravel()
     count = min(shown, len(report.noise))
     panels = np.atleast_1d(top.subplots(1, count, squeeze=False)).ravel()
@@ -286,7 +290,7 @@ def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
 def dream(dreams: Sequence[explain.Dream]) -> Figure:
     """Return the input gradient ascent found for each digit, titled with the output it reaches."""
     rows, columns = _grid(len(dreams), 5)
-    fig = Figure(figsize=(11, 2.5 * rows + 1.0), layout="constrained")
+    fig = _new_figure(figsize=(11, 2.5 * rows + 1.0), layout="constrained")
     grid = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
     for k, axes in enumerate(grid):
         axes.set_xticks([])
@@ -306,7 +310,7 @@ def dream(dreams: Sequence[explain.Dream]) -> Figure:
 def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[NDArray[Any]], maps: int = 8) -> Figure:
     """Return |∂C/∂w| for one example, normalised per layer: each layer's (n_out, n_in) matrix, and the first layer as 28×28 maps."""
     layers = len(normalised)
-    fig = Figure(figsize=(13, 7), layout="constrained")
+    fig = _new_figure(figsize=(13, 7), layout="constrained")
     top, bottom = np.asarray(fig.subfigures(2, 1, height_ratios=[1.2, 1])).ravel()
     panels = np.atleast_1d(top.subplots(1, layers + 1, squeeze=False)).ravel()
     picture = np.asarray(image, dtype=float) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
