@@ -1,6 +1,6 @@
 """Peak resident memory: of one contender training in a process of its own, and of `scratchnet train`.
 
-A process's peak resident set size (ru_maxrss) counts everything it ever held at once: the
+A process's peak resident set size (VmHWM) counts everything it ever held at once: the
 interpreter, the libraries it imported, the data in the form that contender keeps it, the model
 and its temporaries. So each contender is measured in a fresh process that loads the data, builds
 its network and trains on the first 6,000 images.
@@ -65,7 +65,15 @@ def _measure_here(contender: str, config_index: int, threads: int) -> None:
     data = contenders.load_data()
     model = contenders.make(contender, config, data, threads)
     model.epoch(ROWS)
-    print(json.dumps({"peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    print(json.dumps({"peak_rss": peak_rss_here()}))
+
+
+def peak_rss_here() -> int:
+    """Return this process's peak resident set size in bytes (VmHWM: ru_maxrss would count the parent's before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ per call, not into arithmetic. This module takes exactly the same steps with few
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
 - every array is made once, before the first step, and written in place, with constants as 0-d
   arrays of the network's dtype (NumPy converts a Python float on every call);
+- each step is compiled once into a flat list of NumPy calls on those fixed arrays (a `Plan`, one
+  for each position of a mini-batch in the chunk), so a step runs no Python but that list;
 - the arrays that elementwise operations touch are contiguous (strided ones run at half speed);
   only the last operation of a hidden layer writes into ã's strided columns;
 - the images are gathered and made floats a chunk of about CHUNK_BYTES at a time, so the chunk is
@@ -29,7 +31,8 @@ reference's up to rounding (tests/unit/test_fast.py holds the two to 1e-10 in fl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
 
 CHUNK_BYTES = 512 * 1024
 """About how many bytes of floats an epoch's rows are gathered in at once (whole mini-batches, at least one)."""
+
+Plan = list[tuple[Callable[..., Any], Sequence[Any]]]
+"""A step compiled: NumPy calls (function, arguments) that write into preallocated arrays, run in order."""
 
 EVALUATION_ROWS = 10_000
 """Rows `FastSGD.feedforward` multiplies at once (few large products: cheap to share between threads)."""
@@ -55,86 +61,77 @@ def supports(net: Network, X: NDArray[Any]) -> bool:
     )
 
 
+def run(plan: Plan) -> None:
+    """Make the calls of a plan, in order."""
+    for call, arguments in plan:
+        call(*arguments)
+
+
 class _Sigmoid:
     """σ(z) = ½ + u with u = ½ tanh(z/2) (as in activations.py, which cannot overflow); σ' = ¼ − u².
 
-    Each kernel is made for one layer, with the factor its z still needs (1/255 for grey levels).
+    A kernel is made for one layer, with the factor its z still needs (1/255 for grey levels), and
+    returns the NumPy calls of its part of a step rather than making them.
     """
 
     def __init__(self, dtype: Any, scale: float = 1.0) -> None:
         self.half, self.quarter = np.array(0.5, dtype), np.array(0.25, dtype)
         self.half_scale = np.array(0.5 * scale, dtype)
 
-    def forward(self, z: Array, a: Array) -> None:
+    def forward(self, z: Array, a: Array) -> Plan:
         """Write σ(scale z) into a; z is left holding u = σ(scale z) − ½."""
-        np.multiply(z, self.half_scale, z)
-        np.tanh(z, z)
-        np.multiply(z, self.half, z)
-        np.add(z, self.half, a)
+        return [(np.multiply, (z, self.half_scale, z)), (np.tanh, (z, z)), (np.multiply, (z, self.half, z)), (np.add, (z, self.half, a))]
 
-    def times_prime(self, e: Array, u: Array, s: Array) -> None:
-        """e ⊙= σ'(z) = a(1 − a) = ¼ − u², using s as scratch."""
-        np.multiply(u, u, s)
-        np.subtract(self.quarter, s, s)
-        np.multiply(e, s, e)
+    def times_prime(self, e: Array, u: Array, s: Array) -> Plan:
+        """e ⊙= σ'(z) = a(1 − a) = ¼ − u², with s as scratch."""
+        return [(np.multiply, (u, u, s)), (np.subtract, (self.quarter, s, s)), (np.multiply, (e, s, e))]
 
 
 class _Tanh:
     """tanh(z); tanh' = 1 − a²."""
 
     def __init__(self, dtype: Any, scale: float = 1.0) -> None:
-        self.one = np.array(1.0, dtype)
-        self.scale = np.array(scale, dtype) if scale != 1 else None
+        self.one, self.scale = np.array(1.0, dtype), np.array(scale, dtype)
 
-    def forward(self, z: Array, a: Array) -> None:
+    def forward(self, z: Array, a: Array) -> Plan:
         """Write tanh(scale z) into a and into z."""
-        if self.scale is not None:
-            np.multiply(z, self.scale, z)
-        np.tanh(z, z)
-        np.copyto(a, z)
+        return [(np.multiply, (z, self.scale, z)), (np.tanh, (z, z)), (np.copyto, (a, z))]
 
-    def times_prime(self, e: Array, a: Array, s: Array) -> None:
+    def times_prime(self, e: Array, a: Array, s: Array) -> Plan:
         """e ⊙= 1 − a²."""
-        np.multiply(a, a, s)
-        np.subtract(self.one, s, s)
-        np.multiply(e, s, e)
+        return [(np.multiply, (a, a, s)), (np.subtract, (self.one, s, s)), (np.multiply, (e, s, e))]
 
 
 class _ReLU:
     """max(0, z); relu' = 1 where a > 0, else 0."""
 
     def __init__(self, dtype: Any, scale: float = 1.0) -> None:
-        self.zero = np.array(0.0, dtype)
-        self.scale = np.array(scale, dtype) if scale != 1 else None
+        self.zero, self.scale = np.array(0.0, dtype), np.array(scale, dtype)
 
-    def forward(self, z: Array, a: Array) -> None:
+    def forward(self, z: Array, a: Array) -> Plan:
         """Write max(0, scale z) into a and into z."""
-        if self.scale is not None:
-            np.multiply(z, self.scale, z)
-        np.maximum(z, self.zero, out=z)
-        np.copyto(a, z)
+        return [(np.multiply, (z, self.scale, z)), (partial(np.maximum, out=z), (z, self.zero)), (np.copyto, (a, z))]
 
-    def times_prime(self, e: Array, a: Array, s: Array) -> None:
-        """e ⊙= [a > 0]."""
-        np.greater(a, self.zero, s, casting="unsafe")
-        np.multiply(e, s, e)
+    def times_prime(self, e: Array, a: Array, s: Array) -> Plan:
+        """e ⊙= [a > 0], which is sign(a) for a ≥ 0."""
+        return [(np.sign, (a, s)), (np.multiply, (e, s, e))]
 
 
 class _Softmax:
     """softmax(z)_j = e^(z_j) / Σ_k e^(z_k), shifted by the row's largest z so e^z cannot overflow."""
 
     def __init__(self, dtype: Any, scale: float = 1.0) -> None:
-        self.scale = np.array(scale, dtype) if scale != 1 else None
+        self.scale, self.dtype = np.array(scale, dtype), dtype
 
-    def forward(self, z: Array, a: Array) -> None:
+    def forward(self, z: Array, a: Array) -> Plan:
         """Write softmax(scale z) into a; z is spoilt."""
-        if self.scale is not None:
-            np.multiply(z, self.scale, z)
-        np.subtract(z, np.max(z, axis=1, keepdims=True), z)
-        np.exp(z, a)
-        np.divide(a, np.sum(a, axis=1, keepdims=True), a)
+        row = np.empty((len(z), 1), self.dtype)  # each row's largest z, then its Σ e^z
+        return [
+            (np.multiply, (z, self.scale, z)), (np.maximum.reduce, (z, 1, None, row, True)), (np.subtract, (z, row, z)),
+            (np.exp, (z, a)), (np.add.reduce, (a, 1, None, row, True)), (np.divide, (a, row, a)),
+        ]
 
-    def times_prime(self, e: Array, a: Array, s: Array) -> None:
+    def times_prime(self, e: Array, a: Array, s: Array) -> Plan:
         raise NotImplementedError("softmax pairs only with the log-likelihood cost, whose δ^L = a − y")
 
 
@@ -154,7 +151,6 @@ class _Buffers:
         self.delta = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
         self.scratch = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
         self.nabla = [np.empty((sizes[l + 1], sizes[l] + 1), dtype) for l in layers]
-        self.eta_over_k = np.array(0.0, dtype)
 
     def first_rows(self, k: int) -> _Buffers:
         """Return buffers for k rows that are views of the first k rows of these."""
@@ -165,7 +161,6 @@ class _Buffers:
         short.delta = [d[:k] for d in self.delta]
         short.scratch = [s[:k] for s in self.scratch]
         short.nabla = self.nabla
-        short.eta_over_k = np.array(0.0, self.eta_over_k.dtype)
         return short
 
 
@@ -182,7 +177,7 @@ class FastSGD:
     """
 
     def __init__(self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float) -> None:
-        self.net, self.X, self.Y, self.m = net, X, Y, m
+        self.net, self.X, self.Y, self.m, self.eta = net, X, Y, m, eta
         dtype, sizes, n = net.dtype, net.sizes, len(X)
         grey = X.dtype == np.uint8
         self.scale = np.array(1 / 255, dtype) if grey else None  # what z^1 and δ^1 are multiplied by
@@ -191,26 +186,75 @@ class FastSGD:
         self.output_error_has_prime = net.cost_function.name == "quadratic"  # (BP1): (a − y) ⊙ σ'(z^L)
         # W̃ = [W | b], one block per layer; W̃ᵀ are views for the forward products.
         self.w_tilde = [np.empty((W.shape[0], W.shape[1] + 1), dtype) for W in net.weights]
-        self.w_tilde_T = [w.T for w in self.w_tilde]
-        self.w_view = [w[:, :-1] for w in self.w_tilde]
         self.chunk = m * max(1, CHUNK_BYTES // (np.dtype(dtype).itemsize * (sizes[0] + 1) * m))  # rows
         rows = min(self.chunk, n)
         self.raw = np.empty((rows, sizes[0]), X.dtype)
         self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
+        self.buffers = _Buffers(sizes, min(m, n), dtype)
+        self.plans: dict[tuple[int, int], Plan] = {}  # by the rows of the chunk the mini-batch occupies
         self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
-        full = _Buffers(sizes, min(m, n), dtype)
-        self.buffers = {min(m, n): full}
-        if n % m and n > m:  # the last mini-batch of an epoch is shorter
-            self.buffers[n % m] = full.first_rows(n % m)
-        for k, buffers in self.buffers.items():
-            buffers.eta_over_k[...] = eta / k
 
     def _load(self) -> None:
         """Copy the network's weights and biases into W̃ = [W | b]."""
         for w_tilde, W, b in zip(self.w_tilde, self.net.weights, self.net.biases):
             w_tilde[:, :-1] = W
             w_tilde[:, -1] = b
+
+    def _forward(self, x_tilde: Array, buffers: _Buffers) -> Plan:
+        """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer."""
+        inputs, plan = [x_tilde, *buffers.a_tilde], Plan()
+        for l, kernel in enumerate(self.kernels):
+            plan.append((np.matmul, (inputs[l], self.w_tilde[l].T, buffers.z[l])))
+            plan += kernel.forward(buffers.z[l], buffers.a[l])
+        return plan
+
+    def _compile(self, rows: slice) -> Plan:
+        """Return the calls of one step on the mini-batch in these rows of the chunk: forward, (BP1)–(BP4), update."""
+        x_tilde, y = self.inputs[rows], self.targets[rows]
+        k = len(x_tilde)
+        buffers = self.buffers if k == len(self.buffers.z[0]) else self.buffers.first_rows(k)
+        kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
+        inputs, last = [x_tilde, *buffers.a_tilde], len(z) - 1
+        plan = self._forward(x_tilde, buffers)
+        d = delta[last]
+        plan.append((np.subtract, (a[last], y, d)))  # a − y
+        if self.output_error_has_prime:
+            plan += kernels[last].times_prime(d, z[last], scratch[last])  # (BP1): δ^L = (a − y) ⊙ σ'(z^L)
+        plan.append((np.multiply, (d, np.array(self.eta / k, d.dtype), d)))  # η/k once here instead of in every ∇
+        for l in range(last, -1, -1):
+            if l == 0 and self.scale is not None:
+                plan.append((np.multiply, (d, self.scale, d)))  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
+            plan.append((np.matmul, (d.T, inputs[l], nabla[l])))  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]
+            if l > 0:
+                plan.append((np.matmul, (d, self.w_tilde[l][:, :-1], delta[l - 1])))  # (BP2), with the weights before this step
+                plan += kernels[l - 1].times_prime(delta[l - 1], z[l - 1], scratch[l - 1])
+                d = delta[l - 1]
+            plan.append((np.subtract, (self.w_tilde[l], nabla[l], self.w_tilde[l])))  # w → w − η ∂C/∂w
+        return plan
+
+    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
+        """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
+        net, m, n_in = self.net, self.m, self.net.sizes[0]
+        self._load()
+        report_at = 0.0
+        for start in range(0, len(order), self.chunk):
+            index = order[start : start + self.chunk]
+            rows = len(index)
+            np.take(self.X, index, axis=0, out=self.raw[:rows])
+            np.copyto(self.inputs[:rows, :n_in], self.raw[:rows])
+            np.take(self.Y, index, axis=0, out=self.targets[:rows])
+            for first in range(0, rows, m):
+                place = (first, min(first + m, rows))
+                plan = self.plans.get(place) or self.plans.setdefault(place, self._compile(slice(*place)))
+                for call, arguments in plan:
+                    call(*arguments)
+            if progress is not None and start + rows >= report_at:
+                progress(start + rows)
+                report_at = start + rows + len(order) / 100
+        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
+            W[...] = w_tilde[:, :-1]
+            b[...] = w_tilde[:, -1]
 
     def feedforward(self, X: NDArray[Any]) -> Array:
         """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
@@ -231,56 +275,6 @@ class FastSGD:
             rows = min(size, len(X) - start)
             x_tilde, buffers = self.evaluation[0][:rows], self.evaluation[1].first_rows(rows)
             np.copyto(x_tilde[:, :n_in], X[start : start + rows])
-            inputs = [x_tilde, *buffers.a_tilde]
-            for l, kernel in enumerate(self.kernels):
-                np.matmul(inputs[l], self.w_tilde_T[l], buffers.z[l])
-                kernel.forward(buffers.z[l], buffers.a[l])
+            run(self._forward(x_tilde, buffers))
             out[start : start + rows] = buffers.a[-1]
         return out
-
-    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
-        """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
-        net, m = self.net, self.m
-        self._load()
-        n_in = net.sizes[0]
-        report_at = 0.0
-        for start in range(0, len(order), self.chunk):
-            index = order[start : start + self.chunk]
-            rows = len(index)
-            np.take(self.X, index, axis=0, out=self.raw[:rows])
-            np.copyto(self.inputs[:rows, :n_in], self.raw[:rows])
-            np.take(self.Y, index, axis=0, out=self.targets[:rows])
-            for first in range(0, rows, m):
-                batch = slice(first, min(first + m, rows))
-                self._step(self.inputs[batch], self.targets[batch])
-            if progress is not None and start + rows >= report_at:
-                progress(start + rows)
-                report_at = start + rows + len(order) / 100
-        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
-            W[...] = w_tilde[:, :-1]
-            b[...] = w_tilde[:, -1]
-
-    def _step(self, x_tilde: Array, y: Array) -> None:
-        """One step on the k rows of x_tilde = [x | 1]: forward, (BP1)–(BP4), and W̃ −= (η/k) ∇W̃."""
-        buffers = self.buffers[len(x_tilde)]
-        kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
-        inputs = [x_tilde, *buffers.a_tilde]
-        last = len(z) - 1
-        for l in range(last + 1):
-            np.matmul(inputs[l], self.w_tilde_T[l], z[l])  # z = ã W̃ᵀ = a Wᵀ + b
-            kernels[l].forward(z[l], a[l])
-        d = delta[last]
-        np.subtract(a[last], y, d)  # a − y
-        if self.output_error_has_prime:
-            kernels[last].times_prime(d, z[last], scratch[last])  # (BP1)
-        np.multiply(d, buffers.eta_over_k, d)  # η/k once here instead of in every ∇
-        for l in range(last, -1, -1):
-            if l == 0 and self.scale is not None:
-                np.multiply(d, self.scale, d)  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
-            np.matmul(d.T, inputs[l], nabla[l])  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]
-            if l > 0:
-                e = delta[l - 1]
-                np.matmul(d, self.w_view[l], e)  # (BP2), with the weights before this step
-                kernels[l - 1].times_prime(e, z[l - 1], scratch[l - 1])
-                d = e
-            np.subtract(self.w_tilde[l], nabla[l], self.w_tilde[l])  # w → w − η ∂C/∂w
