@@ -39,7 +39,7 @@ def machine(threads: int) -> dict[str, Any]:
         "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
         "threads": threads, "load_average": os.getloadavg(),
         "blas": [{k: pool.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")} for pool in threadpool_info()],
-        "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ},
+        "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
     }
     for module in ("torch", "sklearn"):
         try:
@@ -138,7 +138,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Written by `python -m benchmarks.run` on {results['date']} (raw numbers: `docs/benchmarks.json`). "
         f"{info['cpu']}, {info['cores']} cores (load average {info['load_average'][0]:.1f} at the start); Python {info['python']}, "
-        f"NumPy {info['numpy']} with {blas}; PyTorch {info['torch']}, scikit-learn {info['sklearn']}; every contender on {info['threads']} thread(s). "
+        f"NumPy {info['numpy']} with {blas}; PyTorch {info['torch']}, scikit-learn {info['sklearn']}; every contender on {info['threads']} thread(s); "
+        f"OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE {'set: ' + str(info['environment']) if info['environment'] else 'unset'}. "
         f"One epoch = 60,000 MNIST images; seconds per epoch are median (min–max) of epochs run in turn in one process; "
         f"×: times scratchnet float32's median; accuracy on the 10,000 test images after {results['configs'][0]['epochs_before_accuracy']} epochs; "
         "memory: peak RSS of a process that loads the data and trains that contender.",
@@ -163,12 +164,21 @@ def markdown(results: dict[str, Any]) -> str:
                   f"{r['config']['name']}: {r['floor']['flops'] / 1e9:.2f} GFLOP at {r['floor']['gemm_rate_achieved'] / 1e9:.0f} GFLOP/s achieved "
                   f"+ {r['floor']['data_seconds'] * 1e3:.1f} ms" for r in results["configs"])
               + f"). For scale: BLAS reaches {results['peak_gemm_rate'] / 1e9:.0f} GFLOP/s on 1024² products, {results['memory_bandwidth'] / 1e9:.1f} GB/s copying.", ""]
+    lines += [
+        "Contenders: *scratchnet* through `scratchnet.train(..., epochs=1)` on the uint8 images (its own epoch timer); "
+        "*book*: `benchmarks/book.py`, chapter 1's per-example loop on (784, 1) float32 columns with float64 weights "
+        "(softmax and δ^L = a − y added for the log-likelihood row); *PyTorch*: `Linear`+`Sigmoid` layers, the same cost, "
+        "`torch.optim.SGD`, all images preloaded as one float32 tensor; *scikit-learn*: `MLPClassifier(activation='logistic', "
+        "solver='sgd', momentum=0, alpha=0)`, one `partial_fit` per epoch: it can only use a softmax output with the log-loss "
+        "and Glorot initialisation, so its quadratic rows run at η/10 and are the closest settings, not the same network.",
+        "",
+    ]
     feed = results["inference"]
     lines += ["**Inference** (`Network.feedforward`, float32, median of 21): " + ", ".join(
         f"{name}: one image {t['one image']['median'] * 1e6:.0f} µs, 10,000 images {t['10,000 images']['median'] * 1e3:.1f} ms" for name, t in feed.items()), ""]
     if results.get("train_defaults"):
         t = results["train_defaults"]
-        lines += [f"**`scratchnet train`** with its defaults (30 epochs, 50,000 images, m = 10): {t['seconds']:.1f} s wall, "
+        lines += [f"**`scratchnet train`** with its defaults (30 epochs, 50,000 images, m = 10, one BLAS thread), in a process of its own: {t['seconds']:.1f} s wall, "
                   f"{t['peak_rss'] / 1e6:.0f} MB peak RSS, test accuracy {t['test_accuracy']}.", ""]
     lines += ["**Targets** (issue 5)", ""]
     for t in results["targets"]:

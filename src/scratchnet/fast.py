@@ -10,6 +10,7 @@ per call, not into arithmetic. This module takes exactly the same steps with few
 - η/m is folded into δ^L once (everything after it is linear in δ), so the step is W̃ −= δᵀ ã;
 - σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
+- a sigmoid output layer stops at u, and the targets are stored as y − ½, since a − y = u − (y − ½);
 - every array is made once, before the first step, and written in place, with constants as 0-d
   arrays of the network's dtype (NumPy converts a Python float on every call);
 - each step is compiled once into a flat list of NumPy calls on those fixed arrays (a `Plan`, one
@@ -78,9 +79,10 @@ class _Sigmoid:
         self.half, self.quarter = np.array(0.5, dtype), np.array(0.25, dtype)
         self.half_scale = np.array(0.5 * scale, dtype)
 
-    def forward(self, z: Array, a: Array) -> Plan:
-        """Write σ(scale z) into a; z is left holding u = σ(scale z) − ½."""
-        return [(np.multiply, (z, self.half_scale, z)), (np.tanh, (z, z)), (np.multiply, (z, self.half, z)), (np.add, (z, self.half, a))]
+    def forward(self, z: Array, a: Array | None) -> Plan:
+        """Write σ(scale z) into a (unless a is None); z is left holding u = σ(scale z) − ½."""
+        plan: Plan = [(np.multiply, (z, self.half_scale, z)), (np.tanh, (z, z)), (np.multiply, (z, self.half, z))]
+        return plan if a is None else [*plan, (np.add, (z, self.half, a))]
 
     def times_prime(self, e: Array, u: Array, s: Array) -> Plan:
         """e ⊙= σ'(z) = a(1 − a) = ¼ − u², with s as scratch."""
@@ -184,6 +186,8 @@ class FastSGD:
         kinds = [KERNELS[net.activation.name]] * (len(sizes) - 2) + [KERNELS.get(net.output_activation.name, _Softmax)]
         self.kernels: list[Any] = [kind(dtype, 1 / 255 if grey and l == 0 else 1.0) for l, kind in enumerate(kinds)]
         self.output_error_has_prime = net.cost_function.name == "quadratic"  # (BP1): (a − y) ⊙ σ'(z^L)
+        # A sigmoid output keeps u = a − ½ and the targets are stored as y − ½: u − (y − ½) = a − y.
+        self.shifted = isinstance(self.kernels[-1], _Sigmoid)
         # W̃ = [W | b], one block per layer; W̃ᵀ are views for the forward products.
         self.w_tilde = [np.empty((W.shape[0], W.shape[1] + 1), dtype) for W in net.weights]
         self.chunk = m * max(1, CHUNK_BYTES // (np.dtype(dtype).itemsize * (sizes[0] + 1) * m))  # rows
@@ -201,12 +205,15 @@ class FastSGD:
             w_tilde[:, :-1] = W
             w_tilde[:, -1] = b
 
-    def _forward(self, x_tilde: Array, buffers: _Buffers) -> Plan:
-        """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer."""
-        inputs, plan = [x_tilde, *buffers.a_tilde], Plan()
+    def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True) -> Plan:
+        """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer.
+
+        output=False leaves out the last layer's a where z already holds what δ^L needs (u = a − ½).
+        """
+        inputs, plan, last = [x_tilde, *buffers.a_tilde], Plan(), len(self.kernels) - 1
         for l, kernel in enumerate(self.kernels):
             plan.append((np.matmul, (inputs[l], self.w_tilde[l].T, buffers.z[l])))
-            plan += kernel.forward(buffers.z[l], buffers.a[l])
+            plan += kernel.forward(buffers.z[l], None if l == last and not output else buffers.a[l])
         return plan
 
     def _compile(self, rows: slice) -> Plan:
@@ -216,9 +223,9 @@ class FastSGD:
         buffers = self.buffers if k == len(self.buffers.z[0]) else self.buffers.first_rows(k)
         kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
         inputs, last = [x_tilde, *buffers.a_tilde], len(z) - 1
-        plan = self._forward(x_tilde, buffers)
+        plan = self._forward(x_tilde, buffers, output=not self.shifted)
         d = delta[last]
-        plan.append((np.subtract, (a[last], y, d)))  # a − y
+        plan.append((np.subtract, (z[last] if self.shifted else a[last], y, d)))  # a − y, or u − (y − ½) if shifted
         if self.output_error_has_prime:
             plan += kernels[last].times_prime(d, z[last], scratch[last])  # (BP1): δ^L = (a − y) ⊙ σ'(z^L)
         plan.append((np.multiply, (d, np.array(self.eta / k, d.dtype), d)))  # η/k once here instead of in every ∇
@@ -241,9 +248,12 @@ class FastSGD:
         for start in range(0, len(order), self.chunk):
             index = order[start : start + self.chunk]
             rows = len(index)
-            np.take(self.X, index, axis=0, out=self.raw[:rows])
+            # order is a permutation, so no index is out of range; mode="clip" spares NumPy a checked copy
+            np.take(self.X, index, axis=0, out=self.raw[:rows], mode="clip")
             np.copyto(self.inputs[:rows, :n_in], self.raw[:rows])
-            np.take(self.Y, index, axis=0, out=self.targets[:rows])
+            np.take(self.Y, index, axis=0, out=self.targets[:rows], mode="clip")
+            if self.shifted:
+                np.subtract(self.targets[:rows], 0.5, self.targets[:rows])
             for first in range(0, rows, m):
                 place = (first, min(first + m, rows))
                 plan = self.plans.get(place) or self.plans.setdefault(place, self._compile(slice(*place)))
