@@ -93,10 +93,10 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "tutorial-tuned",
             TrainConfig(
-                layers=(784, 16, 16, 10), activation="sigmoid", cost="log-likelihood", init="scaled", epochs=60,
-                batch_size=10, lr=0.1, optimizer="momentum", momentum=0.9, schedule="cosine",
+                layers=(784, 16, 16, 10), activation="relu", cost="log-likelihood", init="he", epochs=60,
+                batch_size=32, lr=0.03, optimizer="nesterov", momentum=0.9, schedule="cosine", lmbda=15.0,
             ),
-            "the same 13,002 parameters, trained as well as we can",
+            "the same 784-16-16-10 (13,002 parameters), trained as well as we can: ReLU, softmax, Nesterov, cosine, L2",
             "3Blue1Brown, chapter 1 (about 96%)", 0.96, 0.96,
         ),
         Preset(
@@ -118,10 +118,10 @@ PRESETS: dict[str, Preset] = {
             "best",
             TrainConfig(
                 layers=(784, 800, 800, 10), activation="relu", cost="log-likelihood", init="he", epochs=150,
-                batch_size=128, lr=0.05, optimizer="nesterov", momentum=0.9, schedule="cosine", dropout=0.2,
+                batch_size=128, lr=0.1, optimizer="nesterov", momentum=0.9, schedule="cosine", dropout=0.0,
                 augment=("shift", "elastic"), keep="last", training_sample=5_000, time_budget=840.0,
             ),
-            "the strongest fully connected network this machine trains in 15 minutes",
+            "784-800-800-10 ReLU, He init, Nesterov, cosine over a 14-minute budget, shifts and elastic distortions",
             "Simard et al. 2003, 784-800-10 with elastic distortions (99.3%)", 0.993, 0.994, seeds=1,
         ),
     )
