@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def layer_sizes(text: str) -> tuple[int, ...]:
@@ -18,37 +20,30 @@ def layer_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _number(text: str, convert: type[int] | type[float], accept: Callable[[float], bool], expected: str) -> Any:
+    """Return convert(text) if it parses, is finite and accept()s it; else raise a one-line error."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """Return text as an integer > 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
+    return int(_number(text, int, lambda v: v > 0, "a positive integer"))
 
 
 def positive_float(text: str) -> float:
     """Return text as a finite number > 0 (NaN and infinity refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number; got {text!r}")
-    return value
+    return float(_number(text, float, lambda v: v > 0, "a positive finite number"))
 
 
 def non_negative_float(text: str) -> float:
     """Return text as a finite number ≥ 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0; got {text!r}")
-    return value
+    return float(_number(text, float, lambda v: v >= 0, "a finite number ≥ 0"))
 
 
 def directory(text: str) -> Path:
