@@ -1,8 +1,9 @@
 """The hardware floor: the least time an epoch's matrix products and data reads can take here.
 
 An epoch at mini-batch m must, for every step, multiply each layer forward, z = ã W̃ᵀ, take each
-layer's gradient, ∇W̃ = δᵀ ã, and send δ back through every layer but the first, δ W (with the
-bias as a column of W̃ and a column of ones in ã, as scratchnet does it). `ProductsFloor.epoch` runs
+layer's gradient, ∇W̃ᵀ = ãᵀ δ, and send δ back through every layer but the first, δ W (with the
+bias as a column of W̃ and a column of ones in ã, and W̃ᵀ stored, the layout BLAS runs fastest here,
+as scratchnet does it). `ProductsFloor.epoch` runs
 exactly those products, at exactly those shapes, back to back on preallocated arrays through the same
 BLAS: whatever else an implementation does (the elementwise work, the updates, Python) comes on top.
 Its FLOPs over that time is the GEMM rate BLAS achieves on these shapes; `peak_gemm_rate` measures
@@ -41,7 +42,7 @@ class ProductsFloor:
         rng = np.random.default_rng(0)
         self.steps = -(-IMAGES // m)
         self.a = [rng.random((m, n + 1)).astype(dtype) for n in sizes[:-1]]
-        self.w = [rng.random((n_out, n_in + 1)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.w = [rng.random((n_in + 1, n_out)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]  # W̃ᵀ
         self.z = [np.empty((m, n), dtype) for n in sizes[1:]]
         self.g = [np.empty_like(w) for w in self.w]
         self.e = [np.empty((m, n), dtype) for n in sizes[1:-1]]
@@ -53,11 +54,11 @@ class ProductsFloor:
         started = time.perf_counter()
         for _ in range(steps):
             for l in layers:
-                np.matmul(a[l], w[l].T, z[l])
+                np.matmul(a[l], w[l], z[l])
             for l in reversed(layers):
-                np.matmul(z[l].T, a[l], g[l])
+                np.matmul(a[l].T, z[l], g[l])
                 if l > 0:
-                    np.matmul(z[l], w[l][:, :-1], e[l - 1])
+                    np.matmul(z[l], w[l][:-1].T, e[l - 1])
         return time.perf_counter() - started
 
 

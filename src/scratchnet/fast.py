@@ -6,7 +6,8 @@ per call, not into arithmetic. This module takes exactly the same steps with few
 
 - the biases ride inside the weights: W̃ = [W | b] has shape (n_out, n_in + 1) and every layer's input
   ã = [a | 1] carries a column of ones, so z = ã W̃ᵀ is one product (no separate + b), and (BP3) and
-  (BP4) together are one product, ∇W̃ = δᵀ ã (the ones column sums δ over the mini-batch);
+  (BP4) together are one product, ∇W̃ = δᵀ ã (the ones column sums δ over the mini-batch), computed
+  transposed, ∇W̃ᵀ = ãᵀ δ, like the W̃ᵀ it updates;
 - η/m is folded into δ^L once (everything after it is linear in δ), so the step is W̃ −= δᵀ ã;
 - σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
@@ -152,7 +153,7 @@ class _Buffers:
         self.a = [a_tilde[:, :-1] for a_tilde in self.a_tilde] + [np.empty((k, sizes[-1]), dtype)]
         self.delta = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
         self.scratch = [np.empty((k, sizes[l + 1]), dtype) for l in layers]
-        self.nabla = [np.empty((sizes[l + 1], sizes[l] + 1), dtype) for l in layers]
+        self.nabla = [np.empty((sizes[l] + 1, sizes[l + 1]), dtype) for l in layers]  # shaped like W̃ᵀ
 
     def first_rows(self, k: int) -> _Buffers:
         """Return buffers for k rows that are views of the first k rows of these."""
@@ -188,8 +189,8 @@ class FastSGD:
         self.output_error_has_prime = net.cost_function.name == "quadratic"  # (BP1): (a − y) ⊙ σ'(z^L)
         # A sigmoid output keeps u = a − ½ and the targets are stored as y − ½: u − (y − ½) = a − y.
         self.shifted = isinstance(self.kernels[-1], _Sigmoid)
-        # W̃ = [W | b], one block per layer; W̃ᵀ are views for the forward products.
-        self.w_tilde = [np.empty((W.shape[0], W.shape[1] + 1), dtype) for W in net.weights]
+        # W̃ᵀ = [W | b]ᵀ, one block per layer, kept transposed: BLAS multiplies it faster that way.
+        self.w_tilde_T = [np.empty((W.shape[1] + 1, W.shape[0]), dtype) for W in net.weights]
         self.chunk = m * max(1, CHUNK_BYTES // (np.dtype(dtype).itemsize * (sizes[0] + 1) * m))  # rows
         rows = min(self.chunk, n)
         self.raw = np.empty((rows, sizes[0]), X.dtype)
@@ -200,10 +201,10 @@ class FastSGD:
         self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
 
     def _load(self) -> None:
-        """Copy the network's weights and biases into W̃ = [W | b]."""
-        for w_tilde, W, b in zip(self.w_tilde, self.net.weights, self.net.biases):
-            w_tilde[:, :-1] = W
-            w_tilde[:, -1] = b
+        """Copy the network's weights and biases into W̃ᵀ = [W | b]ᵀ."""
+        for w_tilde_T, W, b in zip(self.w_tilde_T, self.net.weights, self.net.biases):
+            w_tilde_T[:-1] = W.T
+            w_tilde_T[-1] = b
 
     def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True) -> Plan:
         """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer.
@@ -212,7 +213,7 @@ class FastSGD:
         """
         inputs, plan, last = [x_tilde, *buffers.a_tilde], Plan(), len(self.kernels) - 1
         for l, kernel in enumerate(self.kernels):
-            plan.append((np.matmul, (inputs[l], self.w_tilde[l].T, buffers.z[l])))
+            plan.append((np.matmul, (inputs[l], self.w_tilde_T[l], buffers.z[l])))
             plan += kernel.forward(buffers.z[l], None if l == last and not output else buffers.a[l])
         return plan
 
@@ -232,12 +233,12 @@ class FastSGD:
         for l in range(last, -1, -1):
             if l == 0 and self.scale is not None:
                 plan.append((np.multiply, (d, self.scale, d)))  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
-            plan.append((np.matmul, (d.T, inputs[l], nabla[l])))  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]
+            plan.append((np.matmul, (inputs[l].T, d, nabla[l])))  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]ᵀ
             if l > 0:
-                plan.append((np.matmul, (d, self.w_tilde[l][:, :-1], delta[l - 1])))  # (BP2), with the weights before this step
+                plan.append((np.matmul, (d, self.w_tilde_T[l][:-1].T, delta[l - 1])))  # (BP2), with the weights before this step
                 plan += kernels[l - 1].times_prime(delta[l - 1], z[l - 1], scratch[l - 1])
                 d = delta[l - 1]
-            plan.append((np.subtract, (self.w_tilde[l], nabla[l], self.w_tilde[l])))  # w → w − η ∂C/∂w
+            plan.append((np.subtract, (self.w_tilde_T[l], nabla[l], self.w_tilde_T[l])))  # w → w − η ∂C/∂w
         return plan
 
     def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
@@ -262,9 +263,9 @@ class FastSGD:
             if progress is not None and start + rows >= report_at:
                 progress(start + rows)
                 report_at = start + rows + len(order) / 100
-        for w_tilde, W, b in zip(self.w_tilde, net.weights, net.biases):
-            W[...] = w_tilde[:, :-1]
-            b[...] = w_tilde[:, -1]
+        for w_tilde_T, W, b in zip(self.w_tilde_T, net.weights, net.biases):
+            W[...] = w_tilde_T[:-1].T
+            b[...] = w_tilde_T[-1]
 
     def feedforward(self, X: NDArray[Any]) -> Array:
         """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
