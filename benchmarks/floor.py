@@ -5,7 +5,7 @@ layer's gradient, ∇W̃ᵀ = ãᵀ δ, and send δ back through every layer but
 bias as a column of W̃ and a column of ones in ã, and W̃ᵀ stored, the layout BLAS runs fastest here,
 as scratchnet does it). `ProductsFloor.epoch` runs
 exactly those products, at exactly those shapes, back to back on preallocated arrays through the same
-BLAS: whatever else an implementation does (the elementwise work, the updates, Python) comes on top.
+BLAS and the same `np.dot`: whatever else an implementation does (the elementwise work, the updates, Python) comes on top.
 Its FLOPs over that time is the GEMM rate BLAS achieves on these shapes; `peak_gemm_rate` measures
 the rate on a large square product for comparison. The data floor is the bytes an epoch must read
 (the uint8 images) over the memory bandwidth measured by `memory_bandwidth`.
@@ -54,11 +54,11 @@ class ProductsFloor:
         started = time.perf_counter()
         for _ in range(steps):
             for l in layers:
-                np.matmul(a[l], w[l], z[l])
+                np.dot(a[l], w[l], z[l])
             for l in reversed(layers):
-                np.matmul(a[l].T, z[l], g[l])
+                np.dot(a[l].T, z[l], g[l])
                 if l > 0:
-                    np.matmul(z[l], w[l][:-1].T, e[l - 1])
+                    np.dot(z[l], w[l][:-1].T, e[l - 1])
         return time.perf_counter() - started
 
 
