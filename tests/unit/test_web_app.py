@@ -104,7 +104,9 @@ def test_model_describes_the_served_network(client, trained_model):
 def test_predict_reads_test_digits_as_their_labels(client, mnist):
     images, labels = mnist.test.images[:20], mnist.test.labels[:20]
     answers = [client.post("/api/predict", json=drawing_of(image)).json()["prediction"] for image in images]
-    assert sum(int(a == y) for a, y in zip(answers, labels)) >= 17  # a ~90% model, read through mnistify
+    # a ~88% model, read through mnistify: two trainings that differ only by float rounding (88.25% and
+    # 88.26% on the test set) read 18 and 16 of these 20, so 16 is the bar; a 63% model reads 12.
+    assert sum(int(a == y) for a, y in zip(answers, labels)) >= 16
 
 
 def test_predict_layers_follow_the_equations_of_the_model_file(client, mnist, arrays):
