@@ -21,7 +21,7 @@ def test_presets_say_what_the_sources_say():
     assert (ch1.layers, ch1.cost, ch1.lr, ch1.epochs, ch1.batch_size) == ((784, 30, 10), "quadratic", 3.0, 30, 10)
     ch3 = PRESETS["book-ch3"].config
     assert (ch3.layers, ch3.cost, ch3.init, ch3.lr, ch3.lmbda, ch3.batch_size, ch3.epochs) == (
-        (784, 100, 10), "cross-entropy", "scaled", 0.5, 5.0, 10, 60,
+        (784, 100, 10), "cross-entropy", "scaled", 0.1, 5.0, 10, 60,  # "60 epochs at η = 0.1 and λ = 5.0 ... 98.04 percent"
     )
     assert PRESETS["book-ch1"].reported == 0.9542 and PRESETS["book-ch3"].reported == 0.9804
 
@@ -38,7 +38,7 @@ def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path
     assert header["preset"] == "book-ch3"
     config = header["config"]
     assert (config["lmbda"], config["optimizer"], config["momentum"], config["dropout"]) == (1.5, "momentum", 0.5, 0.1)
-    assert (config["layers"], config["lr"]) == ([784, 100, 10], 0.5)  # from the preset
+    assert (config["layers"], config["lr"]) == ([784, 100, 10], 0.1)  # from the preset
     trained_on = header["trained_on"]
     assert trained_on["full_train"] is True and trained_on["images"] == 1000 + 10_000
     assert trained_on["epochs_chosen_on_validation"] in (1, 2) and config["epochs"] == trained_on["epochs_chosen_on_validation"]
@@ -57,6 +57,7 @@ def test_reproduce_quick_runs_every_preset_through_the_cli_and_writes_the_report
         assert f"{name} seed 0: test " in result.stdout
     assert "95.42%" in report and "98.04%" in report and "Quick mode" in report
     assert "## The cost of augmentation" in report and "% of an epoch" in report
+    assert "| validation, kept epoch |" in report
     png = (tmp_path / "docs" / "accuracy.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 
