@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS/PyTorch threads for every contender (default: %(default)s)")
     parser.add_argument("--repeats", type=int, default=11, help="epochs timed per fast contender (default: %(default)s)")
-    parser.add_argument("--slow-repeats", type=int, default=3, help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)")
+    parser.add_argument("--slow-repeats", type=int, default=5, help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing")
     parser.add_argument("--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)")
     args = parser.parse_args(argv)

@@ -15,8 +15,8 @@ per call, not into arithmetic. This module takes exactly the same steps with few
 - every array is made once, before the first step, and written in place, with constants as 0-d
   arrays of the network's dtype (NumPy converts a Python float on every call), and products go
   through `np.dot`, which costs less per call than `np.matmul` for 2-D arrays;
-- each step is compiled once into a flat list of NumPy calls on those fixed arrays (a `Plan`, one
-  for each position of a mini-batch in the chunk), so a step runs no Python but that list;
+- the steps of a chunk are compiled once into one flat list of NumPy calls on those fixed arrays
+  (a `Plan`), so training runs no Python but that list;
 - the arrays that elementwise operations touch are contiguous (strided ones run at half speed);
   only the last operation of a hidden layer writes into ã's strided columns;
 - the images are gathered and made floats a chunk of about CHUNK_BYTES at a time, so the chunk is
@@ -203,7 +203,7 @@ class FastSGD:
         self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
         self.buffers = _Buffers(sizes, min(m, n), dtype)
-        self.plans: dict[tuple[int, int], Plan] = {}  # by the rows of the chunk the mini-batch occupies
+        self.plans: dict[int, Plan] = {}  # the steps of a whole chunk, by its number of rows
         self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
 
     def _load(self) -> None:
@@ -247,9 +247,13 @@ class FastSGD:
             plan.append((np.subtract, (self.w_tilde_T[l], nabla[l], self.w_tilde_T[l])))  # w → w − η ∂C/∂w
         return plan
 
+    def _compile_chunk(self, rows: int) -> Plan:
+        """Return the calls of the steps on the first `rows` rows of the chunk, one mini-batch after another."""
+        return [call for first in range(0, rows, self.m) for call in self._compile(slice(first, min(first + self.m, rows)))]
+
     def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
         """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
-        net, m, n_in = self.net, self.m, self.net.sizes[0]
+        net, n_in = self.net, self.net.sizes[0]
         self._load()
         report_at = 0.0
         for start in range(0, len(order), self.chunk):
@@ -261,11 +265,9 @@ class FastSGD:
             np.take(self.Y, index, axis=0, out=self.targets[:rows], mode="clip")
             if self.shifted:
                 np.subtract(self.targets[:rows], 0.5, self.targets[:rows])
-            for first in range(0, rows, m):
-                place = (first, min(first + m, rows))
-                plan = self.plans.get(place) or self.plans.setdefault(place, self._compile(slice(*place)))
-                for call, arguments in plan:
-                    call(*arguments)
+            plan = self.plans.get(rows) or self.plans.setdefault(rows, self._compile_chunk(rows))
+            for call, arguments in plan:
+                call(*arguments)
             if progress is not None and start + rows >= report_at:
                 progress(start + rows)
                 report_at = start + rows + len(order) / 100
