@@ -40,7 +40,8 @@ def machine(threads: int) -> dict[str, Any]:
     info: dict[str, Any] = {
         "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
         "threads": threads, "load_average": os.getloadavg(),
-        "blas": [{k: pool.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")} for pool in threadpool_info()],
+        "blas": [{k: pool.get(k) for k in ("prefix", "internal_api", "version", "architecture", "num_threads", "threading_layer")} for pool in threadpool_info()],
+        "numpy_blas": {k: v for k, v in np.show_config(mode="dicts")["Build Dependencies"]["blas"].items() if k in ("name", "version")},
         "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
     }
     for module in ("torch", "sklearn"):
@@ -141,13 +142,19 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 def markdown(results: dict[str, Any]) -> str:
     """Return the one-screen table of docs/benchmarks.md."""
     info = results["machine"]
-    blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['architecture']}, {b['num_threads']} threads)" for b in info["blas"])
+    blas = ", ".join(
+        f"{b.get('prefix') or b['internal_api']}{' ' + b['version'] if b['version'] else ''}"
+        f" ({(b['architecture'] + ', ') if b['architecture'] else ''}{b['num_threads']} thread{'s' if b['num_threads'] != 1 else ''})"
+        for b in info["blas"]
+    )
+    numpy_blas = info.get("numpy_blas", {})
+    numpy_blas_text = f" (BLAS: {numpy_blas.get('name')} {numpy_blas.get('version')})" if numpy_blas else ""
     lines = [
         "# Benchmarks",
         "",
         f"Written by `python -m benchmarks.run` on {results['date']} (raw numbers: `docs/benchmarks.json`). "
         f"{info['cpu']}, {info['cores']} cores (load average {info['load_average'][0]:.1f} at the start); Python {info['python']}, "
-        f"NumPy {info['numpy']} with {blas}; PyTorch {info['torch']}, scikit-learn {info['sklearn']}; every contender on {info['threads']} thread(s); "
+        f"NumPy {info['numpy']}{numpy_blas_text}; thread pools loaded, by threadpoolctl: {blas}; PyTorch {info['torch']}, scikit-learn {info['sklearn']}; every contender on {info['threads']} thread(s); "
         f"OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE {'set: ' + str(info['environment']) if info['environment'] else 'unset'}. "
         f"One epoch = 60,000 MNIST images; seconds per epoch are median (min–max) of epochs run in turn in one process; "
         f"×: the median, over the rounds both ran, of its epoch's seconds over scratchnet float32's in the same round; accuracy on the 10,000 test images after {results['configs'][0]['epochs_before_accuracy']} epochs; "
