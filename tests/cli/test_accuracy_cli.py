@@ -83,3 +83,18 @@ def test_bad_accuracy_flags_exit_2_with_one_line(tmp_path, args):
 def test_full_train_refuses_the_plateau_schedule(tmp_path):
     result = run_cli("train", "--full-train", "--schedule", "plateau", "--limit", "100", cwd=tmp_path)
     assert result.returncode == 2 and "plateau" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_report_says_why_a_target_measured_on_validation_is_missed():
+    import argparse
+
+    from scratchnet.cli.reproduce import Result, _report
+
+    args = argparse.Namespace(quick=False, jobs=1)
+    missed = Result(PRESETS["book-ch3"], accuracies=[0.9797, 0.9787], seconds=[60.0, 62.0], validations=[0.9799, 0.9801])
+    text = _report({"book-ch3": missed}, args, 122.0, None)
+    assert "measured 97.92% (97.97%, 97.87%): **not met**" in text
+    assert "The source's 98.04% is measured on its validation images; on those, the epochs these runs kept average 98.00%." in text
+    met = Result(PRESETS["book-ch3"], accuracies=[0.9810, 0.9802], seconds=[60.0, 62.0], validations=[0.981, 0.981])
+    text = _report({"book-ch3": met}, args, 122.0, None)
+    assert "98.06% (98.10%, 98.02%): met." in text and "validation images; on those" not in text

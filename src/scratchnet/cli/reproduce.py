@@ -309,6 +309,11 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
         seeds = ", ".join(f"{100 * a:.2f}%" for a in result.accuracies)
         verdict = "met" if result.met() else "**not met**"
         line = f"- `{name}`: target ≥ {100 * preset.target:.1f}%, measured {100 * result.mean:.2f}% ({seeds}): {verdict}."
+        if not result.met() and preset.reported_on == "validation" and result.validations and preset.reported:
+            line += (
+                f" The source's {100 * preset.reported:.2f}% is measured on its validation images; on those, the epochs "
+                f"these runs kept average {100 * statistics.fmean(result.validations):.2f}%."
+            )
         if name == "best":
             minutes = max(result.seconds) / 60
             line += f" Wall time {minutes:.1f} minutes end to end against a budget of 15: {'within' if minutes <= 15 else '**over**'}."
