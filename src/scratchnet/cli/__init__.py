@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # a line is one line, also in a pipe or a log
     try:
         return int(args.handler(args, console))
     except KeyboardInterrupt:
