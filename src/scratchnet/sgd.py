@@ -30,7 +30,7 @@ from scratchnet.augment import Augmenter, check_augmentations
 from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
 from scratchnet.fast import FastSGD, supports
 from scratchnet.network import as_input, one_hot
-from scratchnet.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from scratchnet.optimizers import OPTIMIZERS, SGD, Optimizer, make_optimizer
 from scratchnet.regularisation import add_l2_gradient, dropout_masks
 from scratchnet.schedules import SCHEDULES, EarlyStopping, make_schedule
 
@@ -113,10 +113,8 @@ def _check_positive_int(value: Any, name: str) -> int:
 
 
 def update(net: Network, nabla_w: list[Array], nabla_b: list[Array], eta: float) -> None:
-    """Take one gradient-descent step in place: w → w − η ∂C/∂w, b → b − η ∂C/∂b."""
-    for W, b, nw, nb in zip(net.weights, net.biases, nabla_w, nabla_b):
-        W -= eta * nw
-        b -= eta * nb
+    """Take one gradient-descent step in place: w → w − η ∂C/∂w, b → b − η ∂C/∂b (the SGD rule)."""
+    SGD(eta).step([*net.weights, *net.biases], [*nabla_w, *nabla_b])
 
 
 def _mini_batches(
