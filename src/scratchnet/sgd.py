@@ -30,9 +30,9 @@ from scratchnet.augment import Augmenter, check_augmentations
 from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
 from scratchnet.fast import FastSGD, supports
 from scratchnet.network import as_input, one_hot
-from scratchnet.optimizers import OPTIMIZERS, SGD, Optimizer, make_optimizer
+from scratchnet.optimizers import SGD, Optimizer, make_optimizer
 from scratchnet.regularisation import add_l2_gradient, dropout_masks
-from scratchnet.schedules import SCHEDULES, EarlyStopping, make_schedule
+from scratchnet.schedules import EarlyStopping, make_schedule
 
 if TYPE_CHECKING:
     from scratchnet.network import Array, Network
@@ -242,12 +242,10 @@ def train(
         raise ConfigError(f"keep must be 'best' or 'last'; got {keep!r}")
     if not isinstance(lmbda, (int, float, np.floating)) or not math.isfinite(lmbda) or lmbda < 0:
         raise ConfigError(f"lmbda (λ) must be a finite number ≥ 0; got {lmbda!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ConfigError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
     momentum = _check_fraction(momentum, "momentum (μ)", 1.0)
-    if schedule not in SCHEDULES:
-        raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
     patience = _check_positive_int(patience, "patience")
+    rule: Optimizer = make_optimizer(optimizer, float(lr), momentum)  # each factory refuses an unknown name
+    eta_schedule = make_schedule(schedule, float(lr), epochs, patience=patience, every=patience)
     dropout = _check_fraction(dropout, "dropout (p)", 1.0)
     if early_stop is not None:
         early_stop = _check_positive_int(early_stop, "early_stop")
@@ -269,8 +267,6 @@ def train(
     n = len(X)
     steps = math.ceil(n / m)
     report_every = max(1, steps // 100)
-    rule: Optimizer = make_optimizer(optimizer, float(lr), momentum)
-    eta_schedule = make_schedule(schedule, float(lr), epochs, patience=patience, every=patience)
     stopper = EarlyStopping(early_stop) if early_stop is not None else None
     parameters = [*net.weights, *net.biases]
     measured = slice(0, training_sample)
