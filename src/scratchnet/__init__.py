@@ -8,12 +8,12 @@
     >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
 """
 
-from scratchnet.config import TrainConfig
+from scratchnet.training.config import TrainConfig
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
-from scratchnet.network import Network
-from scratchnet.perceptron import Perceptron
-from scratchnet.sgd import EpochRecord, History, train
+from scratchnet.core.network import Network
+from scratchnet.tutorial.perceptron import Perceptron
+from scratchnet.training.sgd import EpochRecord, History, train
 
 __version__ = "0.1.0"
 

@@ -20,7 +20,7 @@ from typing import IO, Any
 import numpy as np
 
 from scratchnet.errors import ModelFileError, ScratchnetError
-from scratchnet.network import Network
+from scratchnet.core.network import Network
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from scratchnet.config import PRESETS, TrainConfig
+from scratchnet.training.config import PRESETS, TrainConfig
 from tests.conftest import run_cli
 
 

@@ -74,7 +74,7 @@ def test_the_python_examples_run():
 
 
 def test_the_quoted_backprop_code_is_in_network_py():
-    source = {line.strip() for line in (ROOT / "src" / "scratchnet" / "network.py").read_text().splitlines()}
+    source = {line.strip() for line in (ROOT / "src" / "scratchnet" / "core" / "network.py").read_text().splitlines()}
     quoted = [line.strip() for body in _blocks({"python"}) if ">>>" not in body for line in body.splitlines() if line.strip()]
     assert any("(BP1)" in q for q in quoted) and any("(BP4)" in q for q in quoted)
     for line in quoted:

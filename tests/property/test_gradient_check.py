@@ -7,7 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scratchnet import Network
-from scratchnet.network import one_hot
+from scratchnet.core.encoding import one_hot
 from tests.strategies import activations, costs, layer_sizes, seeds
 
 EPSILON = 1e-5

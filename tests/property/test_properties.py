@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scratchnet import DataFormatError, Network
 from scratchnet.data.mnist import read_idx
 from scratchnet.io import load_model, save_model
-from scratchnet.network import one_hot
-from scratchnet.sgd import update
+from scratchnet.core.encoding import one_hot
+from scratchnet.training.sgd import update
 from tests.strategies import activations, costs, layer_sizes, seeds
 
 TUTORIAL = Network([784, 16, 16, 10])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from scratchnet.activations import ACTIVATIONS, Softmax
+from scratchnet.core.activations import ACTIVATIONS, Softmax
 
 
 def test_sigmoid_of_zero_is_one_half():

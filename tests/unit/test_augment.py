@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scratchnet import ConfigError
-from scratchnet.augment import Augmenter, bilinear, gaussian_matrix, parse_augmentations
+from scratchnet.data.augment import Augmenter, bilinear, gaussian_matrix, parse_augmentations
 
 
 def test_bilinear_reads_pixels_midpoints_and_black_outside():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from scratchnet.costs import COSTS
+from scratchnet.core.costs import COSTS
 
 
 def test_quadratic_cost_is_half_mean_squared_distance():

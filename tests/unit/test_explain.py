@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from scratchnet import Network, explain
+from scratchnet import Network
+from scratchnet.tutorial import explain
 from scratchnet.errors import ConfigError, ModelFileError
 from scratchnet.io import load_model
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from scratchnet import DataFormatError
-from scratchnet.images import BlankImageError, image_to_input, load_image, mnistify
+from scratchnet.data.images import BlankImageError, image_to_input, load_image, mnistify
 
 
 def digit_picture(mnist, index: int, scale: int = 10, dark_on_light: bool = True) -> np.ndarray:

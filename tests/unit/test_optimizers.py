@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from scratchnet.errors import ConfigError
-from scratchnet.optimizers import SGD, Adam, Momentum, Nesterov, make_optimizer
+from scratchnet.training.optimizers import SGD, Adam, Momentum, Nesterov, make_optimizer
 
 
 def test_sgd_step_is_w_minus_eta_gradient():

@@ -4,7 +4,7 @@ import pytest
 
 from scratchnet import Perceptron
 from scratchnet.errors import ConfigError, DataFormatError
-from scratchnet.perceptron import (
+from scratchnet.tutorial.perceptron import (
     CHEESE_FESTIVAL_INPUTS,
     LOGIC_GATES,
     TWO_BIT_INPUTS,

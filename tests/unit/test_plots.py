@@ -10,7 +10,7 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from scratchnet import explain, plots  # noqa: E402
+from scratchnet.tutorial import explain, plots  # noqa: E402
 from scratchnet.errors import ConfigError  # noqa: E402
 from scratchnet.io import load_model  # noqa: E402
 

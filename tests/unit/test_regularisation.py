@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scratchnet import Network
-from scratchnet.regularisation import add_l2_gradient, dropout_masks, l2_penalty
+from scratchnet.training.regularisation import add_l2_gradient, dropout_masks, l2_penalty
 
 EPSILON = 1e-5
 

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from scratchnet.errors import ConfigError
-from scratchnet.schedules import Cosine, EarlyStopping, HalveOnPlateau, StepDecay, make_schedule
+from scratchnet.training.schedules import Cosine, EarlyStopping, HalveOnPlateau, StepDecay, make_schedule
 
 
 def test_constant_schedule_never_changes_eta():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from scratchnet import ConfigError, DataFormatError, Network, TrainingDivergedError
-from scratchnet.network import one_hot
-from scratchnet.sgd import update
+from scratchnet.core.encoding import one_hot
+from scratchnet.training.sgd import update
 
 
 def test_update_moves_each_parameter_by_minus_eta_times_its_gradient():

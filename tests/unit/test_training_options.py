@@ -1,4 +1,4 @@
-"""The options of scratchnet.sgd.train beyond the tutorial: early stopping, schedules, optimizers, dropout."""
+"""The options of scratchnet.training.sgd.train beyond the tutorial: early stopping, schedules, optimizers, dropout."""
 
 import numpy as np
 import pytest

@@ -19,7 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from scratchnet import MNIST, TrainConfig
-from scratchnet.images import mnistify
+from scratchnet.data.images import mnistify
 from scratchnet.io import load_model
 from scratchnet.errors import DataFormatError
 from scratchnet.web import Explorer, create_app

@@ -15,13 +15,10 @@ from typing import NoReturn
 
 from rich.console import Console
 
+from scratchnet.cli.arguments import UsageError
 from scratchnet.errors import ScratchnetError
 
 PROG = "scratchnet"
-
-
-class UsageError(Exception):
-    """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -33,7 +30,14 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def _subcommand_modules() -> list[object]:
     """Return the modules that add subcommands, in the order `--help` lists them."""
-    from scratchnet.cli import evaluate, info, perceptron, plot, predict, reproduce, serve, train
+    import scratchnet.cli.evaluate as evaluate
+    import scratchnet.cli.info as info
+    import scratchnet.cli.perceptron as perceptron
+    import scratchnet.cli.plot as plot
+    import scratchnet.cli.predict as predict
+    import scratchnet.cli.reproduce as reproduce
+    import scratchnet.cli.serve as serve
+    import scratchnet.cli.train as train
 
     return [train, evaluate, predict, info, perceptron, plot, serve, reproduce]
 

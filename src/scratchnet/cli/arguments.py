@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 
+class UsageError(Exception):
+    """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
+
+
 def layer_sizes(text: str) -> tuple[int, ...]:
     """Return '784,16,16,10' as (784, 16, 16, 10): two or more positive integers."""
     try:

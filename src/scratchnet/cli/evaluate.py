@@ -9,10 +9,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from scratchnet.cli import UsageError, arguments
+import scratchnet.cli.arguments as arguments
+from scratchnet.cli.arguments import UsageError
 from scratchnet.data.mnist import load_mnist
 from scratchnet.io import load_model
-from scratchnet.network import Network
+from scratchnet.core.network import Network
 
 
 def register(subparsers: Any) -> None:

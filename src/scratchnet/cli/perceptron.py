@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from scratchnet.cli import UsageError
-from scratchnet.perceptron import (
+from scratchnet.cli.arguments import UsageError
+from scratchnet.tutorial.perceptron import (
     CHEESE_FESTIVAL_INPUTS,
     CHEESE_FESTIVAL_WEIGHTS,
     LOGIC_GATES,

@@ -7,14 +7,14 @@ from typing import Any
 
 from rich.console import Console
 
-from scratchnet.cli import arguments
+import scratchnet.cli.arguments as arguments
 from scratchnet.errors import ScratchnetError
 
 KINDS = (
     "step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
     "confusion", "mistakes", "noise", "dream", "gradient-importance",
 )
-"""The same names as `scratchnet.plots.KINDS`, listed here so `--help` works without matplotlib."""
+"""The same names as `scratchnet.tutorial.plots.KINDS`, listed here so `--help` works without matplotlib."""
 
 MODEL_KINDS = frozenset(KINDS[3:])
 DATA_KINDS = frozenset({"sgd-path", "confusion", "mistakes", "noise", "gradient-importance"})
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Compute the figure's numbers, render it, write the PNG atomically; return 0."""
     try:
-        from scratchnet import plots
+        from scratchnet.tutorial import plots
     except ImportError as err:
         raise PlotsUnavailableError(f"scratchnet plot needs matplotlib, which is not installed ({err}); run: pip install 'scratchnet[plots]'") from err
     from scratchnet.data.mnist import load_mnist
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         net, header = load_model(path)
         console.print(f"model {path}: {'-'.join(map(str, net.sizes))}")
         if net.sizes[0] != 784 and args.kind not in ("learning-curves",):
-            from scratchnet.cli import UsageError
+            from scratchnet.cli.arguments import UsageError
 
             raise UsageError(f"the {args.kind} figure draws 28×28 inputs, 784 of them; the model takes {net.sizes[0]}")
     if args.kind in DATA_KINDS:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from scratchnet.images import image_to_input
+from scratchnet.data.images import image_to_input
 from scratchnet.io import load_model
 
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     """Print each picture's digit and the ten probabilities; return 0 (1 on the first unreadable picture)."""
     net, _header = load_model(args.model)
     if net.sizes[0] != 784:
-        from scratchnet.cli import UsageError
+        from scratchnet.cli.arguments import UsageError
 
         raise UsageError(f"the model takes {net.sizes[0]} inputs; pictures become 784 (28×28)")
     inputs = [image_to_input(path) for path in args.images]  # all validated before any answer

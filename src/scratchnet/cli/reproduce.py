@@ -26,8 +26,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from scratchnet.cli import UsageError, arguments
-from scratchnet.config import PRESETS, Preset
+import scratchnet.cli.arguments as arguments
+from scratchnet.cli.arguments import UsageError
+from scratchnet.training.config import PRESETS, Preset
 from scratchnet.io import write_atomically
 
 QUICK = ("--limit", "2000", "--epochs", "1")
@@ -241,7 +242,7 @@ def _augmentation_cost(result: Result) -> str:
     """
     import numpy as np
 
-    from scratchnet.augment import Augmenter
+    from scratchnet.data.augment import Augmenter
     from scratchnet.data.mnist import load_mnist
 
     config = result.preset.config

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from scratchnet.config import TrainConfig
+from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ModelFileError
 from scratchnet.io import last_model_path, load_model, state_directory
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
         from scratchnet.web import Explorer, create_app
     except ImportError as err:
-        from scratchnet.cli import UsageError
+        from scratchnet.cli.arguments import UsageError
 
         raise UsageError(f"the explorer needs the web extra (pip install 'scratchnet[web]'); missing {err.name}") from err
     save_directory = state_directory()

@@ -14,16 +14,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from threadpoolctl import threadpool_limits
 
-from scratchnet.augment import parse_augmentations
-from scratchnet.cli import UsageError, arguments
-from scratchnet.config import PRESETS, TrainConfig
+from scratchnet.data.augment import parse_augmentations
+import scratchnet.cli.arguments as arguments
+from scratchnet.cli.arguments import UsageError
+from scratchnet.training.config import PRESETS, TrainConfig
 from scratchnet.data.mnist import MNIST, Split, load_mnist
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import remember_last_model, save_model, write_json
-from scratchnet.network import INITS, Network
-from scratchnet.optimizers import OPTIMIZERS
-from scratchnet.schedules import SCHEDULES
-from scratchnet.sgd import EpochRecord, History, train
+from scratchnet.core.network import INITS, Network
+from scratchnet.training.optimizers import OPTIMIZERS
+from scratchnet.training.schedules import SCHEDULES
+from scratchnet.training.sgd import EpochRecord, History, train
 
 DEFAULTS = TrainConfig()
 DEFAULT_OUT = Path("model.npz")

@@ -24,9 +24,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scratchnet.config import TrainConfig
+from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ScratchnetError
-from scratchnet.images import BlankImageError, mnistify
+from scratchnet.data.images import BlankImageError, mnistify
 from scratchnet.web import validation
 from scratchnet.web.explorer import Explorer, neuron_view, trace_view
 from scratchnet.web.validation import RequestError
@@ -116,7 +116,7 @@ async def perceptron(request: Request) -> Response:
     Output 1 when Σ_j w_j x_j > threshold, else 0 (Nielsen, chapter 1): the cheese festival's
     weights are 6, 2, 2 with threshold 5 (go iff the weather is good) or 3.
     """
-    from scratchnet.perceptron import Perceptron, truth_table
+    from scratchnet.tutorial.perceptron import Perceptron, truth_table
 
     data = await validation.read_json(request)
     weights = validation.numbers(data.get("weights"), "weights", 3, -100.0, 100.0)

@@ -1,10 +1,10 @@
 """What the explorer page shows, as plain JSON-able numbers: the network's view of a drawing, one neuron's
 inside, the test digits it gets wrong, and trainings that run in a background thread.
 
-The web layer adds no mathematics of its own: a drawing goes through `scratchnet.images.mnistify`
+The web layer adds no mathematics of its own: a drawing goes through `scratchnet.data.images.mnistify`
 (the preprocessing of `scratchnet predict`), the layers come from `Network.forward_trace`
 (Z[l] = A[l] @ W[l].T + b[l], A[l+1] = σ(Z[l])), the answer from `Network.probabilities`, and
-training is `scratchnet.sgd.train` with a per-epoch callback.
+training is `scratchnet.training.sgd.train` with a per-epoch callback.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.config import TrainConfig
+from scratchnet.training.config import TrainConfig
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import remember_last_model, save_model
-from scratchnet.network import Network
-from scratchnet.sgd import EpochRecord, History, train
+from scratchnet.core.network import Network
+from scratchnet.training.sgd import EpochRecord, History, train
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)

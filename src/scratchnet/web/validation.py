@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 from starlette.requests import Request
 
-from scratchnet.activations import ACTIVATIONS
-from scratchnet.config import TrainConfig
-from scratchnet.costs import COSTS
+from scratchnet.core.activations import ACTIVATIONS
+from scratchnet.training.config import TrainConfig
+from scratchnet.core.costs import COSTS
 from scratchnet.errors import ScratchnetError
 
 MAX_BODY_BYTES = 1 << 20

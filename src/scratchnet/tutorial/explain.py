@@ -1,6 +1,6 @@
 """The numbers behind the tutorial's pictures: descent into valleys, the drunk man's path, what the network learned.
 
-Every function here returns plain NumPy numbers (the figures in `scratchnet.plots` only draw them), so
+Every function here returns plain NumPy numbers (the figures in `scratchnet.tutorial.plots` only draw them), so
 each claim of the tutorial can be checked by a test:
 
 - `descend` rolls a ball down a two-variable landscape with several valleys (`valleys`), v → v − η ∇C;
@@ -12,7 +12,7 @@ each claim of the tutorial can be checked by a test:
 - `gradient_importance` gives |∂C/∂w| for one training example, normalised per layer;
 - `confusion_matrix`, `mistakes` and `learning_curves` read a network's test results and history.
 
-Samples are rows, as in `scratchnet.network`: X has shape (n, sizes[0]).
+Samples are rows, as in `scratchnet.core.network`: X has shape (n, sizes[0]).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
-from scratchnet.network import Array, Network, as_input, one_hot
+from scratchnet.core.encoding import Array, as_input, one_hot
+from scratchnet.core.network import Network
 
 # Gradient descent on a landscape with several valleys -------------------------------------------------
 

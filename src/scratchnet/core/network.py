@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.activations import ACTIVATIONS, Activation
-from scratchnet.costs import COSTS
+from scratchnet.core.activations import ACTIVATIONS, Activation
+from scratchnet.core.costs import COSTS
+from scratchnet.core.encoding import Array, as_input, one_hot
 from scratchnet.errors import ConfigError, DataFormatError
 
 if TYPE_CHECKING:
-    from scratchnet.sgd import History
-
-Array = NDArray[np.floating]
+    from scratchnet.training.sgd import History
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 INITS = ("normal", "scaled", "he")
@@ -40,22 +39,6 @@ INITS = ("normal", "scaled", "he")
 'scaled' draws w from N(0, 1/n_in) so z starts small and neurons do not saturate (chapter 3);
 'he' draws w from N(0, 2/n_in) and sets b = 0, which keeps the variance of z steady from layer to
 layer when half of the ReLUs are off (He et al. 2015)."""
-
-
-def one_hot(labels: NDArray[np.integer], num_classes: int, dtype: Any = np.float32) -> Array:
-    """Return the (n, num_classes) matrix whose row i is 1 at column labels[i] and 0 elsewhere."""
-    Y = np.zeros((len(labels), num_classes), dtype=dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y
-
-
-def as_input(X: NDArray[Any], dtype: Any) -> Array:
-    """Return X as floating rows: uint8 grey levels 0..255 become [0, 1], floats are cast to dtype."""
-    if X.dtype == np.uint8:
-        A = X.astype(dtype)
-        A *= dtype(1 / 255)  # in place: one array of floats, not two
-        return A
-    return np.asarray(X, dtype=dtype)
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
@@ -263,10 +246,10 @@ class Network:
     ) -> History:
         """Train by mini-batch stochastic gradient descent; return the per-epoch History.
 
-        See `scratchnet.sgd.train` for the parameters; X is (n, sizes[0]) floats or uint8 grey levels,
+        See `scratchnet.training.sgd.train` for the parameters; X is (n, sizes[0]) floats or uint8 grey levels,
         y integer labels (n,) or one-hot (n, sizes[-1]), and m = batch_size, η = lr.
         """
-        from scratchnet.sgd import train
+        from scratchnet.training.sgd import train
 
         return train(self, X, y, epochs=epochs, batch_size=batch_size, lr=lr, validation=validation, callback=callback, **options)
 

@@ -46,7 +46,7 @@ class TrainConfig:
         return data
 
     def training_options(self) -> dict[str, Any]:
-        """Return the keyword arguments of `scratchnet.sgd.train` these settings give."""
+        """Return the keyword arguments of `scratchnet.training.sgd.train` these settings give."""
         return {
             "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "keep": self.keep, "lmbda": self.lmbda,
             "optimizer": self.optimizer, "momentum": self.momentum, "schedule": self.schedule, "patience": self.patience,

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from scratchnet.network import Array, Network
+    from scratchnet.core.network import Array, Network
 
 CHUNK_BYTES = 512 * 1024
 """About how many bytes of floats an epoch's rows are gathered in at once (whole mini-batches, at least one)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.activations import Activation, Sigmoid, Softmax
+from scratchnet.core.activations import Activation, Sigmoid, Softmax
 
 Array = NDArray[np.floating]
 

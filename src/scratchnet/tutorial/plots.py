@@ -3,7 +3,7 @@
 Nothing here calls `show()` or touches pyplot's global state (nor its backend): every figure is a
 bare `matplotlib.figure.Figure` on its own Agg canvas, so the functions work the same in a notebook
 (where a returned Figure displays itself), a script, or a server. The numbers come from
-`scratchnet.explain`, where tests check them; `figure(kind, ...)` computes and draws any of `KINDS`,
+`scratchnet.tutorial.explain`, where tests check them; `figure(kind, ...)` computes and draws any of `KINDS`,
 and `png_bytes(fig)` renders one to PNG. Needs matplotlib: `pip install 'scratchnet[plots]'`.
 """
 
@@ -19,10 +19,10 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from scratchnet import explain
+from scratchnet.tutorial import explain
 from scratchnet.data.mnist import MNIST
 from scratchnet.errors import ConfigError, DataFormatError
-from scratchnet.network import Network
+from scratchnet.core.network import Network
 
 DPI = 100
 """Pixels per inch: every figure is at least 10 inches, so 1,000 pixels, wide."""
@@ -338,7 +338,7 @@ def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[ND
 
 
 def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None = None, data: MNIST | None = None) -> Figure:
-    """Return the figure of KIND, computing its numbers with `scratchnet.explain`.
+    """Return the figure of KIND, computing its numbers with `scratchnet.tutorial.explain`.
 
     Kinds in MODEL_KINDS need net (and header for learning-curves); those that read images
     (sgd-path, confusion, mistakes, noise, gradient-importance) need data.

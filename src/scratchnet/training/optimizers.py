@@ -12,7 +12,7 @@ learning rate, μ (mu) the momentum coefficient, v a velocity, t the step count.
 Each rule is a small class with `step(params, grads)`, which updates the arrays of `params` in place
 (weights and biases alike, in one list) from `grads`, shaped the same. `eta` is an attribute, so a
 learning-rate schedule can change it between steps. L2 regularisation is not here: it adds (λ/n) w to
-∇C before the step (see `scratchnet.sgd`).
+∇C before the step (see `scratchnet.training.sgd`).
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ path downhill instead of one slow exact step on the whole set.
 
 Chapter 3's improvements are options of `train`, all off by default: L2 regularisation with strength λ
 (∂C/∂w gains (λ/n) w, so plain SGD becomes w → (1 − ηλ/n) w − η ∂C₀/∂w), other update rules
-(momentum, Nesterov, Adam: `scratchnet.optimizers`), a schedule for η (`scratchnet.schedules`),
+(momentum, Nesterov, Adam: `scratchnet.training.optimizers`), a schedule for η (`scratchnet.training.schedules`),
 inverted dropout on the hidden layers, early stopping on the validation accuracy, and fresh
-distortions of every mini-batch (`scratchnet.augment`).
+distortions of every mini-batch (`scratchnet.data.augment`).
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.augment import Augmenter, check_augmentations
+from scratchnet.data.augment import Augmenter, check_augmentations
 from scratchnet.errors import ConfigError, DataFormatError, TrainingDivergedError
-from scratchnet.fast import FastSGD, supports
-from scratchnet.network import as_input, one_hot
-from scratchnet.optimizers import SGD, Optimizer, make_optimizer
-from scratchnet.regularisation import add_l2_gradient, dropout_masks
-from scratchnet.schedules import EarlyStopping, make_schedule
+from scratchnet.training.fast import FastSGD, supports
+from scratchnet.core.encoding import as_input, one_hot
+from scratchnet.training.optimizers import SGD, Optimizer, make_optimizer
+from scratchnet.training.regularisation import add_l2_gradient, dropout_masks
+from scratchnet.training.schedules import EarlyStopping, make_schedule
 
 if TYPE_CHECKING:
-    from scratchnet.network import Array, Network
+    from scratchnet.core.network import Array, Network
 
 EVALUATION_CHUNK = 10_000
 """Rows fed forward at once when measuring cost and accuracy, so memory stays flat."""

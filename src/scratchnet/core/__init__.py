@@ -1,0 +1,1 @@
+"""The book's chapter 1: the network, its activations and costs; imports only NumPy and itself."""

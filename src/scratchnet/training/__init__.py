@@ -1,0 +1,1 @@
+"""How a network learns: SGD and its options, optimizers, schedules, regularisation, the fast path."""

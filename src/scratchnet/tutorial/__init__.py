@@ -1,0 +1,1 @@
+"""The tutorial's explanations: perceptrons, the numbers behind each picture, and the pictures."""
