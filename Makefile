@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup train test benchmark clean
+.PHONY: setup browser train test benchmark clean
 
 $(BIN)/scratchnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,14 @@ $(BIN)/scratchnet: pyproject.toml
 
 setup: $(BIN)/scratchnet
 
+# The browser tests drive Debian's Chromium: install it when missing (as root, or through sudo).
+browser:
+	@tools/ensure-chromium
+
 train: setup
 	$(BIN)/scratchnet train
 
-test: setup
+test: setup browser
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 

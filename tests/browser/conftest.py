@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Ite
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}; install Debian's package: apt-get install chromium (.ci/run does)")
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}; install Debian's package: apt-get install chromium (make test does)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
