@@ -393,3 +393,17 @@ def test_a_training_that_fails_says_why_and_keeps_the_model(trained_model):
         time.sleep(0.02)
     assert run.state == "failed" and run.message == "no MNIST here"
     assert explorer.model is not None and explorer.model.version == 1
+
+
+def test_the_served_model_downloads_as_onnx_that_answers_like_the_model(client: TestClient, trained_model: Path, mnist: MNIST):
+    import onnxruntime
+
+    response = client.get("/api/model.onnx")
+    assert response.status_code == 200
+    assert 'filename="scratchnet-784-30-10.onnx"' in response.headers["content-disposition"]
+    session = onnxruntime.InferenceSession(response.content, providers=["CPUExecutionProvider"])
+    X = (mnist.test.images[:200].reshape(200, -1) / 255).astype(np.float32)
+    (activations,) = session.run(["activations"], {"input": X})
+    net, _header = load_model(trained_model)
+    assert np.abs(activations - net.feedforward(X)).max() < 1e-5
+    assert 'href="/api/model.onnx"' in (STATIC / "index.html").read_text()

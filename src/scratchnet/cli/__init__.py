@@ -31,6 +31,7 @@ class ArgumentParser(argparse.ArgumentParser):
 def _subcommand_modules() -> list[object]:
     """Return the modules that add subcommands, in the order `--help` lists them."""
     import scratchnet.cli.evaluate as evaluate
+    import scratchnet.cli.export as export
     import scratchnet.cli.info as info
     import scratchnet.cli.perceptron as perceptron
     import scratchnet.cli.plot as plot
@@ -39,7 +40,7 @@ def _subcommand_modules() -> list[object]:
     import scratchnet.cli.serve as serve
     import scratchnet.cli.train as train
 
-    return [train, evaluate, predict, info, perceptron, plot, serve, reproduce]
+    return [train, evaluate, predict, info, export, perceptron, plot, serve, reproduce]
 
 
 def build_parser() -> ArgumentParser:

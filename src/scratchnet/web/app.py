@@ -55,6 +55,17 @@ async def model(request: Request) -> Response:
     return JSONResponse(_explorer(request).model_info())
 
 
+async def model_onnx(request: Request) -> Response:
+    """GET /api/model.onnx: the served model as an ONNX file (scratchnet.onnx.to_onnx), to download."""
+    from scratchnet.onnx import to_onnx
+
+    served = _explorer(request).served()
+    data = (await run_in_threadpool(to_onnx, served.net)).SerializeToString()
+    name = f"scratchnet-{'-'.join(map(str, served.net.sizes))}.onnx"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
 async def predict(request: Request) -> Response:
     """POST /api/predict {"width", "height", "pixels"}: what the network sees and answers for a drawing.
 
@@ -261,6 +272,7 @@ def create_app(explorer: Explorer) -> Starlette:
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/api/model", model, methods=["GET"]),
+        Route("/api/model.onnx", model_onnx, methods=["GET"]),
         Route("/api/predict", predict, methods=["POST"]),
         Route("/api/neuron", neuron, methods=["POST"]),
         Route("/api/samples", samples, methods=["GET"]),

@@ -1,0 +1,32 @@
+"""`scratchnet export`: write a saved model as an ONNX file, to run it outside scratchnet."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+
+from scratchnet.cli.arguments import output_file
+from scratchnet.io import load_model
+
+
+def register(subparsers: Any) -> None:
+    """Add the `export` subcommand."""
+    parser = subparsers.add_parser(
+        "export", help="write a model as an ONNX file",
+        description="Write a saved model as ONNX (needs pip install 'scratchnet[onnx]'): input 'input', float32 (n, 784) "
+        "grey levels in [0, 1]; outputs 'activations' and 'probabilities'.")
+    parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
+    parser.add_argument("out", metavar="OUT.onnx", type=output_file, help="the ONNX file to write")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Load MODEL, write it to OUT.onnx and say what was written; return 0."""
+    from scratchnet.onnx import OPSET, save_onnx
+
+    net, _header = load_model(args.model)
+    path = save_onnx(args.out, net)
+    console.print(f"wrote {path} ({path.stat().st_size:,} bytes, ONNX opset {OPSET}): {'-'.join(map(str, net.sizes))} network")
+    return 0
