@@ -79,21 +79,21 @@ async function refreshModel() {
   try {
     state.model = await api("GET", "/api/model");
   } catch (err) {
-    $("model-info").textContent = `model unavailable: ${err.message}`;
+    $("model-info").textContent = t("model.unavailable", { message: err.message });
     return;
   }
   const m = state.model;
   const badge = $("model-info");
   badge.textContent = "";
   if (!m.ready) {
-    badge.textContent = "no model yet: the first epoch is still training";
+    badge.textContent = t("model.training");
     return;
   }
   el("b", { text: m.sizes.join("-") }, badge);
   badge.append(` · ${m.activation} · ${m.cost}`);
   if (m.test_accuracy !== null && m.test_accuracy !== undefined) {
     badge.append(" · ");
-    el("span", { class: "accuracy", text: `test accuracy ${percent(m.test_accuracy, 2)}` }, badge);
+    el("span", { class: "accuracy", text: t("model.accuracy", { accuracy: percent(m.test_accuracy, 2) }) }, badge);
   }
   badge.title = m.source;
 }
@@ -212,11 +212,11 @@ async function sendPrediction() {
     const result = await api("POST", "/api/predict", { width: SEND_SIDE, height: SEND_SIDE, pixels: drawingPixels() });
     if (sequence > prediction.shown) {
       prediction.shown = sequence;
-      if (result.blank) showBlank("Nothing to read: the canvas is blank. Draw a digit.");
+      if (result.blank) showBlank(t("answer.blank"));
       else showTrace(result);
     }
   } catch (err) {
-    showBlank(err.status === 503 ? "No model yet: the first epoch of training is still running." : `Cannot read the drawing: ${err.message}`);
+    showBlank(err.status === 503 ? t("answer.no_model") : t("answer.cannot_read", { message: err.message }));
   } finally {
     prediction.inFlight = false;
     if (prediction.pending) requestPrediction();
@@ -262,10 +262,9 @@ function showTrace(trace) {
   const best = trace.prediction;
   $("prediction").textContent = String(best);
   const confidence = trace.probabilities[best];
-  $("prediction-note").textContent = confidence > 0.8 ? `Confident: ${percent(confidence)}`
-    : confidence > 0.5 ? `Fairly sure: ${percent(confidence)}` : `Unsure: ${percent(confidence)}; try drawing it bigger or clearer`;
+  $("prediction-note").textContent = t(confidence > 0.8 ? "answer.confident" : confidence > 0.5 ? "answer.fairly_sure" : "answer.unsure", { confidence: percent(confidence) });
   if (trace.label !== undefined) {
-    $("prediction-note").textContent += ` · labelled ${trace.label}${trace.label === best ? "" : " (a mistake)"}`;
+    $("prediction-note").textContent += t(trace.label === best ? "answer.labelled" : "answer.labelled_mistake", { label: trace.label });
   }
   showProbabilities(trace.probabilities, best);
   paintGrey($("seen"), trace.input);
@@ -319,7 +318,7 @@ function drawNetwork(trace) {
   const layout = layerLayout(sizes);
 
   // The input layer: the 28×28 picture the network sees, a neuron per pixel.
-  svgEl("text", { x: INPUT_BOX.x + INPUT_BOX.size / 2, y: DIAGRAM_TOP - 14, class: "layer-label", text: `input: ${sizes[0]} neurons` }, svg);
+  svgEl("text", { x: INPUT_BOX.x + INPUT_BOX.size / 2, y: DIAGRAM_TOP - 14, class: "layer-label", text: t("network.input", { n: sizes[0] }) }, svg);
   const picture = document.createElement("canvas");
   picture.width = 28; picture.height = 28;
   paintGrey(picture, trace ? trace.input : new Array(784).fill(0));
@@ -352,7 +351,7 @@ function drawNetwork(trace) {
     const values = trace ? trace.layers[i].a : null;
     const shades = values ? brightness(values, l, sizes) : null;
     const group = svgEl("g", { "data-testid": `layer-${l}`, "data-activations": values ? values.slice(0, MAX_SHOWN).map((a) => a.toFixed(3)).join(" ") : "" }, svg);
-    svgEl("text", { x: column.x, y: DIAGRAM_TOP - 14, class: "layer-label", text: output ? `output: ${sizes[l]}` : `hidden ${l}: ${sizes[l]}` }, group);
+    svgEl("text", { x: column.x, y: DIAGRAM_TOP - 14, class: "layer-label", text: output ? t("network.output", { n: sizes[l] }) : t("network.hidden", { l, n: sizes[l] }) }, group);
     column.ys.forEach((y, j) => {
       const shade = shades ? shades[j] : 0;
       const winner = output && trace && trace.prediction === j;
@@ -362,7 +361,7 @@ function drawNetwork(trace) {
         "fill-opacity": (0.06 + 0.94 * shade).toFixed(3), "data-testid": `neuron-${l}-${j}`,
         "data-activation": values ? values[j].toFixed(4) : "",
       }, group);
-      svgEl("title", { text: `${output ? `output ${j}` : `layer ${l}, neuron ${j}`}${values ? `: a = ${values[j].toFixed(3)}` : ""}` }, circle);
+      svgEl("title", { text: (output ? t("network.neuron_output", { j }) : t("network.neuron_hidden", { l, j })) + (values ? `: a = ${values[j].toFixed(3)}` : "") }, circle);
       const selected = state.inspected && state.inspected.layer === l && state.inspected.index === j;
       svgEl("circle", { class: `neuron-ring${selected ? " selected" : ""}${winner ? " winner" : ""}`, cx: column.x, cy: y, r: column.radius }, group);
       circle.addEventListener("click", () => inspect(l, j));
@@ -371,7 +370,7 @@ function drawNetwork(trace) {
       }
     });
     if (column.hidden > 0) {
-      svgEl("text", { x: column.x, y: DIAGRAM_BOTTOM - 2, class: "layer-label", text: `+${column.hidden} more` }, group);
+      svgEl("text", { x: column.x, y: DIAGRAM_BOTTOM - 2, class: "layer-label", text: t("network.more", { n: column.hidden }) }, group);
     }
   });
 }
@@ -397,7 +396,7 @@ async function refreshInspector() {
   const sequence = ++inspectorSequence;
   const sizes = state.model && state.model.sizes;
   const output = sizes && layer === sizes.length - 1;
-  $("inspector-title").textContent = output ? `Output neuron ${index} (the digit ${index})` : `Hidden layer ${layer}, neuron ${index}`;
+  $("inspector-title").textContent = output ? t("inspector.output_title", { index }) : t("inspector.hidden_title", { layer, index });
   let view;
   try {
     view = await api("POST", "/api/neuron", { layer, index, input: state.trace ? state.trace.input : null });
@@ -407,8 +406,8 @@ async function refreshInspector() {
   }
   if (sequence !== inspectorSequence) return;
   $("inspector-bias").textContent = formatNumber(view.bias);
-  $("inspector-z").textContent = view.z === null ? "draw a digit" : formatNumber(view.z);
-  $("inspector-a").textContent = view.a === null ? "draw a digit" : formatNumber(view.a);
+  $("inspector-z").textContent = view.z === null ? t("inspector.draw_first") : formatNumber(view.z);
+  $("inspector-a").textContent = view.a === null ? t("inspector.draw_first") : formatNumber(view.a);
   const largest = Math.max(1e-9, ...view.weights.map(Math.abs));
   if (view.image_side) {
     const image = $("inspector-image");
@@ -425,7 +424,7 @@ async function refreshInspector() {
       data.data[4 * k + 3] = 255;
     });
     c.putImageData(data, 0, 0);
-    $("inspector-weights-caption").textContent = `its 784 incoming weights as a 28×28 picture: blue pixels push z up, red pull it down (largest |w| = ${largest.toFixed(2)})`;
+    $("inspector-weights-caption").textContent = t("inspector.image_caption", { largest: largest.toFixed(2) });
   } else {
     $("inspector-image").hidden = true;
     const bars = $("inspector-bars");
@@ -438,7 +437,7 @@ async function refreshInspector() {
       const h = 56 * Math.abs(w) / largest;
       svgEl("rect", { x: k * width + width * 0.12, y: w >= 0 ? 60 - h : 60, width: width * 0.76, height: Math.max(h, 0.5), fill: w >= 0 ? "#4ea1ff" : "#ff6b6b" }, bars);
     });
-    $("inspector-weights-caption").textContent = `its ${n} incoming weights, one bar per neuron of layer ${layer - 1} (largest |w| = ${largest.toFixed(2)})`;
+    $("inspector-weights-caption").textContent = t("inspector.bars_caption", { n, layer: layer - 1, largest: largest.toFixed(2) });
   }
 }
 
@@ -454,14 +453,14 @@ async function loadSamples(reset) {
     $("samples-summary").textContent = err.message;
     return;
   }
-  $("samples-summary").textContent = `${page.mistakes.toLocaleString()} mistakes in ${page.total.toLocaleString()} test digits (${percent(1 - page.mistakes / page.total, 2)} right)`;
+  $("samples-summary").textContent = t("samples.summary", { mistakes: page.mistakes.toLocaleString(), total: page.total.toLocaleString(), right: percent(1 - page.mistakes / page.total, 2) });
   for (const sample of page.samples) {
     const wrong = sample.label !== sample.prediction;
-    const tile = el("button", { class: `sample ${wrong ? "mistake" : "correct"}`, type: "button", "data-testid": "sample", "data-index": sample.index, title: `test digit #${sample.index}` }, grid);
+    const tile = el("button", { class: `sample ${wrong ? "mistake" : "correct"}`, type: "button", "data-testid": "sample", "data-index": sample.index, title: t("samples.tile_title", { index: sample.index }) }, grid);
     const picture = el("canvas", { width: 28, height: 28 }, tile);
     paintGrey(picture, sample.pixels, 1 / 255);
     const verdict = el("span", { class: "verdict" }, tile);
-    verdict.append(`label ${sample.label} → `);
+    verdict.append(t("samples.verdict", { label: sample.label }));
     el("b", { text: String(sample.prediction) }, verdict);
     verdict.append(` ${Math.round(100 * sample.confidence)}%`);
     tile.addEventListener("click", () => openSample(sample));
@@ -488,7 +487,7 @@ async function openSample(sample, switchPanel = true) {
   ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   state.sampleShown = sample;
-  $("draw-source").textContent = `test digit #${sample.index}, labelled ${view.label}`;
+  $("draw-source").textContent = t("draw.source_sample", { index: sample.index, label: view.label });
   prediction.shown = ++prediction.sequence;  // drop answers to drawings still in flight
   showTrace(view);
 }
@@ -518,14 +517,14 @@ function chart(svg, series, options) {
   svgEl("line", { class: "axis", x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }, svg);
   const step = Math.max(1, Math.ceil(epochs / 10));
   for (let e = 1; e <= epochs; e += step) svgEl("text", { x: x(e), y: H - bottom + 16, "text-anchor": "middle", text: String(e) }, svg);
-  svgEl("text", { x: W - right, y: H - 4, "text-anchor": "end", text: "epoch" }, svg);
+  svgEl("text", { x: W - right, y: H - 4, "text-anchor": "end", text: t("chart.epoch") }, svg);
   for (const s of series) {
     const points = s.values.map((v, i) => [i + 1, v]).filter(([, v]) => v !== null && Number.isFinite(v));
     if (!points.length) continue;
     svgEl("polyline", { class: s.className, points: points.map(([e, v]) => `${x(e).toFixed(1)},${y(v).toFixed(1)}`).join(" ") }, svg);
     for (const [e, v] of points) {
       const dot = svgEl("circle", { class: s.className, cx: x(e), cy: y(v), r: 3.2, "data-testid": "curve-point", "data-series": s.name, "data-epoch": e }, svg);
-      svgEl("title", { text: `epoch ${e}: ${options.format(v, true)}` }, dot);
+      svgEl("title", { text: t("chart.point", { epoch: e, value: options.format(v, true) }) }, dot);
     }
   }
 }
@@ -534,7 +533,7 @@ function renderRun(run) {
   state.run = run;
   const pill = $("train-state");
   const name = run ? run.state : "idle";
-  pill.textContent = name;
+  pill.textContent = t(`train.state.${name}`);
   pill.className = `state-pill ${name}`;
   const running = Boolean(run && run.running);
   $("train-start").disabled = running;
@@ -556,15 +555,15 @@ function renderRun(run) {
     for (const text of [e.epoch, e.training_cost.toFixed(4), percent(e.training_accuracy, 2),
       e.validation_accuracy === null ? "–" : percent(e.validation_accuracy, 2), e.seconds.toFixed(2)]) el("td", { text: String(text) }, row);
   }
-  let status = "No training yet. Choose the settings and start one.";
+  let status = t("train.status.none");
   if (run) {
-    const what = `${run.config.layers.join("-")} ${run.config.activation}, ${run.config.cost} cost, η = ${run.config.lr}, m = ${run.config.batch_size}, n = ${run.training_size.toLocaleString()}`;
+    const what = t("train.status.what", { layers: run.config.layers.join("-"), activation: run.config.activation, cost: run.config.cost, lr: run.config.lr, m: run.config.batch_size, n: run.training_size.toLocaleString() });
     if (run.running) {
       const last = epochs[epochs.length - 1];
-      status = `Training ${what}: epoch ${Math.min(run.epoch + 1, total)} of ${total}` + (last && last.validation_accuracy !== null ? `; validation ${percent(last.validation_accuracy, 2)}` : "");
-      if (run.state === "stopping") status += "; stopping after this epoch";
+      status = t("train.status.running", { what, epoch: Math.min(run.epoch + 1, total), total }) + (last && last.validation_accuracy !== null ? t("train.status.validation", { accuracy: percent(last.validation_accuracy, 2) }) : "");
+      if (run.state === "stopping") status += t("train.status.stopping");
     } else {
-      status = `${run.state === "failed" ? "Failed" : run.state === "stopped" ? "Stopped" : "Done"}: ${what}. ${run.message}`;
+      status = t(run.state === "failed" ? "train.status.failed" : run.state === "stopped" ? "train.status.stopped" : "train.status.done", { what, message: run.message });
     }
   }
   $("train-status").textContent = status;
@@ -573,8 +572,8 @@ function renderRun(run) {
   banner.hidden = !running;
   if (running) {
     const last = epochs[epochs.length - 1];
-    $("training-banner-text").textContent = (run.live ? "No trained model yet: training the tutorial's network in the background; the answers improve as each epoch finishes. " : "A training is running. ")
-      + `Epoch ${Math.min(run.epoch + 1, total)} of ${total}` + (last && last.validation_accuracy !== null ? `, validation accuracy ${percent(last.validation_accuracy, 2)}.` : ".");
+    $("training-banner-text").textContent = t(run.live ? "banner.live" : "banner.running") + t("banner.epoch", { epoch: Math.min(run.epoch + 1, total), total })
+      + (last && last.validation_accuracy !== null ? t("banner.validation", { accuracy: percent(last.validation_accuracy, 2) }) : t("banner.end"));
   }
 }
 
@@ -695,7 +694,7 @@ function perceptronSettings() {
 function drawPerceptron(weights, threshold) {
   const svg = $("perceptron-diagram");
   svg.textContent = "";
-  const labels = ["weather", "partner", "transit"];
+  const labels = [t("perceptron.weather"), t("perceptron.partner"), t("perceptron.transit")];
   const ys = [30, 85, 140];
   const largest = Math.max(1, ...weights.map(Math.abs));
   ys.forEach((y, j) => {
@@ -709,14 +708,14 @@ function drawPerceptron(weights, threshold) {
   svgEl("circle", { cx: 290, cy: 85, r: 26, fill: "#222a3b", stroke: "#ffd166", "stroke-width": 2 }, svg);
   svgEl("text", { x: 290, y: 89, "text-anchor": "middle", text: `> ${threshold}` }, svg);
   svgEl("line", { x1: 316, y1: 85, x2: 372, y2: 85, stroke: "#ffd166", "stroke-width": 2 }, svg);
-  svgEl("text", { x: 378, y: 89, text: "go?" }, svg);
+  svgEl("text", { x: 378, y: 89, text: t("perceptron.go_question") }, svg);
 }
 
 function updatePerceptron() {
   const { weights, threshold } = perceptronSettings();
   PERCEPTRON_INPUTS.forEach((id, j) => { $(`${id}-value`).textContent = String(weights[j]); });
   $("threshold-value").textContent = String(threshold);
-  $("perceptron-formula").textContent = `output = 1 if ${weights[0]}·x₁ + ${weights[1]}·x₂ + ${weights[2]}·x₃ > ${threshold}, else 0`;
+  $("perceptron-formula").textContent = t("perceptron.formula", { w1: weights[0], w2: weights[1], w3: weights[2], threshold });
   drawPerceptron(weights, threshold);
   clearTimeout(perceptronTimer);
   perceptronTimer = setTimeout(() => fetchTruthTable(weights, threshold), 40);
@@ -738,17 +737,14 @@ async function fetchTruthTable(weights, threshold) {
   let goes = 0;
   for (const row of table.rows) {
     const tr = el("tr", { class: row.output ? "go" : "stay", "data-output": String(row.output), "data-inputs": row.inputs.join("") }, body);
-    for (const x of row.inputs) el("td", { text: x ? "yes" : "no" }, tr);
+    for (const x of row.inputs) el("td", { text: x ? t("truth.yes") : t("truth.no") }, tr);
     el("td", { text: String(Math.round(row.weighted_sum * 1000) / 1000) }, tr);
-    el("td", { class: "decision", text: row.output ? "go" : "stay home" }, tr);
+    el("td", { class: "decision", text: row.output ? t("truth.go") : t("truth.stay") }, tr);
     goes += row.output;
   }
   const reading = $("perceptron-reading");
   const weatherOnly = table.rows.every((row) => row.output === row.inputs[0]);
-  reading.textContent = goes === 0 ? "You never go: the threshold is beyond reach."
-    : goes === 8 ? "You always go, whatever the weekend brings."
-    : weatherOnly ? "You go exactly when the weather is good: the other two questions cannot tip the balance."
-    : `You go on ${goes} of the 8 weekends.`;
+  reading.textContent = t(goes === 0 ? "perceptron.never" : goes === 8 ? "perceptron.always" : weatherOnly ? "perceptron.weather_only" : "perceptron.some", { goes });
 }
 
 for (const id of [...PERCEPTRON_INPUTS, "threshold"]) $(id).addEventListener("input", updatePerceptron);
@@ -762,17 +758,24 @@ for (const button of document.querySelectorAll("[data-preset]")) {
 
 // Start ---------------------------------------------------------------------------------------
 
-for (const tab of document.querySelectorAll(".tabs button")) tab.addEventListener("click", () => showPanel(tab.dataset.panel));
-buildProbabilityBars();
-clearCanvas();
-showProbabilities(null, -1);
-paintGrey($("seen"), new Array(784).fill(0));
-refreshModel().then(() => drawNetwork(null));
-refreshRun().catch((err) => { $("train-status").textContent = err.message; });
-updatePerceptron();
 function followHash() {
   const requested = location.hash.replace("#", "");
   if (["draw", "train", "perceptron", "samples"].includes(requested)) showPanel(requested);
 }
-window.addEventListener("hashchange", followHash);
-followHash();
+
+async function start() {
+  // The words first (i18n.js), then the page: every string drawn below comes from the table.
+  await loadStrings();
+  for (const tab of document.querySelectorAll(".tabs button")) tab.addEventListener("click", () => showPanel(tab.dataset.panel));
+  buildProbabilityBars();
+  clearCanvas();
+  showProbabilities(null, -1);
+  paintGrey($("seen"), new Array(784).fill(0));
+  refreshModel().then(() => drawNetwork(null));
+  refreshRun().catch((err) => { $("train-status").textContent = err.message; });
+  updatePerceptron();
+  window.addEventListener("hashchange", followHash);
+  followHash();
+}
+
+start();
