@@ -120,6 +120,22 @@ class Network:
             f"dtype={np.dtype(self.dtype).name!r})"
         )
 
+    def _repr_html_(self) -> str:
+        """Return the network as an HTML table for Jupyter: each layer's neurons, σ and parameters n_out·n_in + n_out."""
+        rows = [f"<tr><td>0 (input)</td><td>{self.sizes[0]:,}</td><td>–</td><td>–</td></tr>"]
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            kind = "output" if l == len(self.weights) - 1 else "hidden"
+            rows.append(
+                f"<tr><td>{l + 1} ({kind})</td><td>{W.shape[0]:,}</td><td>{self._layer_activation(l).name}</td>"
+                f"<td>{W.size:,} + {b.size:,}</td></tr>"
+            )
+        return (
+            f"<div><b>Network {'-'.join(map(str, self.sizes))}</b>: {self.num_params:,} weights and biases, "
+            f"{self.cost_function.name} cost, {np.dtype(self.dtype).name}"
+            "<table><thead><tr><th>layer</th><th>neurons</th><th>σ</th><th>weights + biases</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
+
     def _layer_activation(self, l: int) -> Activation:
         """Return σ for weight layer l: the output layer may differ (softmax, sigmoid)."""
         return self.output_activation if l == len(self.weights) - 1 else self.activation

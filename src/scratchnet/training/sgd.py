@@ -62,6 +62,12 @@ class History:
     best_epoch: int | None = None
     best_parameters: tuple[list[Any], list[Any]] | None = field(default=None, repr=False)
 
+    def _repr_html_(self) -> str:
+        """Return the accuracy curve and the table of epochs as HTML, for Jupyter."""
+        from scratchnet.training.display import history_html
+
+        return history_html(self.epochs, self.best_epoch)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the history as plain JSON-able numbers (the parameters are left out)."""
         return {"epochs": [asdict(r) for r in self.epochs], "best_epoch": self.best_epoch}
