@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tokenize
+import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -74,13 +77,52 @@ def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None =
     return write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+"""The zip compression methods of `np.savez` and `np.savez_compressed`, the only ones a model file uses."""
+
+_ZIP_FLAGS_REFUSED = 0x01 | 0x20 | 0x40
+"""Zip flag bits for encryption (bit 0), patched data (bit 5) and strong encryption (bit 6)."""
+
+
+def _check_members(archive: Any, path: Path) -> None:
+    """Refuse an archive whose members zipfile could only refuse itself, with NotImplementedError or
+    RuntimeError: an unknown compression method, encryption or patched data (a damaged entry, here)."""
+    for info in archive.zip.infolist():
+        if info.compress_type not in ZIP_METHODS:
+            raise ModelFileError(f"{path}: member {info.filename!r} uses zip compression method {info.compress_type}; "
+                                 "model files are stored (0) or deflated (8)")
+        if info.flag_bits & _ZIP_FLAGS_REFUSED:
+            raise ModelFileError(f"{path}: member {info.filename!r} is marked encrypted or patched (zip flags 0x{info.flag_bits:04x}); "
+                                 "model files are neither")
+
+
+def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
+    """Return the archive's member `name` as an array.
+
+    numpy parses each member's `.npy` header as a Python literal: damaged header text can raise
+    tokenize's TokenError, or parse only with numpy's Python-2 fallback (a UserWarning); a damaged
+    deflate stream raises zlib.error. Each means a corrupt file.
+    """
+    if name not in archive.files:
+        raise ModelFileError(f"{path}: array {name} is missing")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Reading `.npy` or `.npz` file required additional header parsing", category=UserWarning)
+            array = archive[name]
+    except (tokenize.TokenError, zlib.error, UserWarning) as err:
+        raise ModelFileError(f"{path}: array {name} is damaged ({type(err).__name__}: {err})") from err
+    if not isinstance(array, np.ndarray):  # NpzFile hands back a member without the .npy magic as bytes
+        raise ModelFileError(f"{path}: member {name} is not a NumPy array (no .npy header)")
+    return array
+
+
 def _read_header(archive: Any, path: Path) -> dict[str, Any]:
     """Return the parsed, checked JSON header of an opened model archive."""
     if "header" not in archive.files:
         raise ModelFileError(f"{path}: not a scratchnet model (no header array)")
     try:
-        header = json.loads(str(archive["header"]))
-    except (ValueError, TypeError) as err:
+        header = json.loads(str(_read_array(archive, "header", path)))
+    except (ValueError, TypeError, RecursionError) as err:
         raise ModelFileError(f"{path}: the model header is not valid JSON ({err})") from err
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a scratchnet model (header format {header.get('format') if isinstance(header, dict) else header!r})")
@@ -89,39 +131,48 @@ def _read_header(archive: Any, path: Path) -> dict[str, Any]:
     return header
 
 
+def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
+    """Return (network, header) from an opened model archive, every array checked against the header."""
+    _check_members(archive, path)
+    header = _read_header(archive, path)
+    try:
+        net = Network(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
+    except (KeyError, TypeError, ScratchnetError) as err:
+        raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        for name, target in ((f"weights_{l}", W), (f"biases_{l}", b)):
+            array = _read_array(archive, name, path)
+            if array.shape != target.shape or array.dtype != target.dtype:
+                raise ModelFileError(
+                    f"{path}: array {name} should be {target.dtype} of shape {target.shape}; got {array.dtype} of shape {array.shape}"
+                )
+            if not np.all(np.isfinite(array)):
+                raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
+            target[...] = array
+    return net, header
+
+
 def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
     """Return (network, header) from a file written by `save_model`.
 
     Raises
     ------
-    ModelFileError : if the file is missing, not an `.npz`, has no valid header, or holds arrays whose
-        shapes, dtype or values (NaN, ∞) do not match the header.
+    ModelFileError : if the file is missing, not an `.npz`, damaged, has no valid header, or holds
+        arrays whose shapes, dtype or values (NaN, ∞) do not match the header.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
         with path.open("rb") as file:
-            archive = np.load(file, allow_pickle=False)
+            try:
+                archive = np.load(file, allow_pickle=False)
+            except NotImplementedError as err:  # zipfile: a directory entry asks for a zip version newer than 6.3
+                raise ModelFileError(f"{path}: not a scratchnet model (damaged zip directory: {err})") from err
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path}: not a scratchnet model (a single array, not an .npz archive)")
-            header = _read_header(archive, path)
-            try:
-                net = Network(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
-            except (KeyError, TypeError, ScratchnetError) as err:
-                raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
-            for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-                for name, target in ((f"weights_{l}", W), (f"biases_{l}", b)):
-                    if name not in archive.files:
-                        raise ModelFileError(f"{path}: array {name} is missing")
-                    array = archive[name]
-                    if array.shape != target.shape or array.dtype != target.dtype:
-                        raise ModelFileError(
-                            f"{path}: array {name} should be {target.dtype} of shape {target.shape}; got {array.dtype} of shape {array.shape}"
-                        )
-                    if not np.all(np.isfinite(array)):
-                        raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
-                    target[...] = array
+            with archive:
+                net, header = _read_network(archive, path)
     except ModelFileError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as err:

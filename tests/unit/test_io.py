@@ -86,3 +86,85 @@ def test_missing_model_and_pickled_object_arrays_are_refused(tmp_path):
     with pytest.raises(ModelFileError):
         load_model(path)
     assert zipfile.is_zipfile(path)
+
+
+def replace_member(path, name, data=None, compress_type=None):
+    """Rewrite the zip at path with member `name`'s bytes (and/or its compression method) replaced."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, content in members:
+            if info.filename == name:
+                content = content if data is None else data
+                if compress_type is not None:
+                    info.compress_type = compress_type
+            archive.writestr(info, content)
+
+
+def npy_bytes(header_text: str) -> bytes:
+    """Return a version-1.0 .npy member whose header is header_text (padded as numpy pads it)."""
+    header = header_text.encode("latin1")
+    header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(8)
+
+
+@pytest.mark.parametrize(
+    "member, message",
+    [
+        # numpy re-reads a header that is no Python literal with tokenize, which raises TokenError at an open bracket
+        (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,"), "biases_0 is damaged"),
+        # a header that parses only with numpy's Python-2 fallback: a damaged file (numpy would only warn)
+        (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4L,), }"), "biases_0 is damaged"),
+        (b"no npy magic here", "biases_0 is not a NumPy array"),
+    ],
+    ids=["tokenize-error", "python-2-header", "no-npy-magic"],
+)
+def test_a_damaged_array_header_is_refused_as_a_damaged_model(tmp_path, member, message):
+    path = tmp_path / "m.npz"
+    save_model(path, Network([5, 4, 3]))
+    replace_member(path, "biases_0.npy", member)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_a_member_in_a_compression_method_zipfile_cannot_read_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(path, Network([5, 4, 3]))
+    data = bytearray(path.read_bytes())
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:  # each central-directory entry
+        data[start + 10 : start + 12] = (99).to_bytes(2, "little")  # method 99 (AES): zipfile cannot read it
+        start += 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="compression method 99"):
+        load_model(path)
+
+
+def test_a_directory_entry_needing_a_newer_zip_version_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(path, Network([5, 4, 3]))
+    data = bytearray(path.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + 6 : entry + 8] = (109).to_bytes(2, "little")  # "version needed to extract": 10.9, zipfile reads up to 6.3
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="zip file version 10.9"):
+        load_model(path)
+
+
+def test_a_deflated_model_with_a_damaged_stream_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    net = Network([5, 4, 3])
+    save_model(path, net)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    np.savez_compressed(path, **arrays)
+    assert load_model(path)[0].sizes == [5, 4, 3]  # deflated model files load
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("weights_0.npy")
+    local = info.header_offset  # the local header: 30 bytes, then its own name and extra field
+    start = local + 30 + int.from_bytes(data[local + 26 : local + 28], "little") + int.from_bytes(data[local + 28 : local + 30], "little")
+    data[start : start + 8] = b"\xff" * 8  # an invalid deflate block type
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="weights_0"):
+        load_model(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ def read_idx(path: str | Path, ndim: int | None = None) -> tuple[NDArray[np.uint
             shape = tuple(int(d) for d in np.frombuffer(dims_bytes, dtype=">u4"))
             if ndim is not None and len(shape) != ndim:
                 raise DataFormatError(f"{path}: expected an IDX array of {ndim} dimensions; got shape {shape}")
-            size = int(np.prod(shape, dtype=np.int64))
+            size = math.prod(shape)  # Python integers: four uint32 sizes can overflow int64 into a negative size
             if size > MAX_IDX_BYTES:
                 raise DataFormatError(f"{path}: IDX header asks for {size:,} bytes; at most {MAX_IDX_BYTES:,} accepted")
             payload = stream.read(size)
