@@ -10,7 +10,9 @@ each claim of the tutorial can be checked by a test:
 - `dream` climbs the gradient of one output with respect to the input, ∂a^L_j/∂x, backpropagated
   to the input layer (`input_gradient`), with the pixels kept in [0, 1];
 - `gradient_importance` gives |∂C/∂w| for one training example, normalised per layer;
-- `confusion_matrix`, `mistakes` and `learning_curves` read a network's test results and history.
+- `confusion_matrix`, `mistakes` and `learning_curves` read a network's test results and history;
+- `wishes` (from `scratchnet.tutorial.wishes`) tells backpropagation as the tutorial does: what each
+  example wishes of every output, bias, weight and hidden activation, and how averaging them is −∇C.
 
 Samples are rows, as in `scratchnet.core.network`: X has shape (n, sizes[0]).
 """
@@ -27,6 +29,7 @@ from numpy.typing import NDArray
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
 from scratchnet.core.encoding import Array, as_input, one_hot
 from scratchnet.core.network import Network
+from scratchnet.tutorial.wishes import Routes as Routes, Wishes as Wishes, wishes as wishes
 
 # Gradient descent on a landscape with several valleys -------------------------------------------------
 
