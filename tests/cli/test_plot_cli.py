@@ -11,7 +11,7 @@ from tests.conftest import run_cli
 pytest.importorskip("matplotlib")
 
 KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-         "confusion", "mistakes", "noise", "dream", "gradient-importance"]
+         "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes"]
 
 
 def _assert_png(path):
@@ -50,6 +50,9 @@ def test_model_free_kinds_ignore_a_missing_model(tmp_path):
     (["plot", "dream", "--model", "missing.npz", "--out", "x.png"], 1),
     (["plot", "nonsense", "--out", "x.png"], 2),
     (["plot", "descent", "--out", "no/such/folder/x.png"], 2),
+    (["plot", "descent", "--digit", "3", "--out", "x.png"], 2),  # only the wishes figure has an example
+    (["plot", "wishes", "--digit", "3", "--index", "4", "--out", "x.png"], 2),
+    (["plot", "wishes", "--index", "-1", "--out", "x.png"], 2),
 ])
 def test_bad_requests_get_one_line(tmp_path, args, code):
     done = run_cli(*args, cwd=tmp_path)
@@ -66,4 +69,20 @@ def test_without_matplotlib_plot_says_how_to_install_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and "pip install 'scratchnet[plots]'" in done.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("choice, shown", [(["--digit", "7"], "test digit #0, a 7"), (["--index", "1"], "test digit #1, a 2"), ([], "test digit #1, a 2")])
+def test_wishes_draws_the_chosen_test_digit(choice, shown, cli_trained_model, tmp_path):
+    done = run_cli("plot", "wishes", "--model", str(cli_trained_model), *choice, "--out", "wishes.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert shown in done.stdout
+    _assert_png(tmp_path / "wishes.png")
+
+
+@pytest.mark.parametrize("choice, message", [(["--digit", "12"], "no example of digit 12"), (["--index", "10000"], "no test digit 10000")])
+def test_wishes_refuses_an_example_that_does_not_exist(choice, message, cli_trained_model, tmp_path):
+    done = run_cli("plot", "wishes", "--model", str(cli_trained_model), *choice, "--out", "x.png", cwd=tmp_path)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.png").exists()

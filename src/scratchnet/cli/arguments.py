@@ -40,6 +40,11 @@ def positive_int(text: str) -> int:
     return int(_number(text, int, lambda v: v > 0, "a positive integer"))
 
 
+def non_negative_int(text: str) -> int:
+    """Return text as an integer ≥ 0."""
+    return int(_number(text, int, lambda v: v >= 0, "an integer ≥ 0"))
+
+
 def positive_float(text: str) -> float:
     """Return text as a finite number > 0 (NaN and infinity refused)."""
     return float(_number(text, float, lambda v: v > 0, "a positive finite number"))

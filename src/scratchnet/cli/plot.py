@@ -12,12 +12,12 @@ from scratchnet.errors import ScratchnetError
 
 KINDS = (
     "step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-    "confusion", "mistakes", "noise", "dream", "gradient-importance",
+    "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes",
 )
 """The same names as `scratchnet.tutorial.plots.KINDS`, listed here so `--help` works without matplotlib."""
 
 MODEL_KINDS = frozenset(KINDS[3:])
-DATA_KINDS = frozenset({"sgd-path", "confusion", "mistakes", "noise", "gradient-importance"})
+DATA_KINDS = frozenset({"sgd-path", "confusion", "mistakes", "noise", "gradient-importance", "wishes"})
 
 
 class PlotsUnavailableError(ScratchnetError):
@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", metavar="MODEL", help="a model file (default: the last trained); ignored by the kinds that need none")
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the shipped MNIST)")
     parser.add_argument("--out", type=arguments.output_file, required=True, metavar="FILE", help="the PNG to write")
+    example = parser.add_mutually_exclusive_group()
+    example.add_argument("--digit", type=arguments.non_negative_int, metavar="D", help="wishes: the first test image of digit D (default 2)")
+    example.add_argument("--index", type=arguments.non_negative_int, metavar="N", help="wishes: test image number N")
     parser.set_defaults(handler=run)
 
 
@@ -47,6 +50,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from scratchnet.data.mnist import load_mnist
     from scratchnet.io import last_model_path, load_model, write_atomically
 
+    if args.kind != "wishes" and (args.digit is not None or args.index is not None):
+        raise arguments.UsageError(f"--digit and --index choose the example of the wishes figure; {args.kind} has none")
     net = header = data = None
     if args.kind in MODEL_KINDS:
         path = args.model or last_model_path()
@@ -58,7 +63,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise UsageError(f"the {args.kind} figure draws 28×28 inputs, 784 of them; the model takes {net.sizes[0]}")
     if args.kind in DATA_KINDS:
         data = load_mnist(args.data)
-    fig = plots.figure(args.kind, net, header, data)
+    example = args.index
+    if args.kind == "wishes" and data is not None and example is None:
+        from scratchnet.tutorial.explain import first_example_of
+
+        example = first_example_of(data.test.labels, 2 if args.digit is None else args.digit)
+    fig = plots.figure(args.kind, net, header, data, example)
+    if args.kind == "wishes" and data is not None:
+        console.print(f"test digit #{example}, a {data.test.labels[example]}")
     png = plots.png_bytes(fig)
     write_atomically(args.out, lambda file: file.write(png))
     width, height = (int(round(v * plots.DPI)) for v in fig.get_size_inches())

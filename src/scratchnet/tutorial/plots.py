@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from scratchnet.tutorial import explain
 from scratchnet.data.mnist import MNIST
 from scratchnet.errors import ConfigError, DataFormatError
+from scratchnet.core.encoding import one_hot
 from scratchnet.core.network import Network
 
 DPI = 100
@@ -38,6 +39,7 @@ KINDS: dict[str, str] = {
     "noise": "the network's confident answers on random noise (needs a model)",
     "dream": "for each digit, the input gradient ascent finds for its output (needs a model)",
     "gradient-importance": "|∂C/∂w| of every weight for one training 2, per layer (needs a model)",
+    "wishes": "backpropagation as wishes: what one test digit wants of each layer, and a mini-batch's mean (needs a model)",
 }
 """Every figure `scratchnet plot KIND` draws, with what it shows."""
 
@@ -337,11 +339,113 @@ def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[ND
     return fig
 
 
-def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None = None, data: MNIST | None = None) -> Figure:
+WISHES_BATCH = 10
+"""m, the mini-batch whose wishes the wishes figure averages: the example and the test digits after it."""
+
+
+def wishes(image: NDArray[Any], label: int, found: explain.Wishes, batch: explain.Wishes, batch_labels: NDArray[Any],
+           gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]], shown: int = 16) -> Figure:
+    """Return one example's wishes layer by layer, and a mini-batch's wishes averaged beside the true −∇C.
+
+    found holds the one example (`explain.wishes` of one row), batch the m examples of the mini-batch and
+    gradient = (nabla_w, nabla_b), `Network.backprop`'s gradient of the mini-batch's mean cost. Drawn:
+    the output layer's wishes −∂C_x/∂a^L (y − a for the quadratic cost), the layer before's −∂C_x/∂a^(L−1)
+    (the ten outputs' wishes added up), the first layer's weight wishes −δ_j a_k as 28×28 pictures, and
+    the output biases' wishes of every example of the batch, their mean and −∂C/∂b.
+    """
+    fig = _new_figure(figsize=(14, 12), layout="constrained")
+    top, middle, bottom = np.asarray(fig.subfigures(3, 1, height_ratios=[1, 1.05, 1])).ravel()
+    _one_example(top, image, label, found)
+    _first_layer_wishes(middle, found.weights[0][0][:shown])
+    _mini_batch_wishes(bottom, batch, batch_labels, gradient)
+    fig.suptitle("Backpropagation, as wishes: what one example wants of every layer, and what a mini-batch wants on average")
+    return fig
+
+
+def _one_example(top: Any, image: NDArray[Any], label: int, found: explain.Wishes) -> None:
+    """Draw the example, its output layer's wishes and the layer before's, summed over the outputs."""
+    digit_axes, output_axes, before_axes = top.subplots(1, 3, gridspec_kw={"width_ratios": [0.7, 1, 1.3]})
+    picture = np.asarray(image, dtype=float) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
+    digit_axes.imshow(_digit(picture), cmap="gray_r", vmin=0, vmax=1)
+    digit_axes.set_title(f"the example: a {label}")
+    digit_axes.set_xticks([])
+    digit_axes.set_yticks([])
+    outputs = found.outputs[0]
+    colours = ["C2" if j == label else "C3" for j in range(len(outputs))]
+    output_axes.bar(range(len(outputs)), outputs, color=colours)
+    output_axes.set_label("outputs")
+    output_axes.axhline(0, color="grey", linewidth=0.6)
+    output_axes.set_xticks(range(len(outputs)))
+    output_axes.set_xlabel("output neuron (digit)")
+    output_axes.set_ylabel("wished change −∂C_x/∂a")
+    output_axes.set_title(f"output layer: the {label} up, the others down" if np.all(np.delete(outputs, label) <= 0) and outputs[label] > 0
+                          else "output layer: how each output should move")
+    before = found.activations[-2][0]
+    if len(found.activations) == 2:  # no hidden layer: the layer before is the input
+        bound = float(np.abs(before).max()) or 1.0
+        before_axes.imshow(_digit(before), cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound))
+    else:
+        before_axes.bar(range(len(before)), before, color=["C0" if v >= 0 else "C1" for v in before])
+        before_axes.axhline(0, color="grey", linewidth=0.6)
+        before_axes.set_xlabel("neuron k of the last hidden layer")
+    before_axes.set_label("layer-before")
+    before_axes.set_ylabel("−∂C_x/∂a_k = −Σ_j w_jk δ_j")
+    before_axes.set_title("the layer before: every output's wishes, added up")
+
+
+def _first_layer_wishes(middle: Any, first: NDArray[Any]) -> None:
+    """Draw the first layer's weight wishes −δ_j a_k, one 28×28 panel per neuron j, each divided by its largest |wish|
+    (written above it), so a neuron with small wishes shows their shape too."""
+    columns = 8
+    largest = np.abs(first).max(axis=1)
+    scaled = np.divide(first, largest[:, None], out=np.zeros_like(first, dtype=float), where=largest[:, None] > 0)
+    tiled, _rows = _mosaic(scaled, columns, gap=8)
+    mosaic_axes = middle.subplots()
+    mosaic_axes.set_label("first-layer")
+    shown_image = mosaic_axes.imshow(tiled, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0))
+    _label_cells(mosaic_axes, [f"neuron {j}: {m:.1e}" for j, m in enumerate(largest)], columns, gap=8)
+    mosaic_axes.set_xlabel("each panel: the wishes −δ_j a_k for one first-layer neuron j's 784 weights, as the pixels k they come from")
+    middle.colorbar(shown_image, ax=mosaic_axes, shrink=0.85, label="wish for w_jk ÷ the panel's largest (red +, blue −)")
+    middle.suptitle("first layer: only the weights from inked pixels have wishes; they look like the digit")
+
+
+def _mini_batch_wishes(bottom: Any, batch: explain.Wishes, batch_labels: NDArray[Any],
+                       gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]]) -> None:
+    """Draw each example's output-bias wishes with their mean and −∂C/∂b, and every mean wish against −∇C."""
+    spread_axes, agree_axes = bottom.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+    every = batch.biases[-1]  # (m, n_out)
+    rng = np.random.default_rng(0)
+    for x, row in enumerate(every):
+        spread_axes.scatter(np.arange(len(row)) + rng.uniform(-0.25, 0.25, len(row)), row, s=14, alpha=0.6,
+                            color=f"C{int(batch_labels[x]) % 10}", label=None)
+    mean_w, mean_b = batch.mean()
+    spread_axes.bar(range(len(mean_b[-1])), mean_b[-1], color="none", edgecolor="black", linewidth=1.2, label=f"mean of the {batch.n} wishes")
+    spread_axes.plot(range(len(mean_b[-1])), -np.asarray(gradient[1][-1]), "kx", markersize=9, label="−∂C/∂b from backprop")
+    spread_axes.set_label("batch")
+    spread_axes.axhline(0, color="grey", linewidth=0.6)
+    spread_axes.set_xticks(range(len(mean_b[-1])))
+    spread_axes.set_xlabel("output neuron's bias (dots: each example's wish, coloured by its digit)")
+    spread_axes.set_ylabel("wished change −∂C_x/∂b")
+    spread_axes.set_title(f"a mini-batch of m = {batch.n}: the digits pull against each other")
+    spread_axes.legend(loc="best", fontsize=8)
+    wished = np.concatenate([np.ravel(p) for pair in zip(mean_w, mean_b) for p in pair])
+    true = -np.concatenate([np.ravel(p) for pair in zip(gradient[0], gradient[1]) for p in pair])
+    agree_axes.scatter(true, wished, s=4, alpha=0.5)
+    agree_axes.set_label("agreement")
+    low, high = float(min(true.min(), wished.min())), float(max(true.max(), wished.max()))
+    agree_axes.plot([low, high], [low, high], color="grey", linewidth=0.8)
+    agree_axes.set_xlabel("−∂C/∂p, backprop's gradient of the mean cost")
+    agree_axes.set_ylabel("mean of the examples' wishes for p")
+    agree_axes.set_title(f"all {len(true):,} weights and biases: the mean wish is −∇C")
+
+
+def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None = None, data: MNIST | None = None,
+           example: int | None = None) -> Figure:
     """Return the figure of KIND, computing its numbers with `scratchnet.tutorial.explain`.
 
     Kinds in MODEL_KINDS need net (and header for learning-curves); those that read images
-    (sgd-path, confusion, mistakes, noise, gradient-importance) need data.
+    (sgd-path, confusion, mistakes, noise, gradient-importance, wishes) need data. example is the
+    test digit the wishes figure shows (default: the first 2).
 
     Raises ConfigError for an unknown kind or a missing argument.
     """
@@ -369,9 +473,24 @@ def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None 
         return mistakes(data.test.images, explain.mistakes(net, data.test.images, data.test.labels))
     if kind == "noise":
         return noise(explain.noise_confidences(net, data.test.images))
+    if kind == "wishes":
+        return _wishes_figure(net, data, explain.first_example_of(data.test.labels, 2) if example is None else example)
     index = explain.first_example_of(data.train.labels, 2)
     _, normalised = explain.gradient_importance(net, data.train.images[index] / 255.0, 2)
     return gradient_importance(data.train.images[index], 2, normalised)
+
+
+def _wishes_figure(net: Network, data: MNIST, index: int) -> Figure:
+    """Return the wishes figure of test digit `index`, its mini-batch the m digits from it on."""
+    test = data.test
+    if not 0 <= index < len(test):
+        raise DataFormatError(f"no test digit {index}: indexes run from 0 to {len(test) - 1}")
+    rows = np.arange(index, index + WISHES_BATCH) % len(test)
+    X, labels = test.images[rows], test.labels[rows]
+    found = explain.wishes(net, X[:1], labels[:1])
+    batch = explain.wishes(net, X, labels)
+    gradient = net.backprop(X, one_hot(labels, net.sizes[-1], net.dtype))
+    return wishes(X[0], int(labels[0]), found, batch, labels, gradient)
 
 
 def _need(value: Any, what: str, kind: str) -> Any:
