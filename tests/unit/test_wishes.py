@@ -10,7 +10,7 @@ from scratchnet import Network
 from scratchnet.core.encoding import one_hot
 from scratchnet.errors import ConfigError, DataFormatError
 from scratchnet.tutorial import explain
-from scratchnet.tutorial.wishes import wishes
+from scratchnet.tutorial.wishes import follow, wishes
 
 
 def test_a_one_neuron_network_wishes_what_the_hand_computation_says():
@@ -81,3 +81,24 @@ def test_inputs_of_the_wrong_shape_and_routes_that_do_not_exist_are_refused():
     for layer, neuron, example in [(0, 0, 0), (3, 0, 0), (1, 3, 0), (2, 0, 1)]:
         with pytest.raises(ConfigError, match="routes need layer in 1..2"):
             found.routes(layer, neuron, example)
+
+
+def test_follow_takes_the_sgd_step_on_a_copy_and_leaves_the_network_alone():
+    net = Network([5, 4, 3], seed=2, dtype="float64")
+    X = np.random.default_rng(1).random((6, 5))
+    labels = np.array([0, 1, 2, 2, 1, 0])
+    before = net.copy_parameters()
+    nabla_w, nabla_b = net.backprop(X, one_hot(labels, 3, np.float64))
+    stepped = follow(net, X, labels, eta=0.7)
+    for W, W0, nw in zip(stepped.weights, before[0], nabla_w):
+        np.testing.assert_allclose(W, W0 - 0.7 * nw, rtol=0, atol=1e-12)  # w → w − η ∂C/∂w
+    for b, b0, nb in zip(stepped.biases, before[1], nabla_b):
+        np.testing.assert_allclose(b, b0 - 0.7 * nb, rtol=0, atol=1e-12)
+    for W, W0 in zip(net.weights, before[0]):
+        np.testing.assert_array_equal(W, W0)
+    twice = follow(net, X, labels, eta=0.7, steps=2)
+    once_more = follow(stepped, X, labels, eta=0.7)
+    for W, V in zip(twice.weights, once_more.weights):
+        np.testing.assert_allclose(W, V, rtol=0, atol=1e-12)
+    with pytest.raises(ConfigError, match="η > 0 and at least one step"):
+        follow(net, X, labels, eta=0.0)

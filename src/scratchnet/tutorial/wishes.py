@@ -17,6 +17,7 @@ the negative gradient of the mean cost C = (1/n) Σ_x C_x, and one step of SGD f
 
 The numbers come from the network's own `forward_trace` and its cost's `output_error`, as in `backprop`;
 samples are rows, X has shape (n, sizes[0]). Weight layer l joins neuron layer l to layer l + 1.
+`follow` takes such steps on a copy of the network with the training's own update rule.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from numpy.typing import NDArray
 from scratchnet.core.encoding import Array, one_hot
 from scratchnet.core.network import Network
 from scratchnet.errors import ConfigError, DataFormatError
+from scratchnet.training.optimizers import SGD
 
 
 def _targets(net: Network, labels: NDArray[Any], n: int) -> Array:
@@ -188,3 +190,23 @@ def wishes(net: Network, X: NDArray[Any], labels: NDArray[Any]) -> Wishes:
         if l > 0:
             delta = (delta @ net.weights[l]) * net.activation.prime_from_output(A[l])  # (BP2)
     return Wishes(activations[-1], biases, weights, activations, A, Z, [W.copy() for W in net.weights])
+
+
+def follow(net: Network, X: NDArray[Any], labels: NDArray[Any], eta: float, steps: int = 1) -> Network:
+    """Return a copy of net after `steps` steps along the mean wish of the rows of X: w → w + η · mean wish.
+
+    The mean wish is −∇C for the mean cost C of these examples, so each step is the SGD rule
+    w → w − η ∂C/∂w, b → b − η ∂C/∂b, taken by `scratchnet.training.optimizers.SGD`, the rule training uses.
+    With one row it follows one example's wishes; with m rows, a mini-batch's. net itself is unchanged.
+
+    Raises ConfigError for η ≤ 0 or steps < 1.
+    """
+    if not eta > 0 or isinstance(steps, bool) or steps < 1:
+        raise ConfigError(f"follow needs η > 0 and at least one step; got η = {eta!r}, steps = {steps!r}")
+    twin = Network(net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name)
+    twin.set_parameters(*net.copy_parameters())
+    rule = SGD(eta)
+    for _ in range(steps):
+        mean_w, mean_b = wishes(twin, X, labels).mean()
+        rule.step([*twin.weights, *twin.biases], [-w for w in mean_w] + [-b for b in mean_b])  # ∇C = −mean wish
+    return twin

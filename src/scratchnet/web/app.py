@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ScratchnetError
 from scratchnet.data.images import BlankImageError, mnistify
-from scratchnet.web import validation
+from scratchnet.web import backprop, validation
 from scratchnet.web.explorer import Explorer, neuron_view, trace_view
 from scratchnet.web.validation import RequestError
 
@@ -116,6 +116,37 @@ async def samples(request: Request) -> Response:
 async def sample(request: Request) -> Response:
     """GET /api/samples/{index}: the Draw view of one test digit, with its label."""
     return JSONResponse(await run_in_threadpool(_explorer(request).sample, request.path_params["index"]))
+
+
+# Backpropagation, as wishes -------------------------------------------------------------------
+
+
+async def wishes(request: Request) -> Response:
+    """POST /api/wishes {"index" | "digit", "nth" | "input", "label"; "neuron"?: {"layer", "index"}}: what one
+    example wishes of every layer (scratchnet.tutorial.wishes), and the clicked neuron's three routes."""
+    data = await validation.read_json(request)
+    explorer = _explorer(request)
+    served = explorer.served()
+    explorer.check_input_size(served)
+    mnist = await run_in_threadpool(explorer.data)
+    chosen = backprop.example(data, mnist, served.net)
+    neuron = backprop.neuron_choice(data, served.net)
+    view = await run_in_threadpool(backprop.wishes_view, served.net, chosen, neuron)
+    return JSONResponse({**view, "model_version": served.version})
+
+
+async def wishes_step(request: Request) -> Response:
+    """POST /api/wishes/step {the example as for /api/wishes; "mode": "example" | "batch", "m", "eta", "steps"}:
+    the outputs and costs before and after stepping a copy of the served network along the wishes."""
+    data = await validation.read_json(request)
+    explorer = _explorer(request)
+    served = explorer.served()
+    explorer.check_input_size(served)
+    mnist = await run_in_threadpool(explorer.data)
+    chosen = backprop.example(data, mnist, served.net)
+    settings = backprop.step_settings(data)
+    view = await run_in_threadpool(backprop.step_view, served.net, chosen, mnist, settings)
+    return JSONResponse({**view, "model_version": served.version})
 
 
 # The perceptron ------------------------------------------------------------------------------
@@ -278,6 +309,8 @@ def create_app(explorer: Explorer) -> Starlette:
         Route("/api/samples", samples, methods=["GET"]),
         Route("/api/samples/{index:int}", sample, methods=["GET"]),
         Route("/api/perceptron", perceptron, methods=["POST"]),
+        Route("/api/wishes", wishes, methods=["POST"]),
+        Route("/api/wishes/step", wishes_step, methods=["POST"]),
         Route("/api/train", training_status, methods=["GET"]),
         Route("/api/train", start_training, methods=["POST"]),
         Route("/api/train/stop", stop_training, methods=["POST"]),
