@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -96,3 +98,118 @@ def test_serve_on_a_taken_port_fails_in_one_line(tmp_path, trained_model):
         done = run_cli("serve", str(trained_model), "--port", str(port), cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and str(port) in done.stderr and "Traceback" not in done.stderr
+
+
+# Classroom mode: served beyond 127.0.0.1 ---------------------------------------------------------
+
+
+def start_classroom(*args: str, cwd: Path, host: str = "127.0.0.2") -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
+    """Start `scratchnet serve ARGS --host HOST --port 0`; return the process, the printed URLs by role
+    (explorer, teacher, students) and the lines printed after the students' URL (the QR code)."""
+    environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "serve", *args, "--host", host, "--port", "0"],
+        cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+    )
+    assert process.stdout is not None
+    urls: dict[str, str] = {}
+    for line in process.stdout:
+        for role in ("explorer", "teacher", "students"):
+            if line.startswith(role) and "http://" in line:
+                urls[role] = "http://" + line.split("http://")[1].split()[0]
+        if "students" in urls:
+            qr = [process.stdout.readline().rstrip("\n") for _ in range(4)]
+            return process, urls, qr
+    process.kill()
+    _, stderr = process.communicate()
+    raise AssertionError(f"no students' URL printed: {urls} {stderr}")
+
+
+def post(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    """POST JSON to url (with a Bearer token if given); return the status and the JSON answer."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=json.dumps(body or {}).encode(), headers=headers, method="POST")
+    try:
+        with NO_PROXY.open(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+QUICK_TRAINING = {"layers": [784, 10], "epochs": 2, "training_size": 200}
+
+
+def test_served_on_127_0_0_2_training_needs_the_printed_token_and_predicting_stays_open(tmp_path, trained_model):
+    process, urls, _ = start_classroom(str(trained_model), cwd=tmp_path)
+    try:
+        base = urls["students"].rstrip("/")
+        assert base.startswith("http://127.0.0.2:") and urls["teacher"].startswith(base + "/?token=")
+        token = urls["teacher"].split("?token=")[1]
+        assert len(token) >= 16
+        assert post(base + "/api/train", QUICK_TRAINING)[0] == 401
+        assert post(base + "/api/train", QUICK_TRAINING, token="not" + token)[0] == 403
+        drawing = {"width": 2, "height": 2, "grey": "AP8A/w=="}  # two white pixels on black
+        status, answer = post(base + "/api/predict", drawing)
+        assert status == 200 and 0 <= answer["prediction"] <= 9
+        assert get_json(base + "/api/model")["sizes"] == [784, 30, 10]
+        status, run = post(base + "/api/train", QUICK_TRAINING, token=token)
+        assert status == 202 and run["config"]["layers"] == [784, 10]
+    finally:
+        code, stderr = stop_server(process)
+    assert code == 130 and "Traceback" not in stderr
+
+
+def test_the_students_url_is_printed_as_a_qr_code(tmp_path, trained_model):
+    import segno
+
+    process, urls, qr = start_classroom(str(trained_model), "--token", "class-of-2026", cwd=tmp_path)
+    stop_server(process)
+    assert urls["teacher"].endswith("/?token=class-of-2026")
+    # the printed blocks are the QR code of the students' URL, as segno draws it: 2-module border, two rows a line
+    expected = segno.make(urls["students"], error="m", micro=False)
+    assert len(qr[0]) == expected.symbol_size(border=2)[0] and set(qr[0]) == {"█"}
+    assert set("".join(qr[1:])) <= {"█", "▀", "▄", " "} and " " in qr[1]
+
+
+def test_no_token_serves_openly_with_a_one_line_warning(tmp_path, trained_model):
+    process, urls, _ = start_classroom(str(trained_model), "--no-token", cwd=tmp_path)
+    try:
+        assert "teacher" not in urls
+        status, _ = post(urls["students"].rstrip("/") + "/api/train", QUICK_TRAINING)
+        assert status == 202
+    finally:
+        _, stderr = stop_server(process)
+    warnings = [line for line in stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "without a token" in warnings[0]
+
+
+@pytest.mark.parametrize("args", [["--token", "short"], ["--token", "has space in it"], ["--token", "abcdefgh", "--no-token"]])
+def test_a_bad_token_choice_is_a_usage_error(tmp_path, args):
+    done = run_cli("serve", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "token" in done.stderr
+
+
+def test_several_watchers_see_the_same_live_training(tmp_path, trained_model):
+    import threading
+
+    process, urls, _ = start_classroom(str(trained_model), "--token", "class-of-2026", cwd=tmp_path)
+    base = urls["students"].rstrip("/")
+    streams: list[str] = [""] * 4
+
+    def watch(i: int) -> None:
+        with NO_PROXY.open(base + "/api/train/events", timeout=60) as response:
+            streams[i] = response.read().decode()
+
+    try:
+        assert post(base + "/api/train", QUICK_TRAINING, token="class-of-2026")[0] == 202
+        watchers = [threading.Thread(target=watch, args=(i,)) for i in range(4)]
+        for watcher in watchers:
+            watcher.start()
+        for watcher in watchers:
+            watcher.join(timeout=90)
+    finally:
+        stop_server(process)
+    for text in streams:
+        epochs = [json.loads(data)["epoch"] for data in re.findall(r"event: epoch\ndata: (.*)\n", text)]
+        assert epochs == [1, 2] and "event: end" in text

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import anyio
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,17 +31,21 @@ from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ScratchnetError
 from scratchnet.data.images import BlankImageError, mnistify
 from scratchnet.web import backprop, validation
-from scratchnet.web.explorer import Explorer, neuron_view, trace_view
+from scratchnet.web.admission import Admission
+from scratchnet.web.auth import TokenGuard
+from scratchnet.web.explorer import Explorer, ServedModel, neuron_view, trace_view
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+OPENAPI = Path(__file__).parent / "openapi.json"
 
 CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 """Only the server's own assets may load: the page works with the network cut off, and says so."""
 
 EVENT_POLL_SECONDS = 0.15
+T = TypeVar("T")
 MAX_SAMPLES = 200
 
 
@@ -67,33 +74,66 @@ async def model_onnx(request: Request) -> Response:
 
 
 async def predict(request: Request) -> Response:
-    """POST /api/predict {"width", "height", "pixels"}: what the network sees and answers for a drawing.
+    """POST /api/predict {"width", "height", "grey" | "pixels"}: what the network sees and answers for a drawing.
 
     The drawing is preprocessed exactly as `scratchnet predict` does (mnistify); a blank one answers
-    {"blank": true} rather than a guess.
+    {"blank": true} rather than a guess. Only the body is read on the event loop: parsing, checking,
+    preprocessing, the trace and the JSON text are made in a worker thread.
     """
-    grey = validation.grey_image(await validation.read_json(request))
+    body = await validation.read_body(request)
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
+    return _json_bytes(await _compute(request, _predict_answer, body, served))
+
+
+def _predict_answer(body: bytes, served: ServedModel) -> bytes:
+    """Return the JSON answer to a /api/predict body for the served model."""
+    grey = validation.grey_image(validation.parse_json(body))
     try:
         x = mnistify(grey)
     except BlankImageError as err:
-        return JSONResponse({"blank": True, "message": str(err), "model_version": served.version})
-    view = await run_in_threadpool(trace_view, served.net, x)
-    return JSONResponse({"blank": False, **view, "model_version": served.version})
+        return _dumps({"blank": True, "message": str(err), "model_version": served.version})
+    return _dumps({"blank": False, **trace_view(served.net, x), "model_version": served.version})
 
 
 async def neuron(request: Request) -> Response:
     """POST /api/neuron {"layer", "index", "input"?}: one neuron's incoming weights, bias, z and a."""
-    data = await validation.read_json(request)
-    served = _explorer(request).served()
+    body = await validation.read_body(request)
+    return _json_bytes(await _compute(request, _neuron_answer, body, _explorer(request).served()))
+
+
+def _neuron_answer(body: bytes, served: ServedModel) -> bytes:
+    """Return the JSON answer to a /api/neuron body for the served model."""
+    data = validation.parse_json(body)
     sizes = served.net.sizes
     layer = validation.integer(data, "layer", 1, len(sizes) - 1)
     index = validation.integer(data, "index", 0, sizes[layer] - 1)
     x = data.get("input")
     x = None if x is None else validation.numbers(x, "input", sizes[0], 0.0, 1.0)
-    return JSONResponse({**neuron_view(served.net, layer, index, x), "model_version": served.version})
+    return _dumps({**neuron_view(served.net, layer, index, x), "model_version": served.version})
+
+
+COMPUTE_THREADS = 4
+"""Worker threads computing answers at once; more would only take turns at the interpreter lock."""
+
+
+async def _compute(request: Request, function: Callable[..., T], *args: Any) -> T:
+    """Return function(*args), run in one of COMPUTE_THREADS worker threads so the event loop stays free."""
+    state = request.app.state
+    if getattr(state, "compute_limiter", None) is None:
+        state.compute_limiter = anyio.CapacityLimiter(COMPUTE_THREADS)  # made inside the event loop, as anyio wants
+    return await anyio.to_thread.run_sync(partial(function, *args), limiter=state.compute_limiter)
+
+
+def _dumps(data: Any) -> bytes:
+    """Return data as compact JSON bytes, as JSONResponse would write it."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _json_bytes(body: bytes, status: int = 200) -> Response:
+    """Return a response of JSON text already made (in a worker thread)."""
+    return Response(body, status_code=status, media_type="application/json")
 
 
 # Samples -------------------------------------------------------------------------------------
@@ -110,12 +150,14 @@ async def samples(request: Request) -> Response:
             query[name] = int(text)
     offset = validation.integer(query, "offset", 0, 1_000_000, 0)
     limit = validation.integer(query, "limit", 1, MAX_SAMPLES, 60)
-    return JSONResponse(await run_in_threadpool(_explorer(request).samples, offset, limit))
+    explorer = _explorer(request)
+    return _json_bytes(await _compute(request, lambda: _dumps(explorer.samples(offset, limit))))
 
 
 async def sample(request: Request) -> Response:
     """GET /api/samples/{index}: the Draw view of one test digit, with its label."""
-    return JSONResponse(await run_in_threadpool(_explorer(request).sample, request.path_params["index"]))
+    explorer, index = _explorer(request), request.path_params["index"]
+    return _json_bytes(await _compute(request, lambda: _dumps(explorer.sample(index))))
 
 
 # Backpropagation, as wishes -------------------------------------------------------------------
@@ -242,6 +284,18 @@ async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def openapi(request: Request) -> Response:
+    """GET /api/openapi.json: the hand-written OpenAPI 3.1 description of this JSON API."""
+    return FileResponse(OPENAPI, media_type="application/json", headers={"Cache-Control": "no-cache"})
+
+
+async def access(request: Request) -> Response:
+    """GET /api/access: whether this server asks for a token to change its state, and whether this
+    request carries it (the page offers training only then)."""
+    token_required = request.app.state.token_required
+    return JSONResponse({"token_required": token_required, "authorised": bool(request.scope["state"].get("authorised"))})
+
+
 def _explorer(request: Request) -> Explorer:
     """Return the Explorer the app serves."""
     explorer: Explorer = request.app.state.explorer
@@ -277,7 +331,8 @@ async def _unexpected_error(request: Request, err: Exception) -> Response:
 
 
 class SecurityHeaders:
-    """ASGI middleware adding the Content-Security-Policy (own assets only) to every response."""
+    """ASGI middleware adding the Content-Security-Policy (own assets only), nosniff, no framing and no
+    referrer to every response. No CORS header is ever sent: other origins cannot read or drive the API."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -292,16 +347,24 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"x-frame-options", b"DENY"))
+                headers.append((b"referrer-policy", b"no-referrer"))  # a tokened address never leaks onwards
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(explorer: Explorer) -> Starlette:
-    """Return the explorer's ASGI application, serving explorer's model and trainings."""
+def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
+    """Return the explorer's ASGI application, serving explorer's model and trainings.
+
+    With a token, requests that change the server's state must carry it (scratchnet.web.auth);
+    API requests in flight are bounded overall and per client (scratchnet.web.admission).
+    """
     routes = [
         Route("/", index, methods=["GET"]),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
+        Route("/api/access", access, methods=["GET"]),
         Route("/api/model", model, methods=["GET"]),
         Route("/api/model.onnx", model_onnx, methods=["GET"]),
         Route("/api/predict", predict, methods=["POST"]),
@@ -323,6 +386,8 @@ def create_app(explorer: Explorer) -> Starlette:
         HTTPException: _http_error,
         Exception: _unexpected_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])
+    middleware = [Middleware(SecurityHeaders), Middleware(TokenGuard, token=token), Middleware(Admission)]
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)
     app.state.explorer = explorer
+    app.state.token_required = token is not None
     return app

@@ -8,6 +8,7 @@ does not exist, 409 for a conflict.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from typing import Any
@@ -42,11 +43,11 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """Return the request's body parsed as a JSON object, reading at most `limit` bytes.
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Return the request's body, a JSON document, reading at most `limit` bytes.
 
     Raises RequestError: 415 unless sent as application/json, 413 for a body over the limit (declared
-    or actual), 400 for a body that is not UTF-8 JSON, holds NaN or infinity, or is not an object.
+    or actual), 400 for an empty body.
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
@@ -65,13 +66,21 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, 
             raise RequestError(f"request body too large: at most {limit:,} bytes accepted; got more", 413)
     if not body:
         raise RequestError("the request body must be a JSON object; got an empty body")
+    return bytes(body)
 
-    def refuse_constant(name: str) -> None:
-        """Refuse NaN and ±Infinity, which Python's json would otherwise accept."""
-        raise ValueError(f"{name} is not a number JSON allows")
 
+def _refuse_constant(name: str) -> None:
+    """Refuse NaN and ±Infinity, which Python's json would otherwise accept."""
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """Return body parsed as a JSON object.
+
+    Raises RequestError (400) for a body that is not UTF-8 JSON, holds NaN or infinity, or is not an object.
+    """
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as err:
         raise RequestError(f"the request body must be UTF-8 JSON; got undecodable bytes ({err.reason})") from err
     except (ValueError, RecursionError) as err:
@@ -79,6 +88,11 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, 
     if not isinstance(data, dict):
         raise RequestError(f"the request body must be a JSON object; got {type(data).__name__} {_describe(data)}")
     return data
+
+
+async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """Return the request's body parsed as a JSON object (read_body, then parse_json)."""
+    return parse_json(await read_body(request, limit))
 
 
 def _require(data: dict[str, Any], name: str) -> Any:
@@ -129,12 +143,37 @@ def numbers(value: Any, name: str, length: int, low: float, high: float) -> NDAr
     return array
 
 
-def grey_image(data: dict[str, Any]) -> NDArray[np.float64]:
-    """Return the drawing {"width": w, "height": h, "pixels": [h·w grey levels in [0, 1], row by row]} as (h, w)."""
+def grey_image(data: dict[str, Any]) -> NDArray[np.float32]:
+    """Return a drawing as (height, width) grey levels in [0, 1], given in either of two forms:
+
+        {"width": w, "height": h, "grey": "..."}      the compact form: base64 of h·w bytes, row by row,
+                                                      each a grey level 0..255 (the page sends this)
+        {"width": w, "height": h, "pixels": [...]}    h·w JSON numbers in [0, 1], row by row
+
+    A byte g stands for the grey level g / 255, so both forms describe the same drawing.
+    """
     width = integer(data, "width", 1, MAX_IMAGE_SIDE)
     height = integer(data, "height", 1, MAX_IMAGE_SIDE)
-    pixels = numbers(_require(data, "pixels"), "pixels", width * height, 0.0, 1.0)
-    return pixels.reshape(height, width)
+    if ("grey" in data) == ("pixels" in data):
+        raise RequestError(f"a drawing needs exactly one of 'grey' (base64 grey levels) and 'pixels' (numbers); got {'both' if 'grey' in data else 'neither'}")
+    if "pixels" in data:
+        pixels = numbers(data["pixels"], "pixels", width * height, 0.0, 1.0)
+        return pixels.astype(np.float32).reshape(height, width)
+    levels = grey_levels(data["grey"], width * height)
+    return np.multiply(levels, np.float32(1 / 255), dtype=np.float32).reshape(height, width)  # one float array, no copies
+
+
+def grey_levels(value: Any, length: int) -> NDArray[np.uint8]:
+    """Return value, base64 text of exactly `length` bytes, as a read-only uint8 view of those bytes."""
+    if not isinstance(value, str):
+        raise RequestError(f"grey must be base64 text of {length:,} grey levels; got {_describe(value)}")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as err:  # binascii.Error: a character outside base64, or bad padding
+        raise RequestError(f"grey must be base64 text of {length:,} grey levels; got invalid base64 ({err})") from err
+    if len(raw) != length:
+        raise RequestError(f"grey must hold width × height = {length:,} grey levels; got {len(raw):,}")
+    return np.frombuffer(raw, dtype=np.uint8)
 
 
 def layer_sizes(data: dict[str, Any], name: str, default: tuple[int, ...], max_neurons: int) -> tuple[int, ...]:
