@@ -12,6 +12,7 @@ const state = {
   sampleShown: null,    // the test digit on the canvas ({index, pixels}), or null for a drawing
   run: null,            // the current or last training's status
   events: null,         // the EventSource of a running training
+  mayTrain: true,       // false for a student in classroom mode: training needs the teacher's token
   samplesOffset: 0,
 };
 
@@ -29,6 +30,7 @@ async function api(method, path, body) {
   if (!response.ok) {
     const error = new Error(data && data.error ? data.error : `HTTP ${response.status}`);
     error.status = response.status;
+    error.retryAfter = Number(response.headers.get("Retry-After")) || 0; // 503/429: the server is busy, ask again then
     throw error;
   }
   return data;
@@ -176,7 +178,9 @@ $("clear").addEventListener("click", () => {
   requestPrediction(true);
 });
 
-function drawingPixels() {
+function drawingGrey() {
+  // The drawing as SEND_SIDE² grey levels 0..255 (the mean of R, G and B), one byte each, in base64: the
+  // compact form of /api/predict, a quarter the size of the same levels written as JSON numbers.
   const small = sendCanvas.getContext("2d", { willReadFrequently: true });
   small.imageSmoothingEnabled = true;
   small.imageSmoothingQuality = "high";
@@ -184,11 +188,11 @@ function drawingPixels() {
   small.fillRect(0, 0, SEND_SIDE, SEND_SIDE);
   small.drawImage(canvas, 0, 0, SEND_SIDE, SEND_SIDE);
   const data = small.getImageData(0, 0, SEND_SIDE, SEND_SIDE).data;
-  const pixels = new Array(SEND_SIDE * SEND_SIDE);
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = Math.round((data[4 * i] + data[4 * i + 1] + data[4 * i + 2]) / 7.65) / 100; // mean of RGB, 0..1, 2 decimals
-  }
-  return pixels;
+  const grey = new Uint8Array(SEND_SIDE * SEND_SIDE);
+  for (let i = 0; i < grey.length; i++) grey[i] = Math.round((data[4 * i] + data[4 * i + 1] + data[4 * i + 2]) / 3);
+  let text = "";
+  for (let i = 0; i < grey.length; i += 4096) text += String.fromCharCode.apply(null, grey.subarray(i, i + 4096));
+  return btoa(text);
 }
 
 const THROTTLE_MS = 70;
@@ -209,13 +213,17 @@ async function sendPrediction() {
   prediction.lastSent = performance.now();
   const sequence = ++prediction.sequence;
   try {
-    const result = await api("POST", "/api/predict", { width: SEND_SIDE, height: SEND_SIDE, pixels: drawingPixels() });
+    const result = await api("POST", "/api/predict", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey() });
     if (sequence > prediction.shown) {
       prediction.shown = sequence;
       if (result.blank) showBlank(t("answer.blank"));
       else showTrace(result);
     }
   } catch (err) {
+    if (err.retryAfter) { // busy: keep the last answer on screen and send the drawing again shortly
+      setTimeout(() => requestPrediction(true), 1000 * err.retryAfter);
+      return;
+    }
     showBlank(err.status === 503 ? t("answer.no_model") : t("answer.cannot_read", { message: err.message }));
   } finally {
     prediction.inFlight = false;
@@ -536,8 +544,8 @@ function renderRun(run) {
   pill.textContent = t(`train.state.${name}`);
   pill.className = `state-pill ${name}`;
   const running = Boolean(run && run.running);
-  $("train-start").disabled = running;
-  $("train-stop").disabled = !running || (run && run.state === "stopping");
+  $("train-start").disabled = running || !state.mayTrain;
+  $("train-stop").disabled = !running || (run && run.state === "stopping") || !state.mayTrain;
   const epochs = run ? run.epochs : [];
   const total = run ? run.config.epochs : Number($("train-epochs").value) || 30;
   chart($("cost-chart"), [
@@ -763,6 +771,17 @@ function followHash() {
   if (["draw", "train", "perceptron", "samples"].includes(requested)) showPanel(requested);
 }
 
+async function checkAccess() {
+  // In classroom mode (scratchnet serve beyond this machine) only the teacher's browser may train.
+  try {
+    const access = await api("GET", "/api/access");
+    state.mayTrain = !access.token_required || access.authorised;
+  } catch (err) {
+    state.mayTrain = true; // the server will say no itself if it must
+  }
+  $("train-access").hidden = state.mayTrain;
+}
+
 async function start() {
   // The words first (i18n.js), then the page: every string drawn below comes from the table.
   await loadStrings();
@@ -772,6 +791,7 @@ async function start() {
   showProbabilities(null, -1);
   paintGrey($("seen"), new Array(784).fill(0));
   refreshModel().then(() => drawNetwork(null));
+  await checkAccess();
   refreshRun().catch((err) => { $("train-status").textContent = err.message; });
   updatePerceptron();
   window.addEventListener("hashchange", followHash);
