@@ -1,0 +1,276 @@
+"""Load the explorer as a classroom does, and write the table of docs/benchmarks.md's "Load" section.
+
+    python -m benchmarks.load [--clients 1,10,50] [--requests 5000] [--max-seconds 120] [--quick]
+
+Starts `scratchnet serve` on 127.0.0.1 (a model trained here for one epoch, the tutorial's 784-16-16-10),
+then for each number of clients runs that many simulated students at once, each a closed loop (send,
+wait for the answer, send again) on its own keep-alive connection from its own loopback address
+(127.0.0.2, 127.0.0.3, ...: to the server, separate clients, as phones on a school network are).
+Eight requests in ten are predictions of a 112×112 drawing (an MNIST test digit blown up four times)
+in the page's compact form; the rest fetch the model, the training status and the page. Each level
+stops after --requests requests or --max-seconds seconds, whichever comes first.
+
+Reported per level: requests per second, p50 and p99 latency, dropped connections (any transport
+error), answers by status (5xx, 503, 429), and the server's CPU time per request (from /proc). It
+needs the web and test extras (httpx) and talks to loopback only. --quick checks the script itself
+in seconds (2 levels, 30 requests) and writes to a temporary folder, never to docs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SECTION_START = "<!-- load: written by python -m benchmarks.load -->"
+SECTION_END = "<!-- load: end -->"
+TARGETS = {"clients": 50, "requests_per_second": 150.0, "p99_ms": 250.0}
+"""Issue 13's targets at 50 clients (zero dropped connections and zero 5xx besides)."""
+
+
+@dataclass
+class Level:
+    """What one level of load measured: per request its latency and outcome."""
+
+    clients: int
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    server_cpu_seconds: float | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Return the level's numbers: rate, latency percentiles (ms), errors by kind."""
+        done = len(self.latencies)
+        milliseconds = np.asarray(self.latencies) * 1000 if done else np.zeros(1)
+        return {
+            "clients": self.clients,
+            "requests": done + sum(self.dropped.values()),
+            "requests_per_second": round(done / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(float(np.percentile(milliseconds, 50)), 1),
+            "p99_ms": round(float(np.percentile(milliseconds, 99)), 1),
+            "dropped": dict(self.dropped),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "server_errors": sum(v for k, v in self.statuses.items() if k >= 500),
+            "server_cpu_ms_per_request": None if self.server_cpu_seconds is None or not done else round(1000 * self.server_cpu_seconds / done, 2),
+        }
+
+
+def drawings(count: int) -> list[bytes]:
+    """Return /api/predict bodies: MNIST test digits blown up to 112×112, as base64 grey bytes (the page's form)."""
+    from scratchnet import load_mnist
+
+    images = load_mnist().test.images[:count]
+    bodies = []
+    for image in images:
+        levels = np.kron(image.reshape(28, 28), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
+        bodies.append(json.dumps({"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode()}).encode())
+    return bodies
+
+
+def train_model(folder: Path) -> Path:
+    """Train the tutorial's network for one epoch on 20,000 images and save it; return its path."""
+    from scratchnet import Network, load_mnist
+    from scratchnet.io import save_model
+
+    data = load_mnist()
+    net = Network([784, 16, 16, 10], seed=1)
+    net.sgd(data.train.images[:20_000], data.train.labels[:20_000], epochs=1, batch_size=10, lr=3.0)
+    return save_model(folder / "model.npz", net, {"test_accuracy": net.evaluate(data.test.images, data.test.labels) / len(data.test)})
+
+
+def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start `scratchnet serve MODEL` on 127.0.0.1 at a free port; return the process and its URL."""
+    environment = {**os.environ, "SCRATCHNET_HOME": str(folder / "home"), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "serve", str(model), "--host", "127.0.0.1", "--port", "0"],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        found = re.search(r"http://[\d.]+:\d+", line)
+        if found:
+            return process, found.group(0)
+    raise RuntimeError(f"the server printed no URL: {process.communicate()[1]}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds process pid has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def next_request(rng: random.Random, bodies: list[bytes]) -> tuple[str, str, bytes | None]:
+    """Return (method, path, body) of a student's next request: 8 in 10 predictions."""
+    roll = rng.random()
+    if roll < 0.8:
+        return "POST", "/api/predict", rng.choice(bodies)
+    if roll < 0.9:
+        return "GET", "/api/model", None
+    return ("GET", "/api/train", None) if roll < 0.95 else ("GET", "/", None)
+
+
+async def student(url: str, address: str, level: Level, budget: list[int], deadline: float, bodies: list[bytes], seed: int) -> None:
+    """One client: a closed loop of requests on one keep-alive connection from `address`, until the
+    level's request budget or its deadline is spent."""
+    import httpx  # here, so that benchmarks.run can import this module without the test extra
+
+    rng = random.Random(seed)
+    transport = httpx.AsyncHTTPTransport(local_address=address, retries=0)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, transport=transport, limits=limits, timeout=30.0, trust_env=False) as client:
+        while budget[0] > 0 and time.perf_counter() < deadline:
+            budget[0] -= 1
+            method, path, body = next_request(rng, bodies)
+            started = time.perf_counter()
+            try:
+                response = await client.request(method, path, content=body, headers=headers if body else None)
+                await response.aread()
+            except httpx.TransportError as err:  # ReadError, RemoteProtocolError, ConnectError, timeouts: dropped
+                level.dropped[type(err).__name__] = level.dropped.get(type(err).__name__, 0) + 1
+                continue
+            level.latencies.append(time.perf_counter() - started)
+            level.statuses[response.status_code] = level.statuses.get(response.status_code, 0) + 1
+
+
+async def run_level(url: str, clients: int, requests: int, max_seconds: float, bodies: list[bytes], pid: int | None) -> Level:
+    """Run `clients` students at once until `requests` requests or `max_seconds`; return what they measured."""
+    level = Level(clients)
+    warm = Level(clients)
+    await asyncio.gather(*(student(url, f"127.0.0.{2 + i}", warm, [3], time.perf_counter() + 10, bodies, i) for i in range(clients)))
+    budget = [requests]
+    before = cpu_seconds(pid) if pid else None
+    started = time.perf_counter()
+    deadline = started + max_seconds
+    await asyncio.gather(*(student(url, f"127.0.0.{2 + i}", level, budget, deadline, bodies, 1000 + i) for i in range(clients)))
+    level.seconds = time.perf_counter() - started
+    if pid and before is not None:
+        level.server_cpu_seconds = cpu_seconds(pid) - before
+    return level
+
+
+def machine() -> dict[str, Any]:
+    """Return what the numbers depend on: CPU, cores, load, versions of the serving stack."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    versions = {}
+    for module in ("scratchnet", "numpy", "starlette", "uvicorn", "httptools", "uvloop", "httpx"):
+        try:
+            versions[module] = __import__(module).__version__
+        except (ImportError, AttributeError):
+            versions[module] = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version(), **versions}
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Return the Load section of docs/benchmarks.md: the table, the machine and the targets."""
+    info = results["machine"]
+    lines = [
+        SECTION_START,
+        "## Load: the explorer with a class drawing at once",
+        "",
+        f"Written by `python -m benchmarks.load` on {results['when']} (raw numbers: `docs/load.json`). {info['cpu']}, {info['cores']} cores "
+        f"(load average {info['load_average'][0]:.1f} at the start), the load generator on the same machine; Python {info['python']}, "
+        f"Starlette {info['starlette']}, uvicorn {info['uvicorn']} (httptools {info['httptools']}, uvloop {info['uvloop']}), httpx {info['httpx']}. "
+        "Each client is a closed loop on its own keep-alive connection and loopback address; 8 requests in 10 are predictions of a 112×112 "
+        f"drawing in the page's compact form (base64 grey levels), the rest fetch the model, the training status and the page. "
+        f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s.",
+        "",
+        "| clients | requests | req/s | p50 ms | p99 ms | dropped | 5xx | 503 / 429 | server CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["levels"]:
+        statuses = row["statuses"]
+        lines.append(
+            f"| {row['clients']} | {row['requests']:,} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+            f"{sum(row['dropped'].values())} | {row['server_errors']} | {statuses.get('503', 0)} / {statuses.get('429', 0)} | {row['server_cpu_ms_per_request']} |"
+        )
+    lines += ["", "**Targets** (issue 13, at 50 clients):", ""] + [f"- {line}" for line in results["verdicts"]] + ["", SECTION_END, ""]
+    return "\n".join(lines)
+
+
+def verdicts(levels: list[dict[str, Any]]) -> list[str]:
+    """Return one line per target: met or missed, with the measured value."""
+    row = next((r for r in levels if r["clients"] == TARGETS["clients"]), None)
+    if row is None:
+        return [f"not measured: no level with {TARGETS['clients']} clients"]
+    checks = [
+        (row["requests_per_second"] >= TARGETS["requests_per_second"], f"≥ {TARGETS['requests_per_second']:.0f} requests/s: measured {row['requests_per_second']:.0f}"),
+        (row["p99_ms"] < TARGETS["p99_ms"], f"p99 < {TARGETS['p99_ms']:.0f} ms: measured {row['p99_ms']:.1f}"),
+        (not row["dropped"], f"no dropped connection: measured {sum(row['dropped'].values())}"),
+        (row["server_errors"] == 0, f"no 5xx: measured {row['server_errors']}"),
+    ]
+    return [f"{'met' if ok else 'MISSED'}: {text}" for ok, text in checks]
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put section into the markdown file at path in place of its old Load section (or at its end)."""
+    text = path.read_text() if path.is_file() else "# Benchmarks\n"
+    if SECTION_START in text:
+        before, rest = text.split(SECTION_START, 1)
+        text = before + section + rest.split(SECTION_END, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def kept_section(path: Path) -> str:
+    """Return the Load section of the markdown file at path ("" if none), for benchmarks.run to keep."""
+    text = path.read_text() if path.is_file() else ""
+    if SECTION_START not in text:
+        return ""
+    return "\n" + SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,10,50", help="numbers of clients at once, one level each (default: %(default)s)")
+    parser.add_argument("--requests", type=int, default=5000, help="requests per level at most (default: %(default)s)")
+    parser.add_argument("--max-seconds", type=float, default=120.0, help="seconds per level at most (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.md and load.json (default: docs/)")
+    parser.add_argument("--quick", action="store_true", help="check the script: clients 1,2, 30 requests, a temporary --out")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.clients, args.requests, args.max_seconds, args.out = "1,2", 30, 20.0, Path(tempfile.mkdtemp(prefix="load-"))
+    counts = [int(part) for part in args.clients.split(",")]
+    if not all(1 <= n <= 250 for n in counts):
+        parser.error(f"--clients must be numbers from 1 to 250 (one loopback address each); got {args.clients!r}")
+    results: dict[str, Any] = {"when": datetime.datetime.now().isoformat(timespec="minutes"), "machine": machine(),
+                               "settings": {"clients": counts, "requests": args.requests, "max_seconds": args.max_seconds}}
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = start_server(train_model(Path(folder)), Path(folder))
+        try:
+            bodies = drawings(200)
+            levels = [asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid)) for n in counts]
+        finally:
+            process.terminate()
+            process.communicate(timeout=15)
+    results["levels"] = [level.summary() for level in levels]
+    results["verdicts"] = verdicts(results["levels"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "load.json").write_text(json.dumps(results, indent=1) + "\n")
+    section = markdown(results)
+    write_section(args.out / "benchmarks.md", section)
+    print(section)
+    print(f"written to {args.out / 'benchmarks.md'} and {args.out / 'load.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
