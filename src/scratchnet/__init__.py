@@ -8,12 +8,12 @@
     >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
 """
 
-from scratchnet.training.config import TrainConfig
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
-from scratchnet.core.network import Network
+from scratchnet.training.loop import fit
+from scratchnet.training.options import TrainConfig, TrainOptions
+from scratchnet.training.sgd import EpochRecord, History, Network, train
 from scratchnet.tutorial.perceptron import Perceptron
-from scratchnet.training.sgd import EpochRecord, History, train
 
 __version__ = "0.1.0"
 
@@ -28,8 +28,10 @@ __all__ = [
     "Perceptron",
     "ScratchnetError",
     "TrainConfig",
+    "TrainOptions",
     "TrainingDivergedError",
     "__version__",
+    "fit",
     "load_mnist",
     "train",
 ]

@@ -23,7 +23,10 @@ from typing import IO, Any
 import numpy as np
 
 from scratchnet.errors import ModelFileError, ScratchnetError
+from scratchnet.training.options import TrainOptions
 from scratchnet.core.network import Network
+from scratchnet.training.sgd import Network as TrainableNetwork  # the core's Network with `sgd`
+from scratchnet.training.state import TrainingState
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1
@@ -56,6 +59,11 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None = None) -> Path:
     """Save net and metadata to path as an `.npz` with a JSON header, atomically; return path."""
+    return write_atomically(path, _model_writer(net, metadata or {}))
+
+
+def _model_writer(net: Network, metadata: dict[str, Any], members: dict[str, Any] | None = None) -> Callable[[IO[bytes]], None]:
+    """Return what writes net's model file: the header (format, architecture, metadata), the arrays, and `members`."""
     from scratchnet import __version__
 
     header = {
@@ -68,13 +76,14 @@ def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None =
         "init": net.init,
         "dtype": np.dtype(net.dtype).name,
         "seed": net.seed,
-        **(metadata or {}),
+        **metadata,
     }
     arrays: dict[str, Any] = {"header": np.array(json.dumps(header, allow_nan=False))}
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         arrays[f"weights_{l}"] = W
         arrays[f"biases_{l}"] = b
-    return write_atomically(path, lambda file: np.savez(file, **arrays))
+    arrays.update(members or {})
+    return lambda file: np.savez(file, **arrays)
 
 
 ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
@@ -136,7 +145,7 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
     _check_members(archive, path)
     header = _read_header(archive, path)
     try:
-        net = Network(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
+        net = TrainableNetwork(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
     except (KeyError, TypeError, ScratchnetError) as err:
         raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
@@ -179,6 +188,51 @@ def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
         raise ModelFileError(f"{path}: not a scratchnet model ({type(err).__name__}: {err})") from err
     net.seed = header.get("seed")
     return net, header
+
+
+CHECKPOINT_SUFFIX = ".ckpt"
+"""A checkpoint sits beside the model it will become: model.npz.ckpt."""
+
+
+def save_checkpoint(path: str | Path, state: TrainingState, settings: dict[str, Any] | None = None) -> Path:
+    """Write a run's state to path, atomically; return path.
+
+    A checkpoint is a model file (so `scratchnet evaluate` reads it) whose header also holds, under
+    "checkpoint", the training options, the state's numbers (`TrainingState.to_payload`: epoch, the
+    generators' states, the schedule's, early stopping's, the history) and the caller's settings;
+    the state's arrays (velocities, moments, the best epoch's parameters) are members `state_NAME`.
+    """
+    numbers, arrays = state.to_payload()
+    checkpoint = {"options": state.options.to_dict(), "state": numbers, "settings": settings or {}}
+    members: dict[str, Any] = {f"state_{name}": array for name, array in arrays.items()}
+    write = _model_writer(state.net, {"complete": False, "checkpoint": checkpoint}, members)
+    return write_atomically(path, write)
+
+
+def load_checkpoint(path: str | Path) -> tuple[TrainingState, dict[str, Any]]:
+    """Return (state, settings) from a file written by `save_checkpoint`, ready for `fit(..., state=state)`.
+
+    Raises
+    ------
+    ModelFileError : if the file is not a readable model, holds no training state, or holds a state
+        that does not fit its network or options.
+    """
+    path = Path(path)
+    net, header = load_model(path)
+    checkpoint = header.get("checkpoint")
+    if not isinstance(checkpoint, dict):
+        raise ModelFileError(f"{path}: not a checkpoint (a model file without training state); resume from the .ckpt file a run writes")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name[len("state_") :]: _read_array(archive, name, path) for name in archive.files if name.startswith("state_")}
+        options = TrainOptions.from_dict(checkpoint["options"])
+        state = TrainingState.from_payload(net, options, checkpoint["state"], arrays)
+    except ModelFileError:
+        raise
+    except (ScratchnetError, OSError, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile) as err:
+        raise ModelFileError(f"{path}: the checkpoint's training state is damaged or does not fit its network ({type(err).__name__}: {err})") from err
+    settings = checkpoint.get("settings")
+    return state, settings if isinstance(settings, dict) else {}
 
 
 def state_directory() -> Path:

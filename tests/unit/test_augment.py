@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scratchnet import ConfigError
-from scratchnet.data.augment import Augmenter, bilinear, gaussian_matrix, parse_augmentations
+from scratchnet.data.augment import Augmenter, bilinear, gaussian_matrix
 
 
 def test_bilinear_reads_pixels_midpoints_and_black_outside():
@@ -70,13 +70,6 @@ def test_elastic_field_is_smooth_and_about_alpha_strong():
     G = gaussian_matrix(28, 4.0)
     expected_std = 34.0 * np.sqrt(1 / 3) * np.sum(G[14] ** 2)
     assert d[:, 14, 14].std() == pytest.approx(expected_std, rel=0.3)
-
-
-def test_parse_augmentations_names_and_refusals():
-    assert parse_augmentations("shift,elastic") == ("shift", "elastic")
-    assert parse_augmentations("none") == ()
-    with pytest.raises(ConfigError, match="'shift,blur'"):
-        parse_augmentations("shift,blur")
 
 
 def test_training_with_augmentation_reads_uint8_images(mnist):

@@ -7,7 +7,7 @@ take the same steps, so after hundreds of them the weights agree to rounding (fl
 import numpy as np
 import pytest
 
-import scratchnet.training.sgd
+import scratchnet.training.loop
 from scratchnet import Network
 from scratchnet.training.fast import FastSGD, supports
 from scratchnet.core.network import as_input, one_hot
@@ -77,7 +77,7 @@ def _train(mnist, monkeypatch, use_fast, **options):
     original = FastSGD.epoch
     monkeypatch.setattr(FastSGD, "epoch", lambda self, *args: calls.append(1) or original(self, *args))
     if not use_fast:
-        monkeypatch.setattr(scratchnet.training.sgd, "supports", lambda net, X: False)
+        monkeypatch.setattr(scratchnet.training.loop, "supports", lambda net, X: False)
     net = Network([784, 16, 16, 10], seed=5, dtype="float64")
     X, y = mnist.train.images[:2_000], mnist.train.labels[:2_000]
     history = net.sgd(X, y, epochs=2, batch_size=10, lr=3.0, validation=(mnist.validation.images[:500], mnist.validation.labels[:500]), keep="last", **options)

@@ -75,7 +75,7 @@ def test_dropout_gradient_with_a_fixed_mask_matches_finite_differences(cost, act
     net, X, Y = _problem(cost, activation)
     masks = dropout_masks(np.random.default_rng(0), len(X), net.sizes[1:-1], p=0.5, dtype=np.float64)
     assert any((mask == 0).any() for mask in masks) and any((mask == 2).any() for mask in masks)
-    nabla_w, nabla_b = net.backprop_with_dropout(X, Y, masks)
+    nabla_w, nabla_b = net.backprop(X, Y, masks)
     numeric = _central_differences(lambda: _thinned_cost(net, X, Y, masks), [*net.weights, *net.biases])
     assert _relative_error([*nabla_w, *nabla_b], numeric) < 1e-7
 
@@ -83,7 +83,7 @@ def test_dropout_gradient_with_a_fixed_mask_matches_finite_differences(cost, act
 def test_dropout_with_masks_of_ones_is_plain_backprop():
     net, X, Y = _problem("cross-entropy")
     ones = [np.ones((len(X), size)) for size in net.sizes[1:-1]]
-    for with_masks, plain in zip(sum(net.backprop_with_dropout(X, Y, ones), []), sum(net.backprop(X, Y), [])):
+    for with_masks, plain in zip(sum(net.backprop(X, Y, ones), []), sum(net.backprop(X, Y), [])):
         np.testing.assert_allclose(with_masks, plain, rtol=1e-12)
 
 

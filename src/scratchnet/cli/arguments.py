@@ -3,56 +3,40 @@
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from scratchnet.training.options import Constraint, Integer
 
 
 class UsageError(Exception):
     """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
 
 
-def layer_sizes(text: str) -> tuple[int, ...]:
-    """Return '784,16,16,10' as (784, 16, 16, 10): two or more positive integers."""
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        sizes = ()
-    if len(sizes) < 2 or any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError(f"must be two or more positive integers separated by commas, like 784,16,16,10; got {text!r}")
-    return sizes
+def flag(setting: str) -> str:
+    """Return the command-line flag of a declared setting (scratchnet.training.options): --batch-size for batch_size."""
+    return "--" + setting.replace("_", "-")
 
 
-def _number(text: str, convert: type[int] | type[float], accept: Callable[[float], bool], expected: str) -> Any:
-    """Return convert(text) if it parses, is finite and accept()s it; else raise a one-line error."""
-    try:
-        value = convert(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not accept(value):
-        raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}")
-    return value
+def parsed_by(constraint: Constraint, name: str = "value") -> Callable[[str], Any]:
+    """Return argparse's type function for a declared constraint: its `parse`, raising argparse's error type."""
+
+    def parse(text: str) -> Any:
+        try:
+            return constraint.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from err
+
+    parse.__name__ = name
+    return parse
 
 
-def positive_int(text: str) -> int:
-    """Return text as an integer > 0."""
-    return int(_number(text, int, lambda v: v > 0, "a positive integer"))
+positive_int = parsed_by(Integer(), "positive_int")
+"""Text as an integer > 0 (--threads, --limit), checked as the declared settings are."""
 
-
-def non_negative_int(text: str) -> int:
-    """Return text as an integer ≥ 0."""
-    return int(_number(text, int, lambda v: v >= 0, "an integer ≥ 0"))
-
-
-def positive_float(text: str) -> float:
-    """Return text as a finite number > 0 (NaN and infinity refused)."""
-    return float(_number(text, float, lambda v: v > 0, "a positive finite number"))
-
-
-def non_negative_float(text: str) -> float:
-    """Return text as a finite number ≥ 0."""
-    return float(_number(text, float, lambda v: v >= 0, "a finite number ≥ 0"))
+non_negative_int = parsed_by(Integer(0), "non_negative_int")
+"""Text as an integer ≥ 0."""
 
 
 def directory(text: str) -> Path:

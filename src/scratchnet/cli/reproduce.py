@@ -31,7 +31,7 @@ from scratchnet.cli.arguments import UsageError
 from scratchnet.training.config import PRESETS, Preset
 from scratchnet.io import write_atomically
 
-QUICK = ("--limit", "2000", "--epochs", "1")
+QUICK = ("--limit", "2000", arguments.flag("epochs"), "1")
 """What --quick adds to every run: 2,000 training images, one epoch (a smoke test, not a measurement)."""
 
 
@@ -92,7 +92,7 @@ def _preset_names(text: str) -> tuple[str, ...]:
 def _train_once(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> tuple[float, float, dict[str, Any]]:
     """Run `scratchnet train --preset name --seed seed` in a child process; return (accuracy, seconds, metrics)."""
     metrics = workdir / f"{name}-{seed}.json"
-    command = [sys.executable, "-m", "scratchnet", "train", "--preset", name, "--seed", str(seed),
+    command = [sys.executable, "-m", "scratchnet", "train", "--preset", name, arguments.flag("seed"), str(seed),
                "--out", str(workdir / f"{name}-{seed}.npz"), "--metrics-json", str(metrics), *(QUICK if quick else ())]
     environment = dict(os.environ)
     if threads is not None:
@@ -300,9 +300,26 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
     lines += ["", "Measured: test accuracy, the mean over the seeds ± half the range, so every seed lies inside. "
               "Validation: the mean accuracy on the 10,000 validation images of the epoch each run kept, the figure "
               "the book reports in chapter 3.", "", "## Targets", ""]
+    lines += _targets(results, args.quick)
+    for name, result in results.items():
+        for failure in result.failures:
+            lines.append(f"- `{name}`: a run failed: {failure}")
+    lines += ["", "## Settings", ""]
+    for name, result in results.items():
+        lines.append(f"- `{name}`: " + "; ".join(result.preset.config.describe()))
+    if augmentation is not None:
+        lines += ["", "## The cost of augmentation", "", augmentation]
+    if figure is not None:
+        lines += ["", "## Accuracy against time", "", f"![validation accuracy against seconds of training]({figure.name})", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _targets(results: dict[str, Result], quick: bool) -> list[str]:
+    """Return the report's list of targets: each preset's target, what it measured, and whether it was met."""
+    lines: list[str] = []
     for name, result in results.items():
         preset = result.preset
-        if preset.target is None or args.quick:
+        if preset.target is None or quick:
             continue
         if not result.accuracies:
             lines.append(f"- `{name}`: every run failed, so the target of {100 * preset.target:.1f}% is **not shown to be met**.")
@@ -319,14 +336,4 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
             minutes = max(result.seconds) / 60
             line += f" Wall time {minutes:.1f} minutes end to end against a budget of 15: {'within' if minutes <= 15 else '**over**'}."
         lines.append(line)
-    for name, result in results.items():
-        for failure in result.failures:
-            lines.append(f"- `{name}`: a run failed: {failure}")
-    lines += ["", "## Settings", ""]
-    for name, result in results.items():
-        lines.append(f"- `{name}`: " + "; ".join(result.preset.config.describe()))
-    if augmentation is not None:
-        lines += ["", "## The cost of augmentation", "", augmentation]
-    if figure is not None:
-        lines += ["", "## Accuracy against time", "", f"![validation accuracy against seconds of training]({figure.name})", ""]
-    return "\n".join(lines) + "\n"
+    return lines

@@ -1,33 +1,65 @@
-"""`scratchnet train`: build the network, train it by mini-batch SGD on MNIST, report, and save it."""
+"""`scratchnet train`: build the network, train it by mini-batch SGD on MNIST, report, and save it.
+
+Its setting flags are made from the one declaration of the settings (`scratchnet.training.options`):
+one flag per field, `--batch-size` for `batch_size`, parsed and checked by the field's constraint.
+At the end of every epoch the run's whole state goes to a checkpoint beside the model (OUT.ckpt, or
+--checkpoint PATH), written atomically; `scratchnet train --resume CKPT` continues it with the
+settings it holds, and ends with the model an uninterrupted run would have written, bit for bit.
+The checkpoint is removed when the run finishes, unless --keep-checkpoint.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
 from threadpoolctl import threadpool_limits
 
-from scratchnet.data.augment import parse_augmentations
 import scratchnet.cli.arguments as arguments
-from scratchnet.cli.arguments import UsageError
-from scratchnet.training.config import PRESETS, TrainConfig
+from scratchnet.cli.arguments import UsageError, flag
+from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, Split, load_mnist
-from scratchnet.errors import ScratchnetError
-from scratchnet.io import remember_last_model, save_model, write_json
-from scratchnet.core.network import INITS, Network
-from scratchnet.training.optimizers import OPTIMIZERS
-from scratchnet.training.schedules import SCHEDULES
-from scratchnet.training.sgd import EpochRecord, History, train
+from scratchnet.errors import ConfigError, ModelFileError
+from scratchnet.io import CHECKPOINT_SUFFIX, load_checkpoint, remember_last_model, save_checkpoint, save_model, write_json
+from scratchnet.training.callbacks import Callback, Checkpoint, EachEpoch, Progress
+from scratchnet.training.config import PRESETS, TrainConfig
+from scratchnet.training.loop import fit
+from scratchnet.training.options import Flag, settings
+from scratchnet.training.state import EpochRecord, History, TrainingState
 
 DEFAULTS = TrainConfig()
 DEFAULT_OUT = Path("model.npz")
+
+
+def _shown(value: Any) -> str:
+    """Return a default as the help text shows it."""
+    if value is None or value == ():
+        return "off" if value is None else "none"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per declared TrainConfig setting; each defaults to None, meaning "the preset's value"."""
+    for item in settings(TrainConfig):
+        if not item.command_line:
+            continue
+        help_text = f"{item.help} (default: {_shown(item.default)})"
+        if isinstance(item.constraint, Flag):
+            parser.add_argument(flag(item.name), action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif item.constraint.choices is not None:
+            parser.add_argument(flag(item.name), choices=item.constraint.choices, default=None, help=help_text)
+        else:
+            metavar = item.constraint.metavar or item.symbol or item.name.upper()
+            parser.add_argument(flag(item.name), type=arguments.parsed_by(item.constraint, item.name), default=None, metavar=metavar, help=help_text)
 
 
 def register(subparsers: Any) -> None:
@@ -39,72 +71,31 @@ def register(subparsers: Any) -> None:
         "The defaults are the tutorial's: 784-16-16-10 sigmoid neurons, quadratic cost, 30 epochs, m = 10, η = 3.0. "
         "--preset starts from another configuration (" + ", ".join(PRESETS) + "); every other flag overrides it.",
     )
-    # Every setting defaults to None, meaning "the preset's value": the defaults shown are the tutorial's.
-    parser.add_argument("--preset", choices=list(PRESETS), default="tutorial", help="a named configuration to start from (default: %(default)s)")
-    parser.add_argument("--layers", type=arguments.layer_sizes, metavar="784,16,16,10", help="the layer sizes, input first (default: %(metavar)s)")
-    parser.add_argument("--activation", choices=["sigmoid", "tanh", "relu"], help=f"σ, the hidden layers' activation (default: {DEFAULTS.activation})")
-    parser.add_argument("--cost", choices=["quadratic", "cross-entropy", "log-likelihood"], help=f"C, the cost (default: {DEFAULTS.cost})")
-    parser.add_argument("--epochs", type=arguments.positive_int, help=f"passes over the training set (default: {DEFAULTS.epochs})")
-    parser.add_argument("--batch-size", type=arguments.positive_int, help=f"m, the mini-batch size (default: {DEFAULTS.batch_size})")
-    parser.add_argument("--lr", type=arguments.positive_float, help=f"η, the learning rate (default: {DEFAULTS.lr})")
-    parser.add_argument("--init", choices=INITS, help=f"initial weights: normal N(0,1), scaled N(0,1/n_in), or he N(0,2/n_in) for ReLU (default: {DEFAULTS.init})")
-    parser.add_argument("--seed", type=int, help=f"seed for the initial weights and the shuffling (default: {DEFAULTS.seed})")
-    parser.add_argument("--dtype", choices=["float32", "float64"], help=f"floating-point precision (default: {DEFAULTS.dtype})")
-    parser.add_argument("--keep", choices=["best", "last"], help=f"keep the epoch with the best validation accuracy, or the last (default: {DEFAULTS.keep})")
-    parser.add_argument("--lmbda", type=arguments.non_negative_float, metavar="λ", help=f"λ, the L2 strength: C = C₀ + λ/(2n) Σw² (default: {DEFAULTS.lmbda:g})")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the update rule (default: {DEFAULTS.optimizer})")
-    parser.add_argument("--momentum", type=_momentum, metavar="μ", help=f"μ, the momentum coefficient of momentum and nesterov (default: {DEFAULTS.momentum:g})")
-    parser.add_argument("--schedule", choices=SCHEDULES, help=f"η's schedule: step halves η every --patience epochs, cosine eases it to 0, plateau halves it after --patience epochs without improvement and stops at η/128 (default: {DEFAULTS.schedule})")
-    parser.add_argument("--patience", type=arguments.positive_int, metavar="K", help=f"k, the epochs the step and plateau schedules wait (default: {DEFAULTS.patience})")
-    parser.add_argument("--dropout", type=_probability, metavar="P", help=f"p, the probability of dropping a hidden neuron during training (default: {DEFAULTS.dropout:g})")
-    parser.add_argument("--augment", type=_augmentations, metavar="shift,rotate,scale,elastic", help="distort every mini-batch afresh with these (default: none)")
-    parser.add_argument("--early-stop", type=arguments.positive_int, metavar="K", help="stop after K epochs without a better validation accuracy (default: off)")
+    parser.add_argument("--preset", choices=list(PRESETS), default=None, help="a named configuration to start from (default: tutorial)")
+    add_setting_flags(parser)
     parser.add_argument("--threads", type=arguments.positive_int, default=1, help="BLAS threads for the matrix products (default: %(default)s: the tutorial's products are too small to gain from more, and on a busy machine a product shared between threads waits for the slowest)")
-    parser.add_argument("--full-train", action=argparse.BooleanOptionalAction, default=None, help="choose the number of epochs on the validation split, then train afresh on all training images (default: off)")
-    parser.add_argument("--time-budget", type=arguments.positive_float, metavar="SECONDS", help="stop training after this many seconds; a cosine schedule then runs on the clock (default: none)")
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
     parser.add_argument("--limit", type=arguments.positive_int, metavar="N", help="train on only the first N training images (for quick runs)")
-    parser.add_argument("--out", type=arguments.output_file, default=DEFAULT_OUT, metavar="PATH", help="where to save the model (default: %(default)s)")
+    parser.add_argument("--out", type=arguments.output_file, metavar="PATH", help=f"where to save the model (default: {DEFAULT_OUT})")
     parser.add_argument("--metrics-json", type=arguments.output_file, metavar="PATH", help="also write the per-epoch metrics as JSON")
+    parser.add_argument("--checkpoint", type=arguments.output_file, metavar="PATH", help=f"where to keep the checkpoint of every epoch (default: OUT{CHECKPOINT_SUFFIX})")
+    parser.add_argument("--keep-checkpoint", action="store_true", help="keep the checkpoint when the run finishes (default: remove it)")
+    parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue the run this checkpoint holds, with its settings (--out, --data, --threads may be given again)")
     parser.set_defaults(handler=run)
 
 
-def _momentum(text: str) -> float:
-    """Return text as μ ∈ [0, 1)."""
-    value = arguments.non_negative_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1); got {text!r}")
-    return value
-
-
-def _probability(text: str) -> float:
-    """Return text as p ∈ [0, 1)."""
-    value = arguments.non_negative_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1); got {text!r}")
-    return value
-
-
-def _augmentations(text: str) -> tuple[str, ...]:
-    """Return 'shift,elastic' as a tuple of names ('none' for none)."""
-    try:
-        return parse_augmentations(text)
-    except ScratchnetError as err:
-        raise argparse.ArgumentTypeError(str(err)) from err
-
-
-SETTINGS = ("layers", "activation", "cost", "init", "epochs", "batch_size", "lr", "seed", "dtype", "keep", "lmbda",
-            "optimizer", "momentum", "schedule", "patience", "dropout", "augment", "early_stop", "full_train", "time_budget")
+SETTINGS = tuple(item.name for item in settings(TrainConfig) if item.command_line)
 """The TrainConfig fields the command line sets, each a flag of the same name."""
 
 
 def config_from(args: argparse.Namespace) -> TrainConfig:
     """Return the TrainConfig the parsed arguments describe: the preset's, with every flag given overriding it."""
-    preset = PRESETS[getattr(args, "preset", "tutorial")].config
+    preset = PRESETS[getattr(args, "preset", None) or "tutorial"].config
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
-    if "layers" in given:
-        given["layers"] = tuple(given["layers"])
-    return replace(preset, **given)
+    try:
+        return preset.with_options(**given)
+    except ConfigError as err:  # a combination the flags cannot express alone (--full-train with plateau)
+        raise UsageError(f"argument {' '.join(flag(name) for name in given)}: {err}") from err
 
 
 def check_layers_fit(layers: tuple[int, ...], data: MNIST) -> None:
@@ -126,6 +117,70 @@ def epoch_line(record: EpochRecord, epochs: int, validation_size: int) -> str:
     return line + f"  {record.seconds:.2f} s"
 
 
+@dataclass
+class Job:
+    """One `scratchnet train` run: its settings, where it writes, and how far it has come.
+
+    stage is 'choose' (training on the training split, measured on validation) or 'full' (--full-train's
+    second stage, on every image for the chosen number of epochs); state is the checkpoint's, if resumed.
+    """
+
+    config: TrainConfig
+    preset: str
+    limit: int | None
+    data: Path | None
+    out: Path
+    metrics_json: Path | None
+    checkpoint: Path
+    keep_checkpoint: bool
+    stage: str = "choose"
+    trained_on: dict[str, Any] = field(default_factory=dict)
+    state: TrainingState | None = None
+    earlier_seconds: float = 0.0
+    data_sha256: str | None = None  # of the MNIST files a resumed run was trained on
+    net: Network | None = None
+    history: History = field(default_factory=History)
+
+    def settings(self, data: MNIST) -> dict[str, Any]:
+        """Return what a checkpoint must hold to resume this job."""
+        return {
+            "config": self.config.to_dict(), "preset": self.preset, "limit": self.limit,
+            "data": None if self.data is None else str(self.data), "data_sha256": data.sha256, "out": str(self.out),
+            "metrics_json": None if self.metrics_json is None else str(self.metrics_json),
+            "keep_checkpoint": self.keep_checkpoint, "stage": self.stage, "trained_on": self.trained_on,
+        }
+
+
+def _new_job(args: argparse.Namespace) -> Job:
+    """Return the job the command line's flags describe."""
+    out = args.out or DEFAULT_OUT
+    checkpoint = args.checkpoint or Path(str(out) + CHECKPOINT_SUFFIX)
+    return Job(config_from(args), args.preset or "tutorial", args.limit, args.data, out, args.metrics_json, checkpoint, args.keep_checkpoint)
+
+
+def _resumed_job(args: argparse.Namespace) -> Job:
+    """Return the job a checkpoint holds, with --out, --data, --metrics-json, --checkpoint given again taking over."""
+    given = [flag(name) for name in ("preset", *SETTINGS, "limit") if getattr(args, name, None) is not None]
+    if given:
+        raise UsageError(f"argument --resume: the settings come from the checkpoint; got {', '.join(given)} too")
+    state, saved = load_checkpoint(args.resume)
+    try:
+        config = TrainConfig.from_dict(saved["config"])
+        out = args.out or Path(saved["out"])
+        job = Job(
+            config, str(saved["preset"]), saved["limit"], args.data or (saved["data"] and Path(saved["data"])), out,
+            args.metrics_json or (saved["metrics_json"] and Path(saved["metrics_json"])), args.checkpoint or args.resume,
+            args.keep_checkpoint or bool(saved["keep_checkpoint"]), str(saved["stage"]), dict(saved["trained_on"]), state,
+        )
+        job.data_sha256 = str(saved["data_sha256"])
+    except (KeyError, TypeError, ValueError, ConfigError) as err:
+        raise ModelFileError(f"{args.resume}: the checkpoint's settings are damaged ({type(err).__name__}: {err})") from err
+    if config.options() != state.options:
+        raise ModelFileError(f"{args.resume}: the checkpoint's settings and training state disagree")
+    job.earlier_seconds = state.elapsed
+    return job
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     """Train with --threads BLAS threads (see `_run`); return the exit code."""
     with threadpool_limits(limits=args.threads, user_api="blas"):
@@ -133,74 +188,83 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
-    """Train, print one line per epoch and the test accuracy, save the model; return the exit code."""
-    config = config_from(args)
-    if config.full_train and config.schedule == "plateau":
-        raise UsageError("argument --full-train: the plateau schedule follows the validation accuracy, which training on all images has not; choose --schedule constant, step or cosine")
-    data = load_mnist(args.data)
-    check_layers_fit(config.layers, data)
-    training = data.train if args.limit is None else Split(data.train.images[: args.limit], data.train.labels[: args.limit])
-    net = Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
-    console.print(f"preset  {args.preset}: " + "; ".join(config.describe()))
+    """Train (or resume), print one line per epoch and the test accuracy, save the model; return the exit code."""
+    job = _resumed_job(args) if args.resume is not None else _new_job(args)
+    data = load_mnist(job.data)
+    if job.data_sha256 not in (None, data.sha256):
+        raise ModelFileError(f"{args.resume}: the checkpoint was trained on MNIST files with SHA-256 {job.data_sha256[:12]}…; these have {data.sha256[:12]}…")
+    check_layers_fit(job.config.layers, data)
+    training = data.train if job.limit is None else Split(data.train.images[: job.limit], data.train.labels[: job.limit])
+    started = time.perf_counter()
+    try:
+        _train_stages(console, job, data, training)
+    except KeyboardInterrupt:
+        return _save_interrupted(console, job, data, job.earlier_seconds + time.perf_counter() - started)
+    seconds = job.earlier_seconds + time.perf_counter() - started
+    return _finish(console, job, data, seconds)
+
+
+def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> None:
+    """Train job's network: on the training split, then, with --full-train, afresh on every image."""
+    config = job.config
+    if job.stage == "choose":
+        job.net = job.state.net if job.state is not None else _build(config)
+        _describe(console, job, job.net, data, training)
+        validation = (data.validation.images, data.validation.labels) if len(data.validation) else None
+        job.trained_on = {"images": len(training), "validation_images": len(data.validation), "full_train": False}
+        _train_with_progress(console, job, data, training, validation, len(data.validation))
+        if not config.full_train:
+            return
+        chosen = job.history.best_epoch or len(job.history.epochs)
+        job.trained_on = {"images": len(training) + len(data.validation), "validation_images": 0, "full_train": True,
+                          "epochs_chosen_on_validation": chosen, "choice_history": job.history.to_dict()}
+        console.print(f"full    epoch {chosen} was the best on validation: training afresh on all {job.trained_on['images']:,} images for {chosen} epochs")
+        job.config, job.stage, job.state = config.with_options(epochs=chosen, keep="last", early_stop=None), "full", None
+    everything = Split(np.concatenate([training.images, data.validation.images]), np.concatenate([training.labels, data.validation.labels]))
+    job.net = job.state.net if job.state is not None else _build(job.config)
+    if job.state is not None:
+        _describe(console, job, job.net, data, everything)
+    _train_with_progress(console, job, data, everything, None, 0)
+
+
+def _build(config: TrainConfig) -> Network:
+    """Return a new network of config's shape."""
+    return Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
+
+
+def _describe(console: Console, job: Job, net: Network, data: MNIST, training: Split) -> None:
+    """Print the run's settings, network, data and training in four lines (and where a resumed run stands)."""
+    config = job.config
+    console.print(f"preset  {job.preset}: " + "; ".join(config.describe()))
     console.print(f"network {'-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases")
     console.print(f"data    {data.source}: {len(training):,} training, {len(data.validation):,} validation, {len(data.test):,} test images")
     console.print(f"train   {config.epochs} epochs of mini-batch SGD, m = {config.batch_size}, η = {config.lr:g}, {config.dtype}, seed {config.seed}")
-    history = History()
-    validation = (data.validation.images, data.validation.labels) if len(data.validation) else None
-    started = time.perf_counter()
-    trained_on: dict[str, Any] = {"images": len(training), "validation_images": len(data.validation), "full_train": False}
-    try:
-        _train_with_progress(console, net, config, training, validation, history, len(data.validation))
-        if config.full_train:
-            chosen = history.best_epoch or len(history.epochs)
-            everything = Split(np.concatenate([training.images, data.validation.images]), np.concatenate([training.labels, data.validation.labels]))
-            console.print(f"full    epoch {chosen} was the best on validation: training afresh on all {len(everything):,} images for {chosen} epochs")
-            trained_on = {"images": len(everything), "validation_images": 0, "full_train": True, "epochs_chosen_on_validation": chosen,
-                          "choice_history": history.to_dict()}
-            config = replace(config, epochs=chosen, keep="last", early_stop=None)
-            net = Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
-            history = History()
-            _train_with_progress(console, net, config, everything, None, history, 0)
-    except KeyboardInterrupt:
-        return _save_checkpoint(args, console, net, config, data, history, time.perf_counter() - started)
-    seconds = time.perf_counter() - started
-    if config.keep == "best" and history.best_epoch is not None and validation is not None:
-        console.print(f"kept the weights of epoch {history.best_epoch}, the best on validation")
-    test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
-    metadata = _metadata(config, data, history, seconds, test_accuracy, complete=True)
-    metadata.update(preset=args.preset, trained_on=trained_on)
-    save_model(args.out, net, metadata)
-    remember_last_model(args.out)
-    console.print(f"saved the model to {args.out}")
-    if args.metrics_json:
-        write_json(args.metrics_json, {key: metadata[key] for key in ("config", "preset", "trained_on", "history", "test_accuracy", "seconds", "data")})
-        console.print(f"wrote the metrics to {args.metrics_json}")
-    console.print(f"trained in {seconds:.1f} s")
-    console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
-    return 0
+    if job.state is not None:
+        console.print(f"resume  from {job.checkpoint} after epoch {job.state.epoch}/{config.epochs}")
 
 
-def _train_with_progress(
-    console: Console, net: Network, config: TrainConfig, training: Split, validation: tuple[Any, Any] | None, history: History, validation_size: int
-) -> None:
-    """Train net on `training` with a progress bar and one printed line per epoch."""
-    with Progress(
+def _train_with_progress(console: Console, job: Job, data: MNIST, training: Split, validation: tuple[Any, Any] | None, validation_size: int) -> None:
+    """Train job.net on `training` with a progress bar, one printed line per epoch and a checkpoint after each."""
+    config, net = job.config, job.net
+    assert net is not None
+    job.history = job.state.history if job.state is not None else History()
+    with Bar(
         TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console, transient=True,
     ) as bar:
-        task = bar.add_task("train", total=len(training), epoch=1)
-
-        def on_progress(done: int) -> None:
-            bar.update(task, completed=done)
+        first = 1 + (job.state.epoch if job.state is not None else 0)
+        task = bar.add_task("train", total=len(training), epoch=min(first, config.epochs))
 
         def on_epoch(record: EpochRecord) -> None:
             bar.console.print(epoch_line(record, config.epochs, validation_size))
             bar.update(task, completed=0, epoch=min(record.epoch + 1, config.epochs))
 
-        train(
-            net, training.images, training.labels, validation=validation, callback=on_epoch, progress=on_progress,
-            history=history, **config.training_options(),
-        )
+        settings = job.settings(data)
+        callbacks: list[Callback] = [
+            Progress(lambda done: bar.update(task, completed=done)), EachEpoch(on_epoch),
+            Checkpoint(lambda state: save_checkpoint(job.checkpoint, state, settings)),
+        ]
+        fit(net, training.images, training.labels, config.options(), validation=validation, callbacks=callbacks, history=job.history, state=job.state)
 
 
 def _metadata(config: TrainConfig, data: MNIST, history: History, seconds: float, test_accuracy: float | None, complete: bool) -> dict[str, Any]:
@@ -215,14 +279,38 @@ def _metadata(config: TrainConfig, data: MNIST, history: History, seconds: float
     }
 
 
-def _save_checkpoint(args: argparse.Namespace, console: Console, net: Network, config: TrainConfig, data: MNIST, history: History, seconds: float) -> int:
+def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
+    """Measure the test accuracy, save the model (and metrics), remove the checkpoint; return 0."""
+    net, history = job.net, job.history
+    assert net is not None
+    if job.config.keep == "best" and history.best_epoch is not None and job.stage == "choose" and len(data.validation):
+        console.print(f"kept the weights of epoch {history.best_epoch}, the best on validation")
+    test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
+    metadata = _metadata(job.config, data, history, seconds, test_accuracy, complete=True)
+    metadata.update(preset=job.preset, trained_on=job.trained_on)
+    save_model(job.out, net, metadata)
+    remember_last_model(job.out)
+    console.print(f"saved the model to {job.out}")
+    if job.metrics_json:
+        write_json(job.metrics_json, {key: metadata[key] for key in ("config", "preset", "trained_on", "history", "test_accuracy", "seconds", "data")})
+        console.print(f"wrote the metrics to {job.metrics_json}")
+    if not job.keep_checkpoint:
+        job.checkpoint.unlink(missing_ok=True)
+    console.print(f"trained in {seconds:.1f} s")
+    console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
+    return 0
+
+
+def _save_interrupted(console: Console, job: Job, data: MNIST, seconds: float) -> int:
     """On Ctrl-C: save what training has reached (the best epoch so far, if any) and return 130."""
-    if config.keep == "best" and history.best_parameters is not None:
-        net.set_parameters(*history.best_parameters)
-    if not history.epochs:
+    net, history = job.net, job.history
+    if net is None or not history.epochs:
         console.print("interrupted before the first epoch ended; nothing saved")
         return 130
-    save_model(args.out, net, _metadata(config, data, history, seconds, None, complete=False))
-    remember_last_model(args.out)
-    console.print(f"interrupted after {len(history.epochs)} epochs; saved a checkpoint to {args.out}")
+    if job.config.keep == "best" and history.best_parameters is not None:
+        net.set_parameters(*history.best_parameters)
+    save_model(job.out, net, _metadata(job.config, data, history, seconds, None, complete=False))
+    remember_last_model(job.out)
+    resume = f"; continue with `scratchnet train --resume {job.checkpoint}`" if job.checkpoint.is_file() else ""
+    console.print(f"interrupted after {len(history.epochs)} epochs; saved a checkpoint to {job.out}{resume}")
     return 130

@@ -19,8 +19,8 @@ and the four equations of backpropagation read, with ⊙ the elementwise product
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,9 +29,6 @@ from scratchnet.core.activations import ACTIVATIONS, Activation
 from scratchnet.core.costs import COSTS
 from scratchnet.core.encoding import Array, as_input, one_hot
 from scratchnet.errors import ConfigError, DataFormatError
-
-if TYPE_CHECKING:
-    from scratchnet.training.sgd import History
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 INITS = ("normal", "scaled", "he")
@@ -160,25 +157,51 @@ class Network:
 
     def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
         """Return (Z, A): Z[l] = A[l] @ W[l].T + b[l] and A[l+1] = σ(Z[l]), with A[0] = X as floats."""
+        Z, A, _ = self._trace(X, None)
+        return Z, A
+
+    def _trace(self, X: NDArray[Any], masks: Sequence[Array] | None) -> tuple[list[Array], list[Array], list[Array]]:
+        """Return (Z, A, primes) of the forward pass, primes[l] = σ'(z) ⊙ r of hidden layer l + 1.
+
+        With dropout masks r^l, a hidden layer passes on a^l = σ(z^l) ⊙ r^l; σ' is read off σ(z^l) before masking.
+        """
         self.check_input(X)
         A = [as_input(X, self.dtype)]
         Z: list[Array] = []
+        primes: list[Array] = []
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             Z.append(A[-1] @ W.T + b)
-            A.append(self._layer_activation(l)(Z[-1]))
-        return Z, A
+            a = self._layer_activation(l)(Z[-1])
+            if l < len(self.weights) - 1:
+                primes.append(self.activation.prime_from_output(a))
+                if masks is not None:
+                    primes[-1] = primes[-1] * masks[l]
+                    a = a * masks[l]
+            A.append(a)
+        return Z, A, primes
 
     def cost(self, X: NDArray[Any], Y: NDArray[Any]) -> float:
         """Return the mean cost C = (1/n) Σ_x C_x over the rows of X, Y one-hot of shape (n, sizes[-1])."""
         return self.cost_function.value(self.feedforward(X), np.asarray(Y, dtype=self.dtype))
 
-    def backprop(self, X: NDArray[Any], Y: NDArray[Any]) -> tuple[list[Array], list[Array]]:
+    def backprop(
+        self, X: NDArray[Any], Y: NDArray[Any], masks: Sequence[Array] | None = None
+    ) -> tuple[list[Array], list[Array]]:
         """Return (nabla_w, nabla_b), the gradient of the mean cost C = (1/n) Σ_x C_x over the rows of X.
 
         All n samples go through at once as matrices; nabla_w[l] is shaped like weights[l] (n_out, n_in)
         and nabla_b[l] like biases[l] (n_out,).
+
+        masks, if given, are inverted-dropout masks r^l, one (n, sizes[l + 1]) array per hidden layer
+        l = 0 … L − 3, with entries 0 (neuron dropped, with probability p) or 1/(1 − p) (kept), so the
+        expected activation is unchanged and evaluation uses the whole network as it is. The gradient
+        is then the thinned network's:
+            a^l = σ(z^l) ⊙ r^l,    (BP2) δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l) ⊙ r^l
+        and masks of ones give the gradient without them.
         """
-        Z, A = self.forward_trace(X)
+        if masks is not None and len(masks) != len(self.weights) - 1:
+            raise DataFormatError(f"dropout needs one mask per hidden layer ({len(self.weights) - 1}); got {len(masks)}")
+        Z, A, primes = self._trace(X, masks)
         Y = np.asarray(Y, dtype=self.dtype)
         delta = self.cost_function.output_error(Z[-1], A[-1], Y, self.output_activation) / len(A[0])  # (BP1)
         nabla_w: list[Array] = [np.empty(0)] * len(self.weights)
@@ -187,42 +210,7 @@ class Network:
             nabla_w[l] = delta.T @ A[l]  # (BP4), (n_out, n_in)
             nabla_b[l] = delta.sum(axis=0)  # (BP3), (n_out,)
             if l > 0:
-                delta = (delta @ self.weights[l]) * self.activation.prime_from_output(A[l])  # (BP2)
-        return nabla_w, nabla_b
-
-    def backprop_with_dropout(
-        self, X: NDArray[Any], Y: NDArray[Any], masks: Sequence[Array]
-    ) -> tuple[list[Array], list[Array]]:
-        """Return (nabla_w, nabla_b) for the thinned network that dropout leaves, masks[l] fixed.
-
-        Inverted dropout multiplies each hidden layer's activations by a mask r^l whose entries are 0
-        (neuron dropped, with probability p) or 1/(1 − p) (kept), so the expected activation is
-        unchanged and evaluation uses the whole network as it is:
-            a^l = σ(z^l) ⊙ r^l,    (BP2) δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l) ⊙ r^l
-        BP1, BP3 and BP4 read as in `backprop`. masks[l] has shape (n, sizes[l + 1]) for each hidden
-        layer l = 0 … L − 3; a mask of ones gives `backprop`'s gradient.
-        """
-        self.check_input(X)
-        if len(masks) != len(self.weights) - 1:
-            raise DataFormatError(f"dropout needs one mask per hidden layer ({len(self.weights) - 1}); got {len(masks)}")
-        A = [as_input(X, self.dtype)]
-        primes: list[Array] = []  # σ'(z^l) ⊙ r^l for each hidden layer
-        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
-            z = A[-1] @ W.T + b
-            a = self._layer_activation(l)(z)
-            if l < len(masks):
-                primes.append(self.activation.prime_from_output(a) * masks[l])
-                a = a * masks[l]
-            A.append(a)
-        Y = np.asarray(Y, dtype=self.dtype)
-        delta = self.cost_function.output_error(z, A[-1], Y, self.output_activation) / len(A[0])  # (BP1)
-        nabla_w: list[Array] = [np.empty(0)] * len(self.weights)
-        nabla_b: list[Array] = [np.empty(0)] * len(self.biases)
-        for l in reversed(range(len(self.weights))):
-            nabla_w[l] = delta.T @ A[l]  # (BP4)
-            nabla_b[l] = delta.sum(axis=0)  # (BP3)
-            if l > 0:
-                delta = (delta @ self.weights[l]) * primes[l - 1]  # (BP2) with the mask r^(l−1)
+                delta = (delta @ self.weights[l]) * primes[l - 1]  # (BP2): σ'(z^l), times r^l under dropout
         return nabla_w, nabla_b
 
     def predict(self, X: NDArray[Any]) -> NDArray[np.intp]:
@@ -248,26 +236,6 @@ class Network:
         if labels.ndim == 2:
             labels = labels.argmax(axis=1)
         return int(np.sum(self.predict(X) == labels))
-
-    def sgd(
-        self,
-        X: NDArray[Any],
-        y: NDArray[Any],
-        epochs: int = 30,
-        batch_size: int = 10,
-        lr: float = 3.0,
-        validation: tuple[NDArray[Any], NDArray[Any]] | None = None,
-        callback: Callable[..., Any] | None = None,
-        **options: Any,
-    ) -> History:
-        """Train by mini-batch stochastic gradient descent; return the per-epoch History.
-
-        See `scratchnet.training.sgd.train` for the parameters; X is (n, sizes[0]) floats or uint8 grey levels,
-        y integer labels (n,) or one-hot (n, sizes[-1]), and m = batch_size, η = lr.
-        """
-        from scratchnet.training.sgd import train
-
-        return train(self, X, y, epochs=epochs, batch_size=batch_size, lr=lr, validation=validation, callback=callback, **options)
 
     def copy_parameters(self) -> tuple[list[Array], list[Array]]:
         """Return copies of (weights, biases), for keeping the best epoch's parameters."""

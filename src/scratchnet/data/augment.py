@@ -154,9 +154,3 @@ def bilinear(images: NDArray[Any], rows: NDArray[np.floating], columns: NDArray[
     out = top + fraction_rows * (bottom - top)
     scale = 1 / 255 if images.dtype == np.uint8 else 1.0
     return (out * np.float32(scale)).astype(dtype, copy=False)
-
-
-def parse_augmentations(text: str) -> tuple[str, ...]:
-    """Return 'shift,elastic' as ('shift', 'elastic'), and '' or 'none' as (); raise ConfigError for unknown names."""
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    return () if names in ((), ("none",)) else check_augmentations(names)

@@ -1,73 +1,17 @@
-"""TrainConfig: the one place where training defaults live (the tutorial's network and schedule).
+"""The presets: named TrainConfigs, from the tutorial's network to the strongest fully connected one we train.
 
-The command line, the web page and saved-model headers all read these defaults. `PRESETS` names
-whole configurations, from the tutorial's to the strongest fully connected network we train here;
+The settings themselves, their defaults and ranges, are declared once in `scratchnet.training.options`
+(TrainConfig is re-exported here); a preset is one TrainConfig plus what its source reports.
 `scratchnet train --preset NAME` starts from one and every other flag overrides it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from scratchnet.training.options import TrainConfig
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to build and train a network; the defaults are the tutorial's 784-16-16-10 with η = 3.0."""
-
-    layers: tuple[int, ...] = (784, 16, 16, 10)
-    activation: str = "sigmoid"
-    cost: str = "quadratic"
-    init: str = "normal"
-    epochs: int = 30
-    batch_size: int = 10
-    lr: float = 3.0
-    seed: int = 0
-    dtype: str = "float32"
-    keep: str = "best"
-    lmbda: float = 0.0
-    optimizer: str = "sgd"
-    momentum: float = 0.9
-    schedule: str = "constant"
-    patience: int = 10
-    dropout: float = 0.0
-    augment: tuple[str, ...] = ()
-    early_stop: int | None = None
-    full_train: bool = False
-    training_sample: int | None = None
-    time_budget: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as plain JSON-able values."""
-        data = asdict(self)
-        data["layers"] = list(self.layers)
-        data["augment"] = list(self.augment)
-        return data
-
-    def training_options(self) -> dict[str, Any]:
-        """Return the keyword arguments of `scratchnet.training.sgd.train` these settings give."""
-        return {
-            "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr, "keep": self.keep, "lmbda": self.lmbda,
-            "optimizer": self.optimizer, "momentum": self.momentum, "schedule": self.schedule, "patience": self.patience,
-            "dropout": self.dropout, "augment": self.augment, "early_stop": self.early_stop, "training_sample": self.training_sample,
-            "time_budget": self.time_budget,
-        }
-
-    def describe(self) -> list[str]:
-        """Return the settings as a few lines of `name value` for the command line."""
-        lines = [
-            f"layers {'-'.join(map(str, self.layers))}, {self.activation} neurons, {self.cost} cost, {self.init} initial weights",
-            f"{self.epochs} epochs, m = {self.batch_size}, η = {self.lr:g} ({self.schedule} schedule), {self.optimizer}"
-            + (f" μ = {self.momentum:g}" if self.optimizer in ("momentum", "nesterov") else ""),
-        ]
-        regular = [f"L2 λ = {self.lmbda:g}" if self.lmbda else "", f"dropout p = {self.dropout:g}" if self.dropout else "",
-                   f"augment {','.join(self.augment)}" if self.augment else "",
-                   f"early stop after {self.early_stop}" if self.early_stop else "", "full train" if self.full_train else "",
-                   f"at most {self.time_budget:g} s of training" if self.time_budget else ""]
-        lines.append(", ".join(item for item in regular if item) or "no regularisation")
-        lines.append(f"{self.dtype}, seed {self.seed}, keep the {self.keep} epoch")
-        return lines
+__all__ = ["PRESETS", "Preset", "TrainConfig"]
 
 
 @dataclass(frozen=True)

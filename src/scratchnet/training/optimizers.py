@@ -18,6 +18,7 @@ learning-rate schedule can change it between steps. L2 regularisation is not her
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +28,22 @@ from scratchnet.errors import ConfigError
 Array = NDArray[np.floating]
 
 
-class SGD:
+class _Rule:
+    """The shared part: the state a checkpoint keeps (η, velocities, moments, step count) as a dict."""
+
+    STATE: tuple[str, ...] = ("eta",)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return what the rule has learned so far, by attribute name (arrays as lists of arrays, or None)."""
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take up the state `state_dict` returned, so the next step is the one the saved rule would take."""
+        for name in self.STATE:
+            setattr(self, name, state[name])
+
+
+class SGD(_Rule):
     """Plain gradient descent: w → w − η ∇C."""
 
     name = "sgd"
@@ -41,7 +57,7 @@ class SGD:
             w -= self.eta * g
 
 
-class Momentum:
+class Momentum(_Rule):
     """Momentum-based gradient descent: v → μ v − η ∇C, w → w + v (the book's chapter 3).
 
     μ is the "friction": 0 gives plain SGD, values near 1 let the velocity build up along
@@ -49,6 +65,7 @@ class Momentum:
     """
 
     name = "momentum"
+    STATE = ("eta", "velocities")
 
     def __init__(self, eta: float, mu: float = 0.9) -> None:
         self.eta = eta
@@ -88,7 +105,7 @@ class Nesterov(Momentum):
             w += (1 + self.mu) * v
 
 
-class Adam:
+class Adam(_Rule):
     """Adam: per-parameter steps scaled by running averages of the gradient and its square.
 
         m → β₁ m + (1 − β₁) ∇C,   s → β₂ s + (1 − β₂) ∇C ⊙ ∇C,
@@ -99,6 +116,7 @@ class Adam:
     """
 
     name = "adam"
+    STATE = ("eta", "t", "first", "second")
 
     def __init__(self, eta: float, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         self.eta = eta

@@ -17,11 +17,27 @@ has not improved for k epochs (the book's "no-improvement-in-ten" rule, with k =
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from scratchnet.errors import ConfigError
 
 
-class _Schedule:
+class _Stateful:
+    """What changes as training goes (the attributes named in STATE), as a dict for checkpoints."""
+
+    STATE: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return what has been learned so far (the plateau's η, the best accuracy, the epochs waited)."""
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take up the state `state_dict` returned."""
+        for name in self.STATE:
+            setattr(self, name, state[name])
+
+
+class _Schedule(_Stateful):
     """The shared part: η₀, and an `observe` that never stops training."""
 
     name = "constant"
@@ -92,6 +108,7 @@ class HalveOnPlateau(_Schedule):
     """
 
     name = "plateau"
+    STATE = ("eta", "best", "waited")
 
     def __init__(self, eta: float, patience: int = 10, floor: float = 1 / 128) -> None:
         super().__init__(eta)
@@ -145,8 +162,10 @@ def make_schedule(name: str, eta: float, epochs: int, patience: int = 10, every:
     raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {name!r}")
 
 
-class EarlyStopping:
+class EarlyStopping(_Stateful):
     """Stop when the validation accuracy has not improved for k epochs in a row."""
+
+    STATE = ("best", "waited")
 
     def __init__(self, patience: int) -> None:
         if patience < 1:

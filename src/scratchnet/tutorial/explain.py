@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
 from scratchnet.core.encoding import Array, as_input, one_hot
 from scratchnet.core.network import Network
+from scratchnet.training.optimizers import SGD
 from scratchnet.tutorial.wishes import Routes as Routes, Wishes as Wishes, wishes as wishes
 
 # Gradient descent on a landscape with several valleys -------------------------------------------------
@@ -121,6 +122,7 @@ def descent_paths(
     X = as_input(np.asarray(X), net.dtype)
     start = net.copy_parameters()
     rng = np.random.default_rng(seed)
+    rule = SGD(eta)
     runs = []
     for mini_batch in (False, True):
         net.set_parameters(*start)
@@ -128,9 +130,7 @@ def descent_paths(
         for _ in range(steps):
             rows = rng.choice(len(X), size=batch_size, replace=False) if mini_batch else slice(None)
             nabla_w, nabla_b = net.backprop(X[rows], Y[rows])
-            for W, b, nw, nb in zip(net.weights, net.biases, nabla_w, nabla_b):
-                W -= eta * nw
-                b -= eta * nb
+            rule.step([*net.weights, *net.biases], [*nabla_w, *nabla_b])  # w → w − η ∇C, the rule training uses
             costs.append(net.cost(X, Y))
             points.append(_parameters(net))
         runs.append((np.array(costs), np.array(points)))

@@ -4,7 +4,7 @@ inside, the test digits it gets wrong, and trainings that run in a background th
 The web layer adds no mathematics of its own: a drawing goes through `scratchnet.data.images.mnistify`
 (the preprocessing of `scratchnet predict`), the layers come from `Network.forward_trace`
 (Z[l] = A[l] @ W[l].T + b[l], A[l+1] = σ(Z[l])), the answer from `Network.probabilities`, and
-training is `scratchnet.training.sgd.train` with a per-epoch callback.
+training is `scratchnet.training.loop.fit` with the page's settings and two callbacks (progress, each epoch).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import remember_last_model, save_model
 from scratchnet.core.network import Network
-from scratchnet.training.sgd import EpochRecord, History, train
+from scratchnet.training.callbacks import EachEpoch, Progress
+from scratchnet.training.loop import fit
+from scratchnet.training.state import EpochRecord, History
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -359,13 +361,13 @@ class Explorer:
                     run.emit("model", model.info())
                 return not run.stop_requested.is_set()
 
-            # A too-large η overflows to ∞ and NaN; train() reports that as TrainingDivergedError, so
+            # A too-large η overflows to ∞ and NaN; fit() reports that as TrainingDivergedError, so
             # NumPy's warnings would only repeat it on the server's console.
             with np.errstate(over="ignore", invalid="ignore"):
-                train(
-                    net, data.train.images[:n], data.train.labels[:n], epochs=config.epochs, batch_size=config.batch_size,
-                    lr=config.lr, validation=(data.validation.images, data.validation.labels), callback=on_epoch,
-                    keep=config.keep, progress=on_progress, history=history,
+                fit(
+                    net, data.train.images[:n], data.train.labels[:n], config.options(),
+                    validation=(data.validation.images, data.validation.labels),
+                    callbacks=[Progress(on_progress), EachEpoch(on_epoch)], history=history,
                 )
             stopped = run.stop_requested.is_set() and len(history.epochs) < config.epochs
             if history.epochs:

@@ -17,9 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from starlette.requests import Request
 
-from scratchnet.core.activations import ACTIVATIONS
 from scratchnet.training.config import TrainConfig
-from scratchnet.core.costs import COSTS
 from scratchnet.errors import ScratchnetError
 
 MAX_BODY_BYTES = 1 << 20
@@ -176,40 +174,38 @@ def grey_levels(value: Any, length: int) -> NDArray[np.uint8]:
     return np.frombuffer(raw, dtype=np.uint8)
 
 
-def layer_sizes(data: dict[str, Any], name: str, default: tuple[int, ...], max_neurons: int) -> tuple[int, ...]:
-    """Return data[name], a list of 2..8 positive layer sizes each at most max_neurons (default when absent)."""
-    value = data.get(name, list(default))
-    if (
-        not isinstance(value, list)
-        or not 2 <= len(value) <= 8
-        or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= max_neurons for v in value)
-    ):
-        raise RequestError(f"{name} must be a list of 2 to 8 integers in 1..{max_neurons}, like [784, 16, 16, 10]; got {_describe(value)}")
-    return tuple(value)
+TRAINING_FIELDS = ("layers", "activation", "cost", "lr", "batch_size", "epochs")
+"""The settings the page's training form may send; their types and ranges are TrainConfig's own."""
 
+SERVER_LIMITS = {"epochs": 100, "batch_size": 1000}
+"""What one training started from the page may ask for, beyond the settings' own ranges: it runs on this server."""
 
 MAX_HIDDEN_NEURONS = 1000
 """The widest layer a training from the page may ask for."""
 
-MAX_EPOCHS = 100
+MAX_LAYERS = 8
 
 
 def train_settings(data: dict[str, Any], defaults: TrainConfig) -> tuple[dict[str, Any], int]:
-    """Return (TrainConfig fields, training set size n) from a training request; absent fields take
-    the defaults (a TrainConfig). The layers must start with 784 inputs and end with 10 outputs."""
-    layers = layer_sizes(data, "layers", defaults.layers, MAX_HIDDEN_NEURONS)
+    """Return (TrainConfig fields, training set size n) from a training request; absent fields take the defaults.
+
+    Each field is checked by TrainConfig's declaration (`scratchnet.training.options`), then against what
+    this server allows (SERVER_LIMITS, layer widths) and MNIST: 784 inputs, 10 outputs.
+    """
+    unknown = sorted(set(data) - set(TRAINING_FIELDS) - {"training_size"})
+    if unknown:
+        raise RequestError(f"unknown field {unknown[0]!r}; expected only {', '.join(TRAINING_FIELDS)}, training_size")
+    try:
+        config = defaults.with_options(**{name: data[name] for name in TRAINING_FIELDS if name in data})
+    except ScratchnetError as err:
+        raise RequestError(str(err)) from err
+    for name, most in SERVER_LIMITS.items():
+        if getattr(config, name) > most:
+            raise RequestError(f"{name} must be at most {most} for a training on this server; got {getattr(config, name)}")
+    layers = config.layers
+    if len(layers) > MAX_LAYERS or max(layers[1:-1], default=0) > MAX_HIDDEN_NEURONS:
+        raise RequestError(f"layers must be at most {MAX_LAYERS} with at most {MAX_HIDDEN_NEURONS} neurons each; got {list(layers)}")
     if layers[0] != 784 or layers[-1] != 10:
         raise RequestError(f"layers must start with 784 inputs (28×28 pixels) and end with 10 outputs (the digits); got {list(layers)}")
-    fields = {
-        "layers": layers,
-        "activation": choice(data, "activation", tuple(ACTIVATIONS), defaults.activation),
-        "cost": choice(data, "cost", tuple(COSTS), defaults.cost),
-        "lr": number(data, "lr", 1e-6, 100.0, defaults.lr),  # η > 0
-        "batch_size": integer(data, "batch_size", 1, 1000, defaults.batch_size),
-        "epochs": integer(data, "epochs", 1, MAX_EPOCHS, defaults.epochs),
-    }
     training_size = integer(data, "training_size", 10, 1_000_000, 50_000)
-    unknown = sorted(set(data) - set(fields) - {"training_size"})
-    if unknown:
-        raise RequestError(f"unknown field {unknown[0]!r}; expected only layers, activation, cost, lr, batch_size, epochs, training_size")
-    return fields, training_size
+    return {name: getattr(config, name) for name in TRAINING_FIELDS}, training_size
