@@ -203,3 +203,31 @@ def test_the_event_stream_and_pages_are_not_counted():
     for path in ("/api/train/events", "/", "/static/app.js"):
         statuses, _ = asyncio.run(statuses_when_held({"max_in_flight": 1, "max_per_client": 1}, ["10.0.0.1"] * 3, path))
         assert statuses == [200, 200, 200], path
+
+
+# Mutated bodies ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/predict", "/api/neuron", "/api/train"])
+def test_mutated_request_bodies_get_an_answer_or_a_json_4xx_never_a_5xx(classroom, mnist, path):
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.strategies import mutated
+
+    valid = {
+        "/api/predict": json.dumps(compact(mnist.test.images[0], scale=1)).encode(),
+        "/api/neuron": json.dumps({"layer": 1, "index": 3, "input": (mnist.test.images[0] / 255).round(2).tolist()}).encode(),
+        "/api/train": json.dumps({**QUICK_TRAINING, "epochs": 100}).encode(),  # refused: no token
+    }[path]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(body=mutated(valid))
+    def check(body: bytes) -> None:
+        response = classroom.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code in (200, 400, 401, 413), (response.status_code, response.text[:200])
+        assert response.headers["content-type"] == "application/json"
+        assert ("error" in response.json()) == (response.status_code != 200)
+
+    check()

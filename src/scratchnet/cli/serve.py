@@ -4,6 +4,12 @@ On this machine (127.0.0.1, localhost, ::1) everything is open, as before. Serve
 (`--host 0.0.0.0`), a random token guards whatever changes the server (scratchnet.web.auth): the
 teacher opens the printed URL with `?token=`, students open the plain one (or scan its QR code) and
 draw, predict and browse without one.
+
+One uvicorn process serves (httptools and uvloop when installed): the served model and the training
+run live in its memory, which several worker processes would not share. What keeps a class served is
+elsewhere: drawings parsed, traced and answered in worker threads beside the event loop, admission
+bounds that refuse at once rather than queue (scratchnet.web.admission), a listen backlog for a class
+connecting at once, and keep-alive connections held longer than the clients hold theirs.
 """
 
 from __future__ import annotations

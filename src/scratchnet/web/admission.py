@@ -3,7 +3,8 @@
 A classroom is thirty phones drawing at once on a two-core laptop. Work the server cannot start soon is
 better refused at once than queued for seconds: past MAX_IN_FLIGHT requests in flight the answer is
 503 with `Retry-After`, and past MAX_PER_CLIENT from one address it is 429, so one busy client (or a
-script) cannot starve the others. The page sends one drawing at a time and retries a refusal.
+script) cannot starve the others. The page sends one drawing at a time, a handful of requests at
+most, and sends a refused request again after `Retry-After` seconds.
 
 By Little's law n requests in flight, served at X requests per second, each wait about n / X: 64 in
 flight at 300 a second is about 0.2 s, about the most a drawing should wait for its answer. Pages, static files and the live-training stream (one long response per watcher) are
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 MAX_IN_FLIGHT = 64
 """API requests worked on at once, by every client together; one more answers 503."""
 
-MAX_PER_CLIENT = 4
+MAX_PER_CLIENT = 8
 """API requests in flight from one client address; one more answers 429."""
 
 RETRY_AFTER_SECONDS = 1

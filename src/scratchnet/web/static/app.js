@@ -24,7 +24,12 @@ async function api(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response = await fetch(path, options);
+  for (let attempt = 0; attempt < 2 && [429, 503].includes(response.status) && response.headers.get("Retry-After"); attempt++) {
+    // refused before any work was done (the server was busy): the same request is safe to send again
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers.get("Retry-After"))));
+    response = await fetch(path, options);
+  }
   let data = null;
   try { data = await response.json(); } catch (err) { data = { error: `${response.status} ${response.statusText}` }; }
   if (!response.ok) {
