@@ -1,7 +1,9 @@
-"""Take the explorer's screenshots in docs/: `python docs/screenshots.py [MODEL]`.
+"""Take the explorer's screenshots in docs/: `python docs/screenshots.py [MODEL] [--backprop-only]`.
 
 Starts `scratchnet serve` on a free port (with MODEL, or a tutorial network trained here for a few
-epochs), drives Debian's headless Chromium with Playwright, and writes docs/web-{draw,train,perceptron,samples}.png.
+epochs), drives Debian's headless Chromium with Playwright, and writes docs/web-{draw,train,perceptron,samples}.png
+and the Backprop tab in English and Chinese, docs/web-backprop.png and docs/web-backprop-zh.png
+(only those two with --backprop-only).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,14 +41,36 @@ def draw_two(page: Page) -> None:
     stroke(page, arc + [(150, 160), (80, 235), (215, 232)], steps=4)
 
 
+def backprop_screenshots(browser: Browser, url: str) -> None:
+    """Write the Backprop tab, a test 2 with its "2" neuron's routes and one step taken, in English and Chinese."""
+    for language, name in (("en", "web-backprop.png"), ("zh", "web-backprop-zh.png")):
+        page = browser.new_page(viewport={"width": 1360, "height": 880}, device_scale_factor=1)
+        page.goto(f"{url}/?lang={language}#backprop")
+        page.get_by_test_id("wish-digit-2").click()
+        page.get_by_test_id("wish-output-2").click()
+        expect(page.get_by_test_id("wish-routes")).to_be_visible()
+        page.get_by_test_id("wish-m").fill("8")
+        page.get_by_test_id("wish-step-batch").click()
+        expect(page.get_by_test_id("wish-batch-table")).to_be_visible()
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of the picture
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+        page.close()
+
+
 def main() -> None:
+    arguments = [a for a in sys.argv[1:] if a != "--backprop-only"]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        model = Path(sys.argv[1]) if len(sys.argv) > 1 else tutorial_model(folder)
+        model = Path(arguments[0]) if arguments else tutorial_model(folder)
         process, url = start_server(str(model), cwd=folder)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                backprop_screenshots(browser, url)
+                if "--backprop-only" in sys.argv:
+                    browser.close()
+                    return
                 page = browser.new_page(viewport={"width": 1360, "height": 880}, device_scale_factor=1)
                 page.goto(url + "/")
                 draw_two(page)

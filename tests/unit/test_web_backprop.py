@@ -73,7 +73,7 @@ def test_a_clicked_neuron_shows_its_three_routes(client, mnist, arrays):
     routes = view["routes"]
     delta = hand["delta2"][label]
     w = arrays["weights_1"][label]
-    assert routes["wish"] == pytest.approx(-delta, abs=1e-7)
+    assert routes["wish"] == pytest.approx(-delta, rel=1e-5)
     np.testing.assert_allclose(routes["weights"], -delta * hand["a1"], atol=1e-6)  # −δ_j a_k: bright neurons' weights
     np.testing.assert_allclose(routes["activations"], -delta * w, atol=1e-6)  # −δ_j w_jk: up where w > 0
     contributions = routes["contributions"]

@@ -31,8 +31,8 @@ MAX_STEPS = 50
 
 
 def _rounded(values: NDArray[Any], digits: int = 6) -> list[float]:
-    """Return values as a flat list of floats for JSON, to `digits` significant places' worth of decimals."""
-    return [float(v) for v in np.round(np.asarray(values, dtype=np.float64).ravel(), digits)]
+    """Return values as a flat list of floats for JSON, to `digits` significant digits (wishes can be tiny)."""
+    return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def _routes_view(found: Any, layer: int, index: int) -> dict[str, Any]:
     return {
         "layer": layer,
         "index": index,
-        "wish": round(routes.wish, 8),
-        "bias": round(routes.bias, 8),
-        "weights": _rounded(routes.weights, 8),  # −δ_j a_k, one per incoming weight
-        "activations": _rounded(routes.activations, 8),  # −δ_j w_jk, the wished change of each neuron before
+        "wish": float(f"{routes.wish:.6g}"),
+        "bias": float(f"{routes.bias:.6g}"),
+        "weights": _rounded(routes.weights),  # −δ_j a_k, one per incoming weight
+        "activations": _rounded(routes.activations),  # −δ_j w_jk, the wished change of each neuron before
         "previous": _rounded(routes.previous_activations, 4),
         "incoming": _rounded(routes.incoming_weights, 4),
-        "contributions": {name: round(value, 8) for name, value in routes.contributions.items()},
+        "contributions": {name: float(f"{value:.6g}") for name, value in routes.contributions.items()},
         "strongest": routes.strongest(),
         "image_side": 28 if len(routes.weights) == 784 else None,
     }

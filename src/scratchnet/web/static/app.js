@@ -77,6 +77,7 @@ function showPanel(name) {
   }
   if (name === "samples" && !$("samples-grid").childElementCount) loadSamples(true);
   if (name === "perceptron" && !$("truth-table").tBodies[0].childElementCount) updatePerceptron();
+  if (name === "backprop") openBackprop();  // backprop.js
   if (history.replaceState) history.replaceState(null, "", `#${name}`);
 }
 
@@ -662,6 +663,7 @@ async function onNewModel() {
   else requestPrediction(true);
   $("samples-grid").textContent = "";
   if (!$("panel-samples").hidden) loadSamples(true);
+  if (wish.example) loadWishes(false);  // backprop.js: the new model's wishes
 }
 
 $("train-form").addEventListener("submit", async (event) => {
@@ -773,7 +775,7 @@ for (const button of document.querySelectorAll("[data-preset]")) {
 
 function followHash() {
   const requested = location.hash.replace("#", "");
-  if (["draw", "train", "perceptron", "samples"].includes(requested)) showPanel(requested);
+  if (["draw", "train", "perceptron", "samples", "backprop"].includes(requested)) showPanel(requested);
 }
 
 async function checkAccess() {
