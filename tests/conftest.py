@@ -13,6 +13,9 @@ from hypothesis import HealthCheck, settings
 
 from scratchnet import MNIST, Network, load_mnist
 
+# Read when SciPy first loads (no import above loads it): scikit-learn's array-API check then runs rather than skips.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
