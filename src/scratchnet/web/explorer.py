@@ -68,11 +68,20 @@ def strongest_edges(net: Network, activations: list[NDArray[Any]]) -> list[dict[
         a_out = np.abs(activations[l + 1][:SHOWN_NEURONS])
         if a_out.max(initial=0.0) <= 0:
             continue
-        for j in np.flatnonzero(a_out >= ACTIVE * a_out.max()):
-            contribution = np.abs(W[j, : len(a_in)] * a_in)  # |w_jk a_k|
-            for k in np.argsort(contribution)[::-1][:EDGES_PER_NEURON]:
-                if contribution[k] > 0:
-                    edges.append({"layer": l, "from": int(k), "to": int(j), "weight": round(float(W[j, k]), 4)})
+        active = np.flatnonzero(a_out >= ACTIVE * a_out.max())
+        contribution = np.abs(W[active, : len(a_in)] * a_in)  # (active, inputs): |w_jk a_k|, every active j at once
+        shown = min(EDGES_PER_NEURON, contribution.shape[1])
+        strongest = np.argpartition(-contribution, shown - 1, axis=1)[:, :shown]  # each row's largest, unordered
+        by_size = np.argsort(-np.take_along_axis(contribution, strongest, axis=1), axis=1, kind="stable")
+        strongest = np.take_along_axis(strongest, by_size, axis=1)  # largest first
+        to = np.repeat(active, shown)
+        start = strongest.ravel()
+        drawn = np.take_along_axis(contribution, strongest, axis=1).ravel() > 0
+        weights = np.round(W[to, start].astype(np.float64), 4)
+        edges += [
+            {"layer": l, "from": k, "to": j, "weight": w}
+            for k, j, w in zip(start[drawn].tolist(), to[drawn].tolist(), weights[drawn].tolist())
+        ]
     return edges
 
 
