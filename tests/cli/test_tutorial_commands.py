@@ -14,18 +14,21 @@ pytest.importorskip("matplotlib")
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
+TUTORIAL_ZH = ROOT / "docs" / "tutorial.zh.md"
+SEED_TERMS = ("感知器", "激活值", "权重", "偏置", "代价函数", "梯度下降", "随机梯度下降", "反向传播")
+"""The seed tutorial's words for the book's terms, which the Chinese page uses as the seed does."""
 KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-         "confusion", "mistakes", "noise", "dream", "gradient-importance"]
+         "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes"]
 
 
-def _blocks(language: set[str]) -> list[str]:
+def _blocks(language: set[str], page: Path = TUTORIAL) -> list[str]:
     """Return the bodies of the fenced blocks whose info string is in language."""
-    return [body for info, body in re.findall(r"^```(\w*)\n(.*?)^```", TUTORIAL.read_text(), flags=re.M | re.S) if info in language]
+    return [body for info, body in re.findall(r"^```(\w*)\n(.*?)^```", page.read_text(), flags=re.M | re.S) if info in language]
 
 
-def _commands() -> list[list[str]]:
+def _commands(page: Path = TUTORIAL) -> list[list[str]]:
     """Return every `scratchnet ...` line of the sh/console blocks, split into arguments, `scratchnet` dropped."""
-    lines = [line.strip().removeprefix("$ ") for body in _blocks({"sh", "console"}) for line in body.splitlines()]
+    lines = [line.strip().removeprefix("$ ") for body in _blocks({"sh", "console"}, page) for line in body.splitlines()]
     return [shlex.split(line)[1:] for line in lines if line.startswith("scratchnet ")]
 
 
@@ -64,11 +67,14 @@ def test_the_tutorial_shows_what_its_perceptron_commands_print(tmp_path):
             assert shown.strip() in text
 
 
-def test_the_python_examples_run():
+@pytest.mark.parametrize("page", [TUTORIAL, TUTORIAL_ZH], ids=["en", "zh"])
+def test_the_python_examples_run(page):
     parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     globs: dict[str, object] = {}
-    for k, body in enumerate(b for b in _blocks({"python"}) if ">>>" in b):
-        runner.run(parser.get_doctest(body, globs, f"tutorial.md example {k}", str(TUTORIAL), 0))
+    for k, body in enumerate(b for b in _blocks({"python"}, page) if ">>>" in b):
+        test = parser.get_doctest(body, globs, f"{page.name} example {k}", str(page), 0)
+        runner.run(test, clear_globs=False)
+        globs.update(test.globs)  # the page reads as one session: a later example uses the names of an earlier one
     results = runner.summarize(verbose=False)
     assert results.attempted >= 5 and results.failed == 0
 
@@ -86,3 +92,18 @@ def test_every_picture_of_the_tutorial_is_committed():
     assert {Path(p).stem for p in pictures} == set(KINDS)
     for picture in pictures:
         _assert_png(TUTORIAL.parent / picture)
+
+
+def test_the_chinese_tutorial_has_the_same_commands_pictures_and_code_in_the_seeds_words():
+    assert _commands(TUTORIAL_ZH) == _commands()
+    figures = r"\((figures/[^)]+\.png)\)"
+    assert re.findall(figures, TUTORIAL_ZH.read_text()) == re.findall(figures, TUTORIAL.read_text())
+    assert _blocks({"text"}, TUTORIAL_ZH) == _blocks({"text"})  # what the commands print, as they print it
+    quoted = [b for b in _blocks({"python"}) if ">>>" not in b]
+    assert [b for b in _blocks({"python"}, TUTORIAL_ZH) if ">>>" not in b] == quoted
+    doctests = [b for b in _blocks({"python"}) if ">>>" in b]
+    assert len([b for b in _blocks({"python"}, TUTORIAL_ZH) if ">>>" in b]) == len(doctests)
+    text = TUTORIAL_ZH.read_text()
+    for term in SEED_TERMS:
+        assert term in text, term
+    assert "(tutorial.md)" in text and "(docs/tutorial.zh.md)" in (ROOT / "README.md").read_text()
