@@ -110,7 +110,8 @@ def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
 
     numpy parses each member's `.npy` header as a Python literal: damaged header text can raise
     tokenize's TokenError, or parse only with numpy's Python-2 fallback (a UserWarning); a damaged
-    deflate stream raises zlib.error. Each means a corrupt file.
+    deflate stream raises zlib.error, a member whose data runs past the end of the file EOFError, and
+    one whose bytes fail their CRC BadZipFile. Each means a corrupt file.
     """
     if name not in archive.files:
         raise ModelFileError(f"{path}: array {name} is missing")
@@ -118,7 +119,7 @@ def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message="Reading `.npy` or `.npz` file required additional header parsing", category=UserWarning)
             array = archive[name]
-    except (tokenize.TokenError, zlib.error, UserWarning) as err:
+    except (tokenize.TokenError, zlib.error, EOFError, zipfile.BadZipFile, UserWarning) as err:
         raise ModelFileError(f"{path}: array {name} is damaged ({type(err).__name__}: {err})") from err
     if not isinstance(array, np.ndarray):  # NpzFile hands back a member without the .npy magic as bytes
         raise ModelFileError(f"{path}: member {name} is not a NumPy array (no .npy header)")

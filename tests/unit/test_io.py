@@ -168,3 +168,36 @@ def test_a_deflated_model_with_a_damaged_stream_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="weights_0"):
         load_model(path)
+
+
+def push_member_past_the_end(path, name):
+    """Damage the zip at path so member `name`'s local header claims 16 KiB more of extra field: its data then
+    starts beyond the end of the file."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo(name).header_offset
+    data[local + 29] |= 0x40  # the high byte of the local header's extra-field length
+    path.write_bytes(bytes(data))
+
+
+def test_a_member_whose_data_runs_past_the_end_of_the_file_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(path, Network([5, 4, 3]))
+    push_member_past_the_end(path, "weights_1.npy")
+    with pytest.raises(ModelFileError, match="weights_1"):
+        load_model(path)
+
+
+def test_a_checkpoint_whose_state_runs_past_the_end_of_the_file_is_refused(tmp_path):
+    from scratchnet import TrainOptions, fit
+    from scratchnet.io import load_checkpoint, save_checkpoint
+    from scratchnet.training.callbacks import Checkpoint
+
+    path = tmp_path / "c.ckpt"
+    X, y = np.random.default_rng(0).random((20, 4)), np.arange(20) % 2
+    fit(Network([4, 3, 2], seed=1), X, y, TrainOptions(epochs=1, batch_size=10, optimizer="momentum"), callbacks=[Checkpoint(lambda s: save_checkpoint(path, s))])
+    with zipfile.ZipFile(path) as archive:
+        state_member = next(name for name in archive.namelist() if name.startswith("state_"))
+    push_member_past_the_end(path, state_member)
+    with pytest.raises(ModelFileError, match="state_"):
+        load_checkpoint(path)
