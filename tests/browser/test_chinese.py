@@ -60,3 +60,17 @@ def test_a_browser_preferring_chinese_gets_chinese_and_the_switch_returns_to_eng
         expect(page).to_have_url(re.compile(r"\?lang=en"))
         expect(page.get_by_test_id("tab-train")).to_have_text("Train")
         expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_a_training_finished_on_the_chinese_page_reports_in_chinese(chinese_page: Page):
+    # Last in this file: the model it trains replaces the served one.
+    page = chinese_page
+    page.get_by_test_id("tab-train").click()
+    page.get_by_test_id("train-layers").fill("784,20,10")
+    page.get_by_test_id("train-epochs").fill("1")
+    page.get_by_test_id("train-size").fill("1000")
+    page.get_by_test_id("train-start").click()
+    expect(page.get_by_test_id("train-state")).to_have_text(ZH["train.state.done"], timeout=60_000)
+    status = page.get_by_test_id("train-status")
+    expect(status).to_contain_text("训练 1 轮后测试准确率")
+    assert "Test accuracy" not in status.inner_text()

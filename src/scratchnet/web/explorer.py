@@ -158,6 +158,7 @@ class TrainingRun:
     live: bool
     state: str = "starting"  # starting → running → (stopping →) done | stopped | failed
     message: str = ""
+    result: dict[str, Any] | None = None  # the message's numbers, for a page that words it in its own language
     events: list[dict[str, Any]] = field(default_factory=list)
     progress: float = 0.0
     epoch: int = 0
@@ -188,6 +189,7 @@ class TrainingRun:
             "running": not self.finished,
             "live": self.live,
             "message": self.message,
+            "result": self.result,
             "config": self.config.to_dict(),
             "training_size": self.training_size,
             "epoch": self.epoch,
@@ -386,15 +388,17 @@ class Explorer:
                 run.emit("model", model.info())
                 where = f"; saved to {saved}" if saved else ""
                 run.message = f"Test accuracy {100 * test_accuracy:.2f}% after {len(history.epochs)} epochs; drawing with it now{where}"
+                run.result = {"test_accuracy": test_accuracy, "epochs": len(history.epochs), "saved": str(saved) if saved else None}
             else:
                 run.message = "Stopped before the first epoch ended; the model is unchanged."
+                run.result = {"test_accuracy": None, "epochs": 0, "saved": None}
             run.state = "stopped" if stopped else "done"
         except ScratchnetError as err:
             run.state, run.message = "failed", str(err)
         except Exception as err:  # the page must hear of any failure; the server keeps serving
             logger.exception("training failed")
             run.state, run.message = "failed", f"training failed: {type(err).__name__}: {err}"
-        run.emit("status", {"state": run.state, "message": run.message})
+        run.emit("status", {"state": run.state, "message": run.message, "result": run.result})
 
     def _save(self, net: Network, config: TrainConfig, history: History, test_accuracy: float, data: MNIST, complete: bool) -> Path | None:
         """Save a network trained on the page to save_directory and remember it as the last model."""

@@ -577,7 +577,7 @@ function renderRun(run) {
       status = t("train.status.running", { what, epoch: Math.min(run.epoch + 1, total), total }) + (last && last.validation_accuracy !== null ? t("train.status.validation", { accuracy: percent(last.validation_accuracy, 2) }) : "");
       if (run.state === "stopping") status += t("train.status.stopping");
     } else {
-      status = t(run.state === "failed" ? "train.status.failed" : run.state === "stopped" ? "train.status.stopped" : "train.status.done", { what, message: run.message });
+      status = t(run.state === "failed" ? "train.status.failed" : run.state === "stopped" ? "train.status.stopped" : "train.status.done", { what, message: runMessage(run) });
     }
   }
   $("train-status").textContent = status;
@@ -589,6 +589,15 @@ function renderRun(run) {
     $("training-banner-text").textContent = t(run.live ? "banner.live" : "banner.running") + t("banner.epoch", { epoch: Math.min(run.epoch + 1, total), total })
       + (last && last.validation_accuracy !== null ? t("banner.validation", { accuracy: percent(last.validation_accuracy, 2) }) : t("banner.end"));
   }
+}
+
+function runMessage(run) {
+  // A finished training's numbers worded in the page's language; a failure's reason as the server gives it.
+  const result = run.result;
+  if (!result || run.state === "failed") return run.message;
+  if (!result.epochs) return t("train.result_none");
+  return t("train.result", { accuracy: percent(result.test_accuracy, 2), epochs: result.epochs })
+    + (result.saved ? t("train.result_saved", { path: result.saved }) : "");
 }
 
 async function refreshRun() {
@@ -620,6 +629,7 @@ function listen() {
     if (!current) return;
     current.state = data.state;
     current.message = data.message;
+    current.result = data.result;
     current.running = !["done", "stopped", "failed"].includes(data.state);
     renderRun(current);
   });
