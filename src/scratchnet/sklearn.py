@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -235,13 +236,15 @@ class ScratchnetClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = np.unique(np.asarray(classes))
             shape, options = self._settings(X.shape[1], len(self.classes_))
             self.net_ = _network(shape)
-            self._state = TrainingState.start(self.net_, options.__class__(**{**options.to_dict(), "keep": "last", "early_stop": None}))
+            self._state = TrainingState.start(self.net_, options)
         labels = np.searchsorted(self.classes_, y)
         unknown = (labels >= len(self.classes_)) | (self.classes_[np.minimum(labels, len(self.classes_) - 1)] != y)
         if unknown.any():
             raise ValueError(f"y holds labels that are not in classes {self.classes_.tolist()}; got {np.unique(y[unknown]).tolist()}")
         state = self._state
-        one_more = state.options.__class__(**{**state.options.to_dict(), "epochs": state.epoch + 1})
+        state.stopped = False  # a fit that stopped early may still be trained on, a call at a time
+        # One epoch more, on this call's samples alone: no held-out share to stop on or keep the best by.
+        one_more = replace(state.options, epochs=state.epoch + 1, keep="last", early_stop=None)
         self.history_ = fit(self.net_, X, labels, one_more, callbacks=self._callbacks(state.options), state=state)
         self._record()
         return self

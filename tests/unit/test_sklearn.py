@@ -119,6 +119,18 @@ def test_partial_fit_needs_the_classes_first_and_learns_call_by_call():
         estimator.partial_fit(X[:, :3], y)
 
 
+def test_partial_fit_after_fit_goes_on_from_the_fitted_network():
+    X, y = _blobs()
+    estimator = ScratchnetClassifier(max_iter=2).fit(X, y)
+    before = estimator.net_.copy_parameters()
+    estimator.partial_fit(X, y)
+    assert estimator.n_iter_ == 3 and not np.array_equal(estimator.net_.weights[0], before[0][0])
+    # A fit that stopped early (η so small that epoch 1 stays best, and epoch 2 ends it) still trains a call at a time.
+    stopped = ScratchnetClassifier(early_stopping=True, n_iter_no_change=1, learning_rate_init=1e-9).fit(X, y)
+    assert stopped.n_iter_ == 2
+    assert stopped.partial_fit(X, y).n_iter_ == 3
+
+
 def test_warm_start_goes_on_from_the_last_fit_and_a_cold_fit_starts_again():
     X, y = _blobs()
     warm = ScratchnetClassifier(max_iter=3, warm_start=True, keep="last").fit(X, y)
