@@ -70,3 +70,16 @@ def test_the_mini_batch_panel_averages_the_wishes_onto_the_true_gradient(net, mn
 def test_a_test_digit_that_does_not_exist_is_refused(net, mnist):
     with pytest.raises(DataFormatError, match="no test digit 10000"):
         plots.figure("wishes", net, data=mnist, example=len(mnist.test))
+
+
+def test_without_a_hidden_layer_the_layer_before_is_the_input_drawn_as_a_picture(mnist):
+    net = Network([784, 10], cost="log-likelihood", seed=4)
+    fig = plots.figure("wishes", net, data=mnist, example=3)
+    x, label = mnist.test.images[3:4], mnist.test.labels[3:4]
+    found = explain.wishes(net, x, label)
+    shown = axes_named(fig, "layer-before").images[0].get_array()
+    np.testing.assert_allclose(shown, found.activations[0][0].reshape(28, 28), rtol=1e-6)  # −∂C_x/∂x, pixel by pixel
+    a = net.feedforward(x)[0]
+    expected = np.zeros(10)
+    expected[label[0]] = 1 / a[label[0]]  # log-likelihood: −∂C_x/∂a = y/a
+    np.testing.assert_allclose(bar_heights(axes_named(fig, "outputs")), expected, rtol=1e-5)
