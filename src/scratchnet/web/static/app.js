@@ -98,7 +98,7 @@ async function refreshModel() {
     return;
   }
   el("b", { text: m.sizes.join("-") }, badge);
-  badge.append(` · ${m.activation} · ${m.cost}`);
+  badge.append(` · ${t(`option.${m.activation}`)} · ${t(`option.${m.cost}`)}`);
   if (m.test_accuracy !== null && m.test_accuracy !== undefined) {
     badge.append(" · ");
     el("span", { class: "accuracy", text: t("model.accuracy", { accuracy: percent(m.test_accuracy, 2) }) }, badge);
