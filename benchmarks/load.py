@@ -178,6 +178,18 @@ def machine() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version(), **versions}
 
 
+def server_settings() -> str:
+    """Return the serving settings that matter under load, as `scratchnet serve` sets them, in a sentence."""
+    from scratchnet.cli import serve
+    from scratchnet.web import admission, app
+
+    return (
+        f"The server: `scratchnet serve`, one uvicorn process (the model and the training live in its memory), listen backlog "
+        f"{serve.BACKLOG}, keep-alive {serve.KEEP_ALIVE_SECONDS} s, answers computed in {app.COMPUTE_THREADS} worker threads, "
+        f"at most {admission.MAX_IN_FLIGHT} API requests in flight (then 503) and {admission.MAX_PER_CLIENT} per client (then 429)."
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Return the Load section of docs/benchmarks.md: the table, the machine and the targets."""
     info = results["machine"]
@@ -190,7 +202,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Starlette {info['starlette']}, uvicorn {info['uvicorn']} (httptools {info['httptools']}, uvloop {info['uvloop']}), httpx {info['httpx']}. "
         "Each client is a closed loop on its own keep-alive connection and loopback address; 8 requests in 10 are predictions of a 112×112 "
         f"drawing in the page's compact form (base64 grey levels), the rest fetch the model, the training status and the page. "
-        f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s.",
+        f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
         "",
         "| clients | requests | req/s | p50 ms | p99 ms | dropped | 5xx | 503 / 429 | server CPU ms/request |",
         "|---|---|---|---|---|---|---|---|---|",

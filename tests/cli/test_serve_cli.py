@@ -213,3 +213,15 @@ def test_several_watchers_see_the_same_live_training(tmp_path, trained_model):
     for text in streams:
         epochs = [json.loads(data)["epoch"] for data in re.findall(r"event: epoch\ndata: (.*)\n", text)]
         assert epochs == [1, 2] and "event: end" in text
+
+
+def test_the_students_address_of_a_wildcard_host_is_one_of_this_machines_own():
+    import ipaddress
+
+    from scratchnet.cli.serve import reachable_address
+
+    address = reachable_address("0.0.0.0")
+    assert not ipaddress.ip_address(address).is_unspecified
+    with socket.socket() as probe:
+        probe.bind((address, 0))  # only an address of this machine can be bound
+    assert reachable_address("127.0.0.2") == "127.0.0.2" and reachable_address("teacher-laptop.local") == "teacher-laptop.local"
