@@ -71,7 +71,7 @@ def test_fast_epoch_takes_float_inputs_and_mini_batches_larger_than_a_chunk(mnis
     assert largest_difference(reference, fast) < 1e-10
 
 
-def _train(mnist, monkeypatch, use_fast, **options):
+def _train(mnist, monkeypatch, use_fast, lr=3.0, **options):
     """Return (net, history, fast epochs run) after train() on 2,000 images for 2 epochs."""
     calls = []
     original = FastSGD.epoch
@@ -80,7 +80,7 @@ def _train(mnist, monkeypatch, use_fast, **options):
         monkeypatch.setattr(scratchnet.training.loop, "supports", lambda net, X: False)
     net = Network([784, 16, 16, 10], seed=5, dtype="float64")
     X, y = mnist.train.images[:2_000], mnist.train.labels[:2_000]
-    history = net.sgd(X, y, epochs=2, batch_size=10, lr=3.0, validation=(mnist.validation.images[:500], mnist.validation.labels[:500]), keep="last", **options)
+    history = net.sgd(X, y, epochs=2, batch_size=10, lr=lr, validation=(mnist.validation.images[:500], mnist.validation.labels[:500]), keep="last", **options)
     return net, history, len(calls)
 
 
@@ -95,10 +95,53 @@ def test_train_uses_the_fast_path_for_plain_sgd_and_matches_the_reference(mnist,
         assert ours.validation_accuracy == theirs.validation_accuracy
 
 
-@pytest.mark.parametrize("options", [{"lmbda": 1.0}, {"optimizer": "momentum"}, {"dropout": 0.2}, {"schedule": "cosine"}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"lmbda": 1.0},
+        {"optimizer": "momentum", "momentum": 0.8, "lr": 0.5},
+        {"optimizer": "nesterov", "schedule": "cosine", "lmbda": 2.0, "lr": 0.5},
+        {"schedule": "step", "patience": 1},
+        {"schedule": "plateau", "patience": 1, "lr": 1.0},
+    ],
+)
+def test_train_takes_momentum_l2_and_schedules_on_the_fast_path_and_matches_the_reference(mnist, monkeypatch, options):
+    fast, fast_history, fast_epochs = _train(mnist, monkeypatch, use_fast=True, **options)
+    monkeypatch.undo()
+    reference, reference_history, reference_epochs = _train(mnist, monkeypatch, use_fast=False, **options)
+    assert (fast_epochs, reference_epochs) == (2, 0)
+    assert largest_difference(reference, Network([784, 16, 16, 10], seed=5, dtype="float64")) > 0.01
+    assert largest_difference(reference, fast) < 1e-10
+    for ours, theirs in zip(fast_history.epochs, reference_history.epochs):
+        assert ours.learning_rate == theirs.learning_rate
+        assert ours.training_cost == pytest.approx(theirs.training_cost, rel=1e-9)
+
+
+@pytest.mark.parametrize("options", [{"dropout": 0.2}, {"optimizer": "adam", "lr": 0.001}, {"augment": ("shift",)}, {"time_budget": 1e6}])
 def test_train_falls_back_to_the_reference_for_any_other_option(mnist, monkeypatch, options):
     _, _, fast_epochs = _train(mnist, monkeypatch, use_fast=True, **options)
     assert fast_epochs == 0
+
+
+def test_fast_epoch_keeps_the_update_rules_velocities_where_the_reference_does(mnist):
+    from scratchnet.training.optimizers import Nesterov
+
+    X, Y = mnist.train.images[:500], one_hot(mnist.train.labels[:500], 10, np.float64)
+    nets = [Network([784, 12, 10], seed=1, dtype="float64") for _ in range(2)]
+    rules = [Nesterov(0.2, 0.9), Nesterov(0.2, 0.9)]
+    order = np.random.default_rng(0).permutation(500)
+    fast = FastSGD(nets[1], X, Y, 20, 0.2, rules[1], lmbda=3.0)
+    etas = [0.2 * (1 - step / 25) for step in range(25)]  # a schedule: η falls step by step
+    for _ in range(2):
+        for step, start in enumerate(range(0, 500, 20)):
+            batch = order[start : start + 20]
+            nabla_w, nabla_b = nets[0].backprop(as_input(X[batch], np.float64), Y[batch])
+            rules[0].eta = etas[step]
+            nabla_w = [nw + (3.0 / 500) * W for nw, W in zip(nabla_w, nets[0].weights)]  # L2: (λ/n) w
+            rules[0].step([*nets[0].weights, *nets[0].biases], [*nabla_w, *nabla_b])
+        fast.epoch(order, etas=etas)
+    assert largest_difference(*nets) < 1e-10
+    assert max(float(np.max(np.abs(u - v))) for u, v in zip(rules[0].velocities, rules[1].velocities)) < 1e-10
 
 
 def test_same_seed_gives_bit_identical_weights(mnist):
@@ -117,3 +160,13 @@ def test_fast_feedforward_gives_the_outputs_of_network_feedforward(mnist):
     expected = net.feedforward(X)
     assert expected.std() > 0.05  # outputs that differ from image to image
     assert np.max(np.abs(fast.feedforward(X) - expected)) < 1e-12
+
+
+def test_a_remembered_array_is_measured_as_before_without_converting_it_again(mnist):
+    net = Network([784, 16, 16, 10], seed=2, dtype="float64")
+    X = mnist.validation.images[:12_345]  # more than EVALUATION_ROWS: two chunks of the converted array
+    fast = FastSGD(net, mnist.train.images[:100], one_hot(mnist.train.labels[:100], 10, net.dtype), 10, 3.0)
+    before = fast.feedforward(X)
+    fast.remember(X)
+    assert np.array_equal(fast.feedforward(X), before)
+    assert np.max(np.abs(before - net.feedforward(X))) < 1e-12

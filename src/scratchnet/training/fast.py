@@ -1,4 +1,7 @@
-"""The fast path of plain mini-batch SGD: the steps of `Network.backprop` and `sgd.update`, rearranged.
+"""The fast path of mini-batch SGD: the steps of `Network.backprop` and the update rule, rearranged.
+
+It takes plain SGD and, on top of it, momentum or Nesterov's rule, L2's weight decay and any schedule
+of η (dropout, augmentation and Adam stay on the reference path).
 
 The readable reference (network.py, sgd.py) makes new arrays for every z, a, δ and ∇ on every step.
 At m = 10 those arrays hold a few hundred numbers, so its time goes into Python and into NumPy's cost
@@ -8,7 +11,10 @@ per call, not into arithmetic. This module takes exactly the same steps with few
   ã = [a | 1] carries a column of ones, so z = ã W̃ᵀ is one product (no separate + b), and (BP3) and
   (BP4) together are one product, ∇W̃ = δᵀ ã (the ones column sums δ over the mini-batch), computed
   transposed, ∇W̃ᵀ = ãᵀ δ, like the W̃ᵀ it updates;
-- η/m is folded into δ^L once (everything after it is linear in δ), so the step is W̃ −= δᵀ ã;
+- η/m is folded into δ^L once (everything after it is linear in δ), so ∇W̃ᵀ holds η ∂C/∂W̃ᵀ and the
+  plain step is W̃ −= δᵀ ã; L2 adds (ηλ/n) W to it (not to the biases' row), momentum keeps a velocity
+  v̂ shaped like W̃ᵀ (v → μ v − η∇, w → w + v; Nesterov as in optimizers.py), and a schedule's η is
+  a 0-d array rewritten before each step, so the compiled steps read the η of their moment;
 - σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
 - a sigmoid output layer stops at u, and the targets are stored as y − ½, since a − y = u − (y − ½);
@@ -40,6 +46,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from scratchnet.training.optimizers import Momentum, Nesterov, Optimizer
 
 if TYPE_CHECKING:
     from scratchnet.core.network import Array, Network
@@ -185,9 +193,14 @@ class FastSGD:
     eta : η, the learning rate.
     """
 
-    def __init__(self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float) -> None:
-        self.net, self.X, self.Y, self.m, self.eta = net, X, Y, m, eta
+    def __init__(
+        self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float, optimizer: Optimizer | None = None, lmbda: float = 0.0
+    ) -> None:
+        self.net, self.X, self.Y, self.m, self.eta, self.lmbda = net, X, Y, m, eta, lmbda
         dtype, sizes, n = net.dtype, net.sizes, len(X)
+        self.optimizer = optimizer if isinstance(optimizer, Momentum) else None  # Nesterov is a Momentum
+        if optimizer is not None and optimizer.name not in ("sgd", "momentum", "nesterov"):
+            raise ValueError(f"the fast path takes sgd, momentum or nesterov; got {optimizer.name!r}")
         grey = X.dtype == np.uint8
         self.scale = np.array(1 / 255, dtype) if grey else None  # what z^1 and δ^1 are multiplied by
         kinds = [KERNELS[net.activation.name]] * (len(sizes) - 2) + [KERNELS.get(net.output_activation.name, _Softmax)]
@@ -203,14 +216,64 @@ class FastSGD:
         self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
         self.targets = np.empty((rows, sizes[-1]), dtype)
         self.buffers = _Buffers(sizes, min(m, n), dtype)
-        self.plans: dict[int, Plan] = {}  # the steps of a whole chunk, by its number of rows
+        self.plans: dict[int, list[Plan]] = {}  # the steps of a whole chunk, by its number of rows
+        self.flat: dict[int, Plan] = {}  # the same steps as one list, for a constant η
         self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
+        self.remembered: dict[int, tuple[NDArray[Any], Array]] = {}  # x̃ of the arrays measured every epoch, by id
+        # What the compiled steps read: η/k for a mini-batch of k rows, ηλ/n, μ and 1 + μ, as 0-d arrays.
+        self.eta_over: dict[int, Array] = {k: np.array(eta / k, dtype) for k in {min(m, n), n % m or m}}
+        self.decay = np.array(eta * lmbda / max(n, 1), dtype)
+        mu = self.optimizer.mu if self.optimizer is not None else 0.0
+        self.mu, self.one_plus_mu = np.array(mu, dtype), np.array(1 + mu, dtype)
+        self.velocity = [np.zeros_like(w) for w in self.w_tilde_T] if self.optimizer is not None else []
+        self.update_scratch = [np.empty_like(w) for w in self.w_tilde_T] if lmbda or isinstance(self.optimizer, Nesterov) else []
 
     def _load(self) -> None:
-        """Copy the network's weights and biases into W̃ᵀ = [W | b]ᵀ."""
+        """Copy the network's weights and biases into W̃ᵀ = [W | b]ᵀ (and the rule's velocities into v̂ alike)."""
         for w_tilde_T, W, b in zip(self.w_tilde_T, self.net.weights, self.net.biases):
             w_tilde_T[:-1] = W.T
             w_tilde_T[-1] = b
+        if self.optimizer is not None and self.optimizer.velocities is not None:
+            layers = len(self.w_tilde_T)
+            for l, v in enumerate(self.velocity):
+                v[:-1] = self.optimizer.velocities[l].T
+                v[-1] = self.optimizer.velocities[layers + l]
+
+    def _store(self) -> None:
+        """Copy W̃ᵀ back into the network's weights and biases (and v̂ into the rule's velocities)."""
+        for w_tilde_T, W, b in zip(self.w_tilde_T, self.net.weights, self.net.biases):
+            W[...] = w_tilde_T[:-1].T
+            b[...] = w_tilde_T[-1]
+        if self.optimizer is not None:
+            parameters = [*self.net.weights, *self.net.biases]
+            if self.optimizer.velocities is None:
+                self.optimizer.velocities = [np.zeros_like(w) for w in parameters]
+            layers = len(self.w_tilde_T)
+            for l, v in enumerate(self.velocity):
+                self.optimizer.velocities[l][...] = v[:-1].T
+                self.optimizer.velocities[layers + l][...] = v[-1]
+
+    def _set_eta(self, eta: float) -> None:
+        """Make the compiled steps take the learning rate η: η/k for every k, and ηλ/n."""
+        for k, eta_over_k in self.eta_over.items():
+            eta_over_k[()] = eta / k
+        self.decay[()] = eta * self.lmbda / len(self.X)
+        self.eta = eta
+
+    def _update(self, l: int, nabla: Array) -> Plan:
+        """Return the calls of layer l's update from nabla = η ∂C₀/∂W̃ᵀ: L2, then the rule (optimizers.py's equations)."""
+        W = self.w_tilde_T[l]
+        plan: Plan = []
+        if self.lmbda:  # η ∂C/∂w = η ∂C₀/∂w + (ηλ/n) w, the biases' row left out
+            plan += [(np.multiply, (W[:-1], self.decay, self.update_scratch[l][:-1])), (np.add, (nabla[:-1], self.update_scratch[l][:-1], nabla[:-1]))]
+        if self.optimizer is None:
+            return [*plan, (np.subtract, (W, nabla, W))]  # w → w − η ∂C/∂w
+        v = self.velocity[l]
+        if isinstance(self.optimizer, Nesterov):  # w̃ → w̃ − μ v + (1 + μ) v′, v′ = μ v − η∇C(w̃)
+            scratch = self.update_scratch[l]
+            return [*plan, (np.multiply, (v, self.mu, scratch)), (np.subtract, (W, scratch, W)), (np.multiply, (v, self.mu, v)),
+                    (np.subtract, (v, nabla, v)), (np.multiply, (v, self.one_plus_mu, scratch)), (np.add, (W, scratch, W))]
+        return [*plan, (np.multiply, (v, self.mu, v)), (np.subtract, (v, nabla, v)), (np.add, (W, v, W))]  # v → μ v − η∇C, w → w + v
 
     def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True) -> Plan:
         """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer.
@@ -235,7 +298,7 @@ class FastSGD:
         plan.append((np.subtract, (z[last] if self.shifted else a[last], y, d)))  # a − y, or u − (y − ½) if shifted
         if self.output_error_has_prime:
             plan += kernels[last].times_prime(d, z[last], scratch[last])  # (BP1): δ^L = (a − y) ⊙ σ'(z^L)
-        plan.append((np.multiply, (d, np.array(self.eta / k, d.dtype), d)))  # η/k once here instead of in every ∇
+        plan.append((np.multiply, (d, self.eta_over[k], d)))  # η/k once here instead of in every ∇
         for l in range(last, -1, -1):
             if l == 0 and self.scale is not None:
                 plan.append((np.multiply, (d, self.scale, d)))  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
@@ -244,18 +307,24 @@ class FastSGD:
                 plan.append((np.dot, (d, self.w_tilde_T[l][:-1].T, delta[l - 1])))  # (BP2), with the weights before this step
                 plan += kernels[l - 1].times_prime(delta[l - 1], z[l - 1], scratch[l - 1])
                 d = delta[l - 1]
-            plan.append((np.subtract, (self.w_tilde_T[l], nabla[l], self.w_tilde_T[l])))  # w → w − η ∂C/∂w
+            plan += self._update(l, nabla[l])
         return plan
 
-    def _compile_chunk(self, rows: int) -> Plan:
-        """Return the calls of the steps on the first `rows` rows of the chunk, one mini-batch after another."""
-        return [call for first in range(0, rows, self.m) for call in self._compile(slice(first, min(first + self.m, rows)))]
+    def _compile_chunk(self, rows: int) -> list[Plan]:
+        """Return the calls of the steps on the first `rows` rows of the chunk, one plan per mini-batch."""
+        return [self._compile(slice(first, min(first + self.m, rows))) for first in range(0, rows, self.m)]
 
-    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None) -> None:
-        """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time."""
-        net, n_in = self.net, self.net.sizes[0]
+    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None, etas: Sequence[float] | None = None) -> None:
+        """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time.
+
+        etas[s], if given, is the η of step s (a schedule's); otherwise every step takes the constructor's η.
+        """
+        n_in = self.net.sizes[0]
         self._load()
-        report_at = 0.0
+        constant = etas is None or len(set(etas)) == 1
+        if etas is not None:
+            self._set_eta(etas[0])
+        report_at, step = 0.0, 0
         for start in range(0, len(order), self.chunk):
             index = order[start : start + self.chunk]
             rows = len(index)
@@ -265,22 +334,32 @@ class FastSGD:
             np.take(self.Y, index, axis=0, out=self.targets[:rows], mode="clip")
             if self.shifted:
                 np.subtract(self.targets[:rows], 0.5, self.targets[:rows])
-            plan = self.plans.get(rows) or self.plans.setdefault(rows, self._compile_chunk(rows))
-            for call, arguments in plan:
-                call(*arguments)
+            steps = self.plans.get(rows) or self.plans.setdefault(rows, self._compile_chunk(rows))
+            if constant:  # the whole chunk as one list of calls: no Python between the steps
+                run(self.flat.get(rows) or self.flat.setdefault(rows, [call for plan in steps for call in plan]))
+            else:
+                for plan in steps:
+                    self._set_eta(etas[step])  # type: ignore[index]
+                    step += 1
+                    run(plan)
             if progress is not None and start + rows >= report_at:
                 progress(start + rows)
                 report_at = start + rows + len(order) / 100
-        for w_tilde_T, W, b in zip(self.w_tilde_T, net.weights, net.biases):
-            W[...] = w_tilde_T[:-1].T
-            b[...] = w_tilde_T[-1]
+        self._store()
+
+    def remember(self, X: NDArray[Any]) -> None:
+        """Convert X once into x̃ = [x | 1] (grey levels: [255 x′ | 255]), so measuring it after every epoch is only products."""
+        if X.dtype == self.X.dtype:
+            x_tilde = np.full((len(X), self.net.sizes[0] + 1), self.inputs[0, -1], self.net.dtype)
+            np.copyto(x_tilde[:, :-1], X)
+            self.remembered[id(X)] = (X, x_tilde)
 
     def feedforward(self, X: NDArray[Any]) -> Array:
         """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
 
         For measuring cost and accuracy after each epoch: grey levels go in unscaled, as in training,
         through arrays kept from one call to the next (EVALUATION_ROWS rows at a time, so the
-        products stay large). X must be of the training data's type.
+        products stay large), converted once if X was remembered. X must be of the training data's type.
         """
         net, n_in = self.net, self.net.sizes[0]
         if X.dtype != self.X.dtype:
@@ -289,11 +368,16 @@ class FastSGD:
         size = min(len(X), EVALUATION_ROWS)
         if self.evaluation is None or len(self.evaluation[0]) < size:
             self.evaluation = (np.full((size, n_in + 1), self.inputs[0, -1], net.dtype), _Buffers(net.sizes, size, net.dtype))
+        held = self.remembered.get(id(X))
+        converted = held[1] if held is not None and held[0] is X else None
         out = np.empty((len(X), net.sizes[-1]), net.dtype)
         for start in range(0, len(X), size):
             rows = min(size, len(X) - start)
             x_tilde, buffers = self.evaluation[0][:rows], self.evaluation[1].first_rows(rows)
-            np.copyto(x_tilde[:, :n_in], X[start : start + rows])
+            if converted is not None:
+                x_tilde = converted[start : start + rows]
+            else:
+                np.copyto(x_tilde[:, :n_in], X[start : start + rows])
             run(self._forward(x_tilde, buffers))
             out[start : start + rows] = buffers.a[-1]
         return out

@@ -92,17 +92,22 @@ def fit(
         state = TrainingState.start(net, options, history)
     state.began = time.perf_counter()
     everything = [*standard_callbacks(options), *callbacks]
-    stepper = choose_stepper(net, X, Y, options, everything)
-    sample = slice(0, options.training_sample)
+    stepper = choose_stepper(net, X, Y, options, state, everything)
+    sample = slice(0, options.training_sample)  # the training figures' rows: a fixed sample, or all of them
+    training_set = (stepper.prepare(X[sample]), Y[sample], labels[sample])
+    if measured is not None:
+        measured = (stepper.prepare(measured[0]), *measured[1:])
     with stepper:
         while not state.stopped and state.epoch < options.epochs:
             started = time.perf_counter()
             state.stopped = not stepper.epoch(state.epoch + 1, net.rng.permutation(len(X)), state)
             seconds = time.perf_counter() - started
-            cost, accuracy = measure(net, X[sample], Y[sample], labels[sample], stepper.feedforward)
+            cost, accuracy = measure(net, *training_set, stepper.feedforward)
             checked = measure(net, *measured, stepper.feedforward) if measured is not None else (None, None)
             state.epoch += 1
-            record = EpochRecord(state.epoch, cost, accuracy, checked[0], checked[1], seconds, learning_rate=state.optimizer.eta)
+            record = EpochRecord(
+                state.epoch, cost, accuracy, checked[0], checked[1], seconds, learning_rate=state.optimizer.eta, training_rows=len(training_set[0])
+            )
             for callback in everything:  # every one hears every epoch, even after a STOP
                 state.stopped = callback.on_epoch_end(record, state) is STOP or state.stopped
     for callback in everything:
@@ -110,19 +115,21 @@ def fit(
     return state.history
 
 
-def choose_stepper(net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, callbacks: Sequence[Callback]) -> Stepper:
+def choose_stepper(
+    net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, state: TrainingState, callbacks: Sequence[Callback]
+) -> Stepper:
     """Return the stepper for this run: the fast path where it takes these options, the reference otherwise.
 
-    The fast path runs plain SGD at a constant η on whole epochs, so it needs no L2, dropout, augmentation,
-    other rule or schedule, and no callback that acts between steps (the time budget).
+    The fast path takes SGD, momentum and Nesterov, L2 and any schedule, on whole epochs; so it needs no
+    dropout, augmentation or Adam, and no callback that acts between steps (the time budget).
     """
-    plain = (
-        options.optimizer == "sgd" and options.schedule == "constant" and options.lmbda == 0 and options.dropout == 0
-        and not options.augment and not any(overrides(callback, "on_step") for callback in callbacks)
+    takes = (
+        options.optimizer in ("sgd", "momentum", "nesterov") and options.dropout == 0 and not options.augment
+        and not any(overrides(callback, "on_step") for callback in callbacks)
     )
     progress = _reporter(callbacks)
-    if plain and supports(net, X):
-        return FastStepper(net, X, Y, options, progress)
+    if takes and supports(net, X):
+        return FastStepper(net, X, Y, options, state, progress)
     return ReferenceStepper(net, X, Y, options, callbacks, progress)
 
 
@@ -141,6 +148,11 @@ class Stepper:
     """Takes an epoch's steps; `feedforward` (or None, for net.feedforward) measures the network after it."""
 
     feedforward: Callable[[NDArray[Any]], Array] | None = None
+    net: Network
+
+    def prepare(self, X: NDArray[Any]) -> NDArray[Any]:
+        """Return X ready to be measured after every epoch: converted to floats once, not at every epoch."""
+        return as_input(X, self.net.dtype)
 
     def epoch(self, epoch: int, order: NDArray[np.intp], state: TrainingState) -> bool:
         """Step through the mini-batches of order; return False if a callback stopped the epoch early."""
@@ -154,15 +166,29 @@ class Stepper:
 
 
 class FastStepper(Stepper):
-    """Plain SGD through `FastSGD`'s preallocated arrays: the reference's steps, in fewer NumPy calls."""
+    """SGD (with momentum, L2, a schedule) through `FastSGD`'s preallocated arrays: the reference's steps, in fewer NumPy calls.
 
-    def __init__(self, net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, progress: Callable[[int], None] | None) -> None:
-        self.fast = FastSGD(net, X, Y, options.batch_size, options.lr)
+    It reads and writes the network's weights and the state's update rule (its velocities) around each
+    epoch, so the state a checkpoint keeps is the same whichever stepper ran.
+    """
+
+    def __init__(
+        self, net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, state: TrainingState, progress: Callable[[int], None] | None
+    ) -> None:
+        self.net, self.fast = net, FastSGD(net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda)
         self.feedforward = self.fast.feedforward
         self.progress = progress
 
+    def prepare(self, X: NDArray[Any]) -> NDArray[Any]:
+        """Return X itself, its x̃ = [x | 1] made once for the fast feedforward."""
+        self.fast.remember(X)
+        return X
+
     def epoch(self, epoch: int, order: NDArray[np.intp], state: TrainingState) -> bool:
-        self.fast.epoch(order, self.progress)
+        steps = math.ceil(len(order) / self.fast.m)
+        etas = [state.schedule.eta_at(epoch - 1 + step / steps) for step in range(steps)]  # the reference's η_t, step by step
+        self.fast.epoch(order, self.progress, etas)
+        state.t, state.optimizer.eta = epoch - 1 + (steps - 1) / steps, etas[-1]
         return True
 
 

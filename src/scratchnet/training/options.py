@@ -278,7 +278,9 @@ class TrainOptions(_Declared):
     augment: tuple[str, ...] = setting((), SomeOf(AUGMENTATIONS), "distort every mini-batch afresh with these")
     early_stop: int | None = setting(None, Optional(Integer()), "stop after K epochs without a better validation accuracy")
     training_sample: int | None = setting(
-        None, Optional(Integer()), "measure the training cost and accuracy on only the first this-many images", command_line=False
+        5_000, Optional(Integer()),
+        "measure the training cost and accuracy after each epoch on the first this-many training images, a fixed "
+        "sample that costs little (None, or a number ≥ n: on all of them); the validation figures are always exact",
     )
     time_budget: float | None = setting(None, Optional(POSITIVE_SECONDS), "stop training after this many seconds; a cosine schedule then runs on the clock")
 

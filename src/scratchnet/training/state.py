@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class EpochRecord:
-    """The numbers measured after one epoch (accuracies are fractions in [0, 1])."""
+    """The numbers measured after one epoch (accuracies are fractions in [0, 1]).
+
+    The validation figures are exact, on every validation image; the training figures are measured on
+    the first `training_rows` training images after the epoch (TrainOptions.training_sample: a fixed
+    sample by default, all images on request), not averaged over the epoch's changing network.
+    """
 
     epoch: int
     training_cost: float
@@ -36,6 +41,7 @@ class EpochRecord:
     validation_accuracy: float | None
     seconds: float
     learning_rate: float | None = None
+    training_rows: int | None = None  # how many training images the training figures were measured on
 
 
 @dataclass
