@@ -17,9 +17,9 @@ from tests.strategies import mutated
 CASES = {
     # the fast path: plain SGD
     "plain": (dict(activation="sigmoid"), TrainOptions(epochs=4, batch_size=10, lr=3.0)),
-    # the fast path with momentum's velocities, a cosine schedule and L2
+    # the fast path with momentum's velocities, a cosine schedule, L2 and dropout's generator
     "momentum": (dict(activation="sigmoid", cost="cross-entropy"),
-                 TrainOptions(epochs=4, batch_size=10, lr=0.5, optimizer="momentum", schedule="cosine", lmbda=1.0)),
+                 TrainOptions(epochs=4, batch_size=10, lr=0.5, optimizer="momentum", schedule="cosine", lmbda=1.0, dropout=0.2)),
     # Adam's moments and step count, the plateau schedule's η and wait, early stopping's count, dropout's generator
     "adam": (dict(activation="relu", cost="log-likelihood", init="he"),
              TrainOptions(epochs=4, batch_size=25, lr=0.002, optimizer="adam", schedule="plateau", patience=1, early_stop=3, dropout=0.3)),

@@ -103,6 +103,8 @@ def test_train_uses_the_fast_path_for_plain_sgd_and_matches_the_reference(mnist,
         {"optimizer": "nesterov", "schedule": "cosine", "lmbda": 2.0, "lr": 0.5},
         {"schedule": "step", "patience": 1},
         {"schedule": "plateau", "patience": 1, "lr": 1.0},
+        {"dropout": 0.3},
+        {"dropout": 0.2, "optimizer": "nesterov", "schedule": "cosine", "lmbda": 1.0, "lr": 0.5},
     ],
 )
 def test_train_takes_momentum_l2_and_schedules_on_the_fast_path_and_matches_the_reference(mnist, monkeypatch, options):
@@ -117,7 +119,7 @@ def test_train_takes_momentum_l2_and_schedules_on_the_fast_path_and_matches_the_
         assert ours.training_cost == pytest.approx(theirs.training_cost, rel=1e-9)
 
 
-@pytest.mark.parametrize("options", [{"dropout": 0.2}, {"optimizer": "adam", "lr": 0.001}, {"augment": ("shift",)}, {"time_budget": 1e6}])
+@pytest.mark.parametrize("options", [{"optimizer": "adam", "lr": 0.001}, {"augment": ("shift",)}, {"time_budget": 1e6}])
 def test_train_falls_back_to_the_reference_for_any_other_option(mnist, monkeypatch, options):
     _, _, fast_epochs = _train(mnist, monkeypatch, use_fast=True, **options)
     assert fast_epochs == 0
@@ -170,3 +172,24 @@ def test_a_remembered_array_is_measured_as_before_without_converting_it_again(mn
     fast.remember(X)
     assert np.array_equal(fast.feedforward(X), before)
     assert np.max(np.abs(before - net.feedforward(X))) < 1e-12
+
+
+def test_fast_dropout_draws_the_references_masks_across_chunks_and_a_short_last_mini_batch(mnist):
+    from scratchnet.training.regularisation import dropout_masks
+
+    X = mnist.train.images[:ROWS]
+    nets = [Network([784, 30, 20, 10], "relu", "log-likelihood", init="he", seed=7, dtype="float64") for _ in range(2)]
+    Y = one_hot(mnist.train.labels[:ROWS], 10, np.float64)
+    order = np.random.default_rng(3).permutation(ROWS)
+    noise = [np.random.default_rng(9), np.random.default_rng(9)]
+    for start in range(0, ROWS, 10):  # the reference: one set of masks per mini-batch, drawn in turn
+        batch = order[start : start + 10]
+        masks = dropout_masks(noise[0], len(batch), [30, 20], 0.4, np.float64)
+        nabla_w, nabla_b = nets[0].backprop(as_input(X[batch], np.float64), Y[batch], masks)
+        update(nets[0], nabla_w, nabla_b, 0.05)
+    fast = FastSGD(nets[1], X, Y, 10, 0.05, dropout=0.4, noise=noise[1])
+    assert fast.chunk < ROWS  # several chunks, each drawing its masks
+    fast.epoch(order)
+    assert largest_difference(nets[0], Network([784, 30, 20, 10], "relu", "log-likelihood", init="he", seed=7, dtype="float64")) > 0.01
+    assert largest_difference(*nets) < 1e-10
+    assert noise[0].random() == noise[1].random()  # the generators drew the same numbers, no more, no fewer

@@ -1,7 +1,7 @@
 """The fast path of mini-batch SGD: the steps of `Network.backprop` and the update rule, rearranged.
 
-It takes plain SGD and, on top of it, momentum or Nesterov's rule, L2's weight decay and any schedule
-of η (dropout, augmentation and Adam stay on the reference path).
+It takes plain SGD and, on top of it, momentum or Nesterov's rule, L2's weight decay, any schedule
+of η and dropout (augmentation and Adam stay on the reference path).
 
 The readable reference (network.py, sgd.py) makes new arrays for every z, a, δ and ∇ on every step.
 At m = 10 those arrays hold a few hundred numbers, so its time goes into Python and into NumPy's cost
@@ -15,6 +15,9 @@ per call, not into arithmetic. This module takes exactly the same steps with few
   plain step is W̃ −= δᵀ ã; L2 adds (ηλ/n) W to it (not to the biases' row), momentum keeps a velocity
   v̂ shaped like W̃ᵀ (v → μ v − η∇, w → w + v; Nesterov as in optimizers.py), and a schedule's η is
   a 0-d array rewritten before each step, so the compiled steps read the η of their moment;
+- dropout's masks r are drawn a chunk at a time, in the reference's order (mini-batch by mini-batch,
+  layer by layer, from the same generator), so they are the reference's masks; a hidden layer's a
+  is multiplied by r after its forward step and its δ by r after σ'(z);
 - σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
 - a sigmoid output layer stops at u, and the targets are stored as y − ½, since a − y = u − (y − ½);
@@ -194,9 +197,13 @@ class FastSGD:
     """
 
     def __init__(
-        self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float, optimizer: Optimizer | None = None, lmbda: float = 0.0
+        self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float, optimizer: Optimizer | None = None, lmbda: float = 0.0,
+        dropout: float = 0.0, noise: np.random.Generator | None = None,
     ) -> None:
         self.net, self.X, self.Y, self.m, self.eta, self.lmbda = net, X, Y, m, eta, lmbda
+        if dropout > 0 and noise is None:
+            raise ValueError("dropout needs the generator its masks are drawn from")
+        self.dropout, self.noise = dropout, noise
         dtype, sizes, n = net.dtype, net.sizes, len(X)
         self.optimizer = optimizer if isinstance(optimizer, Momentum) else None  # Nesterov is a Momentum
         if optimizer is not None and optimizer.name not in ("sgd", "momentum", "nesterov"):
@@ -227,6 +234,8 @@ class FastSGD:
         self.mu, self.one_plus_mu = np.array(mu, dtype), np.array(1 + mu, dtype)
         self.velocity = [np.zeros_like(w) for w in self.w_tilde_T] if self.optimizer is not None else []
         self.update_scratch = [np.empty_like(w) for w in self.w_tilde_T] if lmbda or isinstance(self.optimizer, Nesterov) else []
+        self.masks = [np.empty((rows, size), dtype) for size in sizes[1:-1]] if dropout > 0 else []  # r of the chunk's rows
+        self.inverse_keep = np.array(1 / (1 - dropout), dtype)
 
     def _load(self) -> None:
         """Copy the network's weights and biases into W̃ᵀ = [W | b]ᵀ (and the rule's velocities into v̂ alike)."""
@@ -275,8 +284,8 @@ class FastSGD:
                     (np.subtract, (v, nabla, v)), (np.multiply, (v, self.one_plus_mu, scratch)), (np.add, (W, scratch, W))]
         return [*plan, (np.multiply, (v, self.mu, v)), (np.subtract, (v, nabla, v)), (np.add, (W, v, W))]  # v → μ v − η∇C, w → w + v
 
-    def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True) -> Plan:
-        """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z), layer by layer.
+    def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True, masks: Sequence[Array] = ()) -> Plan:
+        """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z) (⊙ r, with dropout masks), layer by layer.
 
         output=False leaves out the last layer's a where z already holds what δ^L needs (u = a − ½).
         """
@@ -284,6 +293,8 @@ class FastSGD:
         for l, kernel in enumerate(self.kernels):
             plan.append((np.dot, (inputs[l], self.w_tilde_T[l], buffers.z[l])))
             plan += kernel.forward(buffers.z[l], None if l == last and not output else buffers.a[l])
+            if l < len(masks):
+                plan.append((np.multiply, (buffers.a[l], masks[l], buffers.a[l])))  # a ⊙ r; z keeps what σ' is read from
         return plan
 
     def _compile(self, rows: slice) -> Plan:
@@ -293,7 +304,8 @@ class FastSGD:
         buffers = self.buffers if k == len(self.buffers.z[0]) else self.buffers.first_rows(k)
         kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
         inputs, last = [x_tilde, *buffers.a_tilde], len(z) - 1
-        plan = self._forward(x_tilde, buffers, output=not self.shifted)
+        masks = [mask[rows] for mask in self.masks]
+        plan = self._forward(x_tilde, buffers, output=not self.shifted, masks=masks)
         d = delta[last]
         plan.append((np.subtract, (z[last] if self.shifted else a[last], y, d)))  # a − y, or u − (y − ½) if shifted
         if self.output_error_has_prime:
@@ -306,6 +318,8 @@ class FastSGD:
             if l > 0:
                 plan.append((np.dot, (d, self.w_tilde_T[l][:-1].T, delta[l - 1])))  # (BP2), with the weights before this step
                 plan += kernels[l - 1].times_prime(delta[l - 1], z[l - 1], scratch[l - 1])
+                if masks:
+                    plan.append((np.multiply, (delta[l - 1], masks[l - 1], delta[l - 1])))  # (BP2) ⊙ r
                 d = delta[l - 1]
             plan += self._update(l, nabla[l])
         return plan
@@ -334,6 +348,8 @@ class FastSGD:
             np.take(self.Y, index, axis=0, out=self.targets[:rows], mode="clip")
             if self.shifted:
                 np.subtract(self.targets[:rows], 0.5, self.targets[:rows])
+            if self.masks:
+                self._draw_masks(rows)
             steps = self.plans.get(rows) or self.plans.setdefault(rows, self._compile_chunk(rows))
             if constant:  # the whole chunk as one list of calls: no Python between the steps
                 run(self.flat.get(rows) or self.flat.setdefault(rows, [call for plan in steps for call in plan]))
@@ -346,6 +362,28 @@ class FastSGD:
                 progress(start + rows)
                 report_at = start + rows + len(order) / 100
         self._store()
+
+    def _draw_masks(self, rows: int) -> None:
+        """Fill the masks of the chunk's first `rows` rows as `dropout_masks` draws them for each mini-batch in turn.
+
+        The reference draws, for each mini-batch of k rows and each hidden layer, k·size uniform numbers
+        and keeps a neuron where u < 1 − p; drawing all of the chunk's numbers at once and cutting them
+        up in that order gives the same numbers, so the same masks.
+        """
+        assert self.noise is not None
+        keep, hidden = 1.0 - self.dropout, self.net.sizes[1:-1]
+        per_row = sum(hidden)
+        draws = self.noise.random(rows * per_row, dtype=np.float32)
+        full = rows // self.m * self.m
+        for start, stop, k in ((0, full, self.m), (full, rows, rows - full)):
+            if stop == start:
+                continue
+            batches = draws[start * per_row : stop * per_row].reshape(-1, k * per_row)  # one row per mini-batch
+            offset = 0
+            for mask, size in zip(self.masks, hidden):
+                uniform = batches[:, offset * k : (offset + size) * k].reshape(stop - start, size)  # (rows, size)
+                np.multiply(uniform < keep, self.inverse_keep, out=mask[start:stop])  # 0 or 1/(1 − p)
+                offset += size
 
     def remember(self, X: NDArray[Any]) -> None:
         """Convert X once into x̃ = [x | 1] (grey levels: [255 x′ | 255]), so measuring it after every epoch is only products."""

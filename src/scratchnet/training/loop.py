@@ -120,11 +120,11 @@ def choose_stepper(
 ) -> Stepper:
     """Return the stepper for this run: the fast path where it takes these options, the reference otherwise.
 
-    The fast path takes SGD, momentum and Nesterov, L2 and any schedule, on whole epochs; so it needs no
-    dropout, augmentation or Adam, and no callback that acts between steps (the time budget).
+    The fast path takes SGD, momentum and Nesterov, L2, any schedule and dropout, on whole epochs; so it
+    needs no augmentation or Adam, and no callback that acts between steps (the time budget).
     """
     takes = (
-        options.optimizer in ("sgd", "momentum", "nesterov") and options.dropout == 0 and not options.augment
+        options.optimizer in ("sgd", "momentum", "nesterov") and not options.augment
         and not any(overrides(callback, "on_step") for callback in callbacks)
     )
     progress = _reporter(callbacks)
@@ -175,7 +175,8 @@ class FastStepper(Stepper):
     def __init__(
         self, net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, state: TrainingState, progress: Callable[[int], None] | None
     ) -> None:
-        self.net, self.fast = net, FastSGD(net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda)
+        self.fast = FastSGD(net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda, options.dropout, state.noise)
+        self.net = net
         self.feedforward = self.fast.feedforward
         self.progress = progress
 
