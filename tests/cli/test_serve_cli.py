@@ -225,3 +225,21 @@ def test_the_students_address_of_a_wildcard_host_is_one_of_this_machines_own():
     with socket.socket() as probe:
         probe.bind((address, 0))  # only an address of this machine can be bound
     assert reachable_address("127.0.0.2") == "127.0.0.2" and reachable_address("teacher-laptop.local") == "teacher-laptop.local"
+
+
+def test_a_token_chosen_on_this_machine_is_enforced_and_printed(tmp_path, trained_model):
+    environment = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet"), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "serve", str(trained_model), "--token", "only-me-here", "--port", "0"],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(3)]  # model, explorer on, teacher
+    try:
+        teacher = next(line for line in lines if line.startswith("teacher"))
+        base = "http://" + teacher.split("http://")[1].split("/?token=")[0]
+        assert base.startswith("http://127.0.0.1:") and "only-me-here" in teacher
+        assert post(base + "/api/train", QUICK_TRAINING)[0] == 401
+        assert post(base + "/api/train", QUICK_TRAINING, token="only-me-here")[0] == 202
+    finally:
+        stop_server(process)

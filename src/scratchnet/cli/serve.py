@@ -170,16 +170,16 @@ def reachable_address(host: str) -> str:
 
 
 def _announce(console: Console, listener: socket.socket, token: str | None, classroom: bool) -> None:
-    """Print where the explorer listens; in classroom mode the teacher's URL, the students' URL and its QR code."""
+    """Print where the explorer listens; with a token the teacher's URL; in classroom mode the students'
+    URL and its QR code."""
     host, port = listener.getsockname()[:2]
     console.print(f"explorer on {_url(host, port)}  (Ctrl-C to stop)", soft_wrap=True)
-    if not classroom:
-        return
     students = _url(reachable_address(host), port)
     if token is not None:
         console.print(f"teacher  {students}?token={token}  (lets this browser start and stop trainings; keep it off the projector)", soft_wrap=True, highlight=False)
-    console.print(f"students {students}  (drawing, predicting and browsing need no token; or scan:)", soft_wrap=True, highlight=False)
-    print_qr_code(students, console)
+    if classroom:
+        console.print(f"students {students}  (drawing, predicting and browsing need no token; or scan:)", soft_wrap=True, highlight=False)
+        print_qr_code(students, console)
 
 
 def print_qr_code(text: str, console: Console) -> None:
