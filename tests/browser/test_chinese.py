@@ -24,7 +24,9 @@ def open_page(browser: Browser, url: str, locale: str = "en-US") -> Iterator[Pag
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    # A missing string logs a console error (i18n.js); a refused request's own log line is not the page's fault.
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
     tab.goto(url)
     yield tab
     context.close()
@@ -60,6 +62,16 @@ def test_a_browser_preferring_chinese_gets_chinese_and_the_switch_returns_to_eng
         expect(page).to_have_url(re.compile(r"\?lang=en"))
         expect(page.get_by_test_id("tab-train")).to_have_text("Train")
         expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_a_refused_request_is_framed_in_chinese_around_the_servers_own_words(chinese_page: Page):
+    page = chinese_page
+    page.get_by_test_id("tab-train").click()
+    page.get_by_test_id("train-layers").fill("784,many,10")
+    page.get_by_test_id("train-start").click()
+    error = page.get_by_test_id("train-error")
+    expect(error).to_contain_text(ZH["error.server"].split("{")[0])
+    expect(error).to_contain_text("layers must be")  # the server's message names what it got, as it says it
 
 
 def test_a_training_finished_on_the_chinese_page_reports_in_chinese(chinese_page: Page):

@@ -87,7 +87,7 @@ async function refreshModel() {
   try {
     state.model = await api("GET", "/api/model");
   } catch (err) {
-    $("model-info").textContent = t("model.unavailable", { message: err.message });
+    $("model-info").textContent = t("model.unavailable", { message: serverError(err) });
     return;
   }
   const m = state.model;
@@ -230,7 +230,7 @@ async function sendPrediction() {
       setTimeout(() => requestPrediction(true), 1000 * err.retryAfter);
       return;
     }
-    showBlank(err.status === 503 ? t("answer.no_model") : t("answer.cannot_read", { message: err.message }));
+    showBlank(err.status === 503 ? t("answer.no_model") : t("answer.cannot_read", { message: serverError(err) }));
   } finally {
     prediction.inFlight = false;
     if (prediction.pending) requestPrediction();
@@ -415,7 +415,7 @@ async function refreshInspector() {
   try {
     view = await api("POST", "/api/neuron", { layer, index, input: state.trace ? state.trace.input : null });
   } catch (err) {
-    $("inspector-weights-caption").textContent = err.message;
+    $("inspector-weights-caption").textContent = serverError(err);
     return;
   }
   if (sequence !== inspectorSequence) return;
@@ -464,7 +464,7 @@ async function loadSamples(reset) {
   try {
     page = await api("GET", `/api/samples?offset=${state.samplesOffset}&limit=60`);
   } catch (err) {
-    $("samples-summary").textContent = err.message;
+    $("samples-summary").textContent = serverError(err);
     return;
   }
   $("samples-summary").textContent = t("samples.summary", { mistakes: page.mistakes.toLocaleString(), total: page.total.toLocaleString(), right: percent(1 - page.mistakes / page.total, 2) });
@@ -489,7 +489,7 @@ async function openSample(sample, switchPanel = true) {
   try {
     view = await api("GET", `/api/samples/${sample.index}`);
   } catch (err) {
-    showBlank(err.message);
+    showBlank(serverError(err));
     return;
   }
   // Show the digit itself on the canvas, scaled up; drawing again starts afresh.
@@ -594,7 +594,8 @@ function renderRun(run) {
 function runMessage(run) {
   // A finished training's numbers worded in the page's language; a failure's reason as the server gives it.
   const result = run.result;
-  if (!result || run.state === "failed") return run.message;
+  if (run.state === "failed") return t("error.server", { message: run.message });
+  if (!result) return run.message;
   if (!result.epochs) return t("train.result_none");
   return t("train.result", { accuracy: percent(result.test_accuracy, 2), epochs: result.epochs })
     + (result.saved ? t("train.result_saved", { path: result.saved }) : "");
@@ -694,7 +695,7 @@ $("train-form").addEventListener("submit", async (event) => {
     renderRun(run);
     listen();
   } catch (err) {
-    $("train-error").textContent = err.message;
+    $("train-error").textContent = serverError(err);
   }
 });
 
@@ -702,7 +703,7 @@ $("train-stop").addEventListener("click", async () => {
   try {
     renderRun(await api("POST", "/api/train/stop"));
   } catch (err) {
-    $("train-error").textContent = err.message;
+    $("train-error").textContent = serverError(err);
   }
 });
 
@@ -753,7 +754,7 @@ async function fetchTruthTable(weights, threshold) {
     table = await api("POST", "/api/perceptron", { weights, threshold });
     $("perceptron-error").textContent = "";
   } catch (err) {
-    $("perceptron-error").textContent = err.message;
+    $("perceptron-error").textContent = serverError(err);
     return;
   }
   if (sequence !== perceptronSequence) return;
@@ -809,7 +810,7 @@ async function start() {
   paintGrey($("seen"), new Array(784).fill(0));
   refreshModel().then(() => drawNetwork(null));
   await checkAccess();
-  refreshRun().catch((err) => { $("train-status").textContent = err.message; });
+  refreshRun().catch((err) => { $("train-status").textContent = serverError(err); });
   updatePerceptron();
   window.addEventListener("hashchange", followHash);
   followHash();

@@ -77,7 +77,7 @@ async function loadWishes(fresh) {
   try {
     view = await api("POST", "/api/wishes", body);
   } catch (err) {
-    $("wish-error").textContent = err.message;
+    $("wish-error").textContent = serverError(err);
     return;
   }
   if (sequence !== wish.sequence) return;
@@ -288,7 +288,7 @@ async function step(mode) {
   try {
     result = await api("POST", "/api/wishes/step", body);
   } catch (err) {
-    $("wish-error").textContent = err.message;
+    $("wish-error").textContent = serverError(err);
     return;
   }
   $("wish-error").textContent = "";

@@ -31,6 +31,11 @@ function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
+function serverError(err) {
+  // The server's messages name the bad value in English; the page says in its own words where they come from.
+  return t("error.server", { message: err.message });
+}
+
 function translatePage(root = document) {
   document.documentElement.lang = LANGUAGES[i18n.language];
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
