@@ -105,6 +105,7 @@ class Wishes:
     activations[l]  (n, sizes[l])           −∂C_x/∂a^l = −(W^l)ᵀ δ^l: the wishes of the neurons of layer l + 1
                                             for layer l, summed; activations[-1] is `outputs`, [0] the input's
     a[l], z[l]      the forward trace: a[0] = x, z[l] = a[l] W^lᵀ + b^l, a[l + 1] = σ(z[l])
+    incoming[l]     W^l as it was, so `routes` can weigh the layer before's wishes w_jk δ_j
     """
 
     outputs: Array

@@ -20,7 +20,7 @@ from scratchnet.core.encoding import one_hot
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST
 from scratchnet.tutorial.wishes import follow, wishes
-from scratchnet.web import validation
+import scratchnet.web.validation as validation
 from scratchnet.web.validation import RequestError
 
 MAX_BATCH = 100
