@@ -112,3 +112,13 @@ def test_a_damaged_checkpoint_or_a_model_file_is_refused_in_one_line(kept_checkp
 def test_settings_given_beside_resume_are_refused(kept_checkpoint, tmp_path):
     result = run_cli("train", "--resume", str(kept_checkpoint), "--epochs", "5", cwd=tmp_path)
     _one_line_error(result, 2, "--resume", "--epochs")
+
+
+def test_a_checkpoint_made_on_other_data_is_refused_in_one_line(kept_checkpoint, tmp_path):
+    from scratchnet.io import load_checkpoint, save_checkpoint
+
+    state, settings = load_checkpoint(kept_checkpoint)
+    save_checkpoint(tmp_path / "other.ckpt", state, {**settings, "data_sha256": "0" * 64})
+    result = run_cli("train", "--resume", str(tmp_path / "other.ckpt"), "--out", str(tmp_path / "x.npz"), cwd=tmp_path)
+    _one_line_error(result, 1, "other.ckpt", "SHA-256 000000000000")
+    assert not (tmp_path / "x.npz").exists()
