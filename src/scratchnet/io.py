@@ -57,12 +57,29 @@ def write_json(path: str | Path, data: Any) -> Path:
     return write_atomically(path, lambda file: file.write(text.encode()))
 
 
-def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None = None) -> Path:
-    """Save net and metadata to path as an `.npz` with a JSON header, atomically; return path."""
-    return write_atomically(path, _model_writer(net, metadata or {}))
+STORAGES = ("float32", "float64", "float16")
+"""How a model's arrays may be stored; float16 halves a float32 file (the shipped reader), read back as the header's dtype."""
 
 
-def _model_writer(net: Network, metadata: dict[str, Any], members: dict[str, Any] | None = None) -> Callable[[IO[bytes]], None]:
+def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None = None, storage: str | None = None) -> Path:
+    """Save net and metadata to path as an `.npz` with a JSON header, atomically; return path.
+
+    storage 'float16' stores the arrays rounded to half precision (header "storage"); `load_model`
+    gives them back in the network's dtype. Round the network with `round_to_storage` first, so the
+    saved network is the one measured.
+    """
+    return write_atomically(path, _model_writer(net, metadata or {}, storage=storage))
+
+
+def round_to_storage(net: Network, storage: str) -> None:
+    """Round net's weights and biases in place to what `storage` holds (float16: 11 significant bits)."""
+    for array in (*net.weights, *net.biases):
+        array[...] = array.astype(storage).astype(array.dtype)
+
+
+def _model_writer(
+    net: Network, metadata: dict[str, Any], members: dict[str, Any] | None = None, storage: str | None = None
+) -> Callable[[IO[bytes]], None]:
     """Return what writes net's model file: the header (format, architecture, metadata), the arrays, and `members`."""
     from scratchnet import __version__
 
@@ -78,10 +95,13 @@ def _model_writer(net: Network, metadata: dict[str, Any], members: dict[str, Any
         "seed": net.seed,
         **metadata,
     }
+    stored = np.dtype(storage or net.dtype)
+    if stored != np.dtype(net.dtype):
+        header["storage"] = stored.name
     arrays: dict[str, Any] = {"header": np.array(json.dumps(header, allow_nan=False))}
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"weights_{l}"] = W
-        arrays[f"biases_{l}"] = b
+        arrays[f"weights_{l}"] = W.astype(stored, copy=False)
+        arrays[f"biases_{l}"] = b.astype(stored, copy=False)
     arrays.update(members or {})
     return lambda file: np.savez(file, **arrays)
 
@@ -149,12 +169,15 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
         net = TrainableNetwork(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
     except (KeyError, TypeError, ScratchnetError) as err:
         raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
+    stored = header.get("storage", header["dtype"])
+    if stored not in STORAGES:
+        raise ModelFileError(f"{path}: the header's storage must be one of {', '.join(STORAGES)}; got {stored!r}")
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         for name, target in ((f"weights_{l}", W), (f"biases_{l}", b)):
             array = _read_array(archive, name, path)
-            if array.shape != target.shape or array.dtype != target.dtype:
+            if array.shape != target.shape or array.dtype != np.dtype(stored):
                 raise ModelFileError(
-                    f"{path}: array {name} should be {target.dtype} of shape {target.shape}; got {array.dtype} of shape {array.shape}"
+                    f"{path}: array {name} should be {stored} of shape {target.shape}; got {array.dtype} of shape {array.shape}"
                 )
             if not np.all(np.isfinite(array)):
                 raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")

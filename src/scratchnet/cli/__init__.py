@@ -36,11 +36,12 @@ def _subcommand_modules() -> list[object]:
     import scratchnet.cli.perceptron as perceptron
     import scratchnet.cli.plot as plot
     import scratchnet.cli.predict as predict
+    import scratchnet.cli.read as read
     import scratchnet.cli.reproduce as reproduce
     import scratchnet.cli.serve as serve
     import scratchnet.cli.train as train
 
-    return [train, evaluate, predict, info, export, perceptron, plot, serve, reproduce]
+    return [train, evaluate, read, predict, info, export, perceptron, plot, serve, reproduce]
 
 
 def build_parser() -> ArgumentParser:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from scratchnet.cli.arguments import UsageError, flag
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, Split, load_mnist
 from scratchnet.errors import ConfigError, ModelFileError
-from scratchnet.io import CHECKPOINT_SUFFIX, load_checkpoint, remember_last_model, save_checkpoint, save_model, write_json
+from scratchnet.io import CHECKPOINT_SUFFIX, load_checkpoint, remember_last_model, round_to_storage, save_checkpoint, save_model, write_json
 from scratchnet.training.callbacks import Callback, Checkpoint, EachEpoch, Progress
 from scratchnet.training.config import PRESETS, TrainConfig
 from scratchnet.training.loop import fit
@@ -77,6 +77,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
     parser.add_argument("--limit", type=arguments.positive_int, metavar="N", help="train on only the first N training images (for quick runs)")
     parser.add_argument("--out", type=arguments.output_file, metavar="PATH", help=f"where to save the model (default: {DEFAULT_OUT})")
+    parser.add_argument("--storage", choices=["float16"], help="store the weights in half precision (half the file; the test accuracy is measured on the rounded weights, and loading gives float32 back)")
     parser.add_argument("--metrics-json", type=arguments.output_file, metavar="PATH", help="also write the per-epoch metrics as JSON")
     parser.add_argument("--checkpoint", type=arguments.output_file, metavar="PATH", help=f"where to keep the checkpoint of every epoch (default: OUT{CHECKPOINT_SUFFIX})")
     parser.add_argument("--keep-checkpoint", action="store_true", help="keep the checkpoint when the run finishes (default: remove it)")
@@ -140,6 +141,7 @@ class Job:
     data_sha256: str | None = None  # of the MNIST files a resumed run was trained on
     net: Network | None = None
     history: History = field(default_factory=History)
+    storage: str | None = None  # --storage: the model file's arrays in this precision
 
     def settings(self, data: MNIST) -> dict[str, Any]:
         """Return what a checkpoint must hold to resume this job."""
@@ -147,7 +149,7 @@ class Job:
             "config": self.config.to_dict(), "preset": self.preset, "limit": self.limit,
             "data": None if self.data is None else str(self.data), "data_sha256": data.sha256, "out": str(self.out),
             "metrics_json": None if self.metrics_json is None else str(self.metrics_json),
-            "keep_checkpoint": self.keep_checkpoint, "stage": self.stage, "trained_on": self.trained_on,
+            "keep_checkpoint": self.keep_checkpoint, "stage": self.stage, "trained_on": self.trained_on, "storage": self.storage,
         }
 
 
@@ -155,7 +157,9 @@ def _new_job(args: argparse.Namespace) -> Job:
     """Return the job the command line's flags describe."""
     out = args.out or DEFAULT_OUT
     checkpoint = args.checkpoint or Path(str(out) + CHECKPOINT_SUFFIX)
-    return Job(config_from(args), args.preset or "tutorial", args.limit, args.data, out, args.metrics_json, checkpoint, args.keep_checkpoint)
+    job = Job(config_from(args), args.preset or "tutorial", args.limit, args.data, out, args.metrics_json, checkpoint, args.keep_checkpoint)
+    job.storage = args.storage
+    return job
 
 
 def _resumed_job(args: argparse.Namespace) -> Job:
@@ -173,6 +177,7 @@ def _resumed_job(args: argparse.Namespace) -> Job:
             args.keep_checkpoint or bool(saved["keep_checkpoint"]), str(saved["stage"]), dict(saved["trained_on"]), state,
         )
         job.data_sha256 = str(saved["data_sha256"])
+        job.storage = args.storage or saved.get("storage")
     except (KeyError, TypeError, ValueError, ConfigError) as err:
         raise ModelFileError(f"{args.resume}: the checkpoint's settings are damaged ({type(err).__name__}: {err})") from err
     if config.options() != state.options:
@@ -195,13 +200,37 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         raise ModelFileError(f"{args.resume}: the checkpoint was trained on MNIST files with SHA-256 {job.data_sha256[:12]}…; these have {data.sha256[:12]}…")
     check_layers_fit(job.config.layers, data)
     training = data.train if job.limit is None else Split(data.train.images[: job.limit], data.train.labels[: job.limit])
+    data, training, negatives = _add_negatives(job.config, data, training)
     started = time.perf_counter()
     try:
         _train_stages(console, job, data, training)
+        job.trained_on.update(negatives)
     except KeyboardInterrupt:
         return _save_interrupted(console, job, data, job.earlier_seconds + time.perf_counter() - started)
     seconds = job.earlier_seconds + time.perf_counter() - started
     return _finish(console, job, data, seconds)
+
+
+def _add_negatives(config: TrainConfig, data: MNIST, training: Split) -> tuple[MNIST, Split, dict[str, Any]]:
+    """Return (data, training, header note): with one output more than the classes, add "not a digit" examples.
+
+    The extra output neuron is the class "not a digit" (label 10 for MNIST): made-up negatives
+    (`scratchnet.data.negatives`, seeded by --seed) join the training and validation images, 0.3 times
+    as many as each has. The test set stays MNIST's, so the test accuracy is the digits' alone.
+    """
+    if config.layers[-1] != data.num_classes + 1:
+        return data, training, {}
+    from scratchnet.data.negatives import with_negatives
+
+    label = data.num_classes
+    images, labels, count = with_negatives(training.images, training.labels, label, config.seed, part=0)
+    note: dict[str, Any] = {"negatives": {"label": label, "training": count, "seed": [config.seed, 0], "made_by": "scratchnet.data.negatives"}}
+    training = Split(images, labels)
+    if len(data.validation):
+        images, labels, count = with_negatives(data.validation.images, data.validation.labels, label, config.seed, part=1)
+        note["negatives"].update(validation=count, validation_seed=[config.seed, 1])
+        data = replace(data, validation=Split(images, labels))
+    return data, training, note
 
 
 def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> None:
@@ -285,10 +314,12 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
     assert net is not None
     if job.config.keep == "best" and history.best_epoch is not None and job.stage == "choose" and len(data.validation):
         console.print(f"kept the weights of epoch {history.best_epoch}, the best on validation")
+    if job.storage:
+        round_to_storage(net, job.storage)  # the accuracy below is the stored network's
     test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
     metadata = _metadata(job.config, data, history, seconds, test_accuracy, complete=True)
     metadata.update(preset=job.preset, trained_on=job.trained_on)
-    save_model(job.out, net, metadata)
+    save_model(job.out, net, metadata, storage=job.storage)
     remember_last_model(job.out)
     console.print(f"saved the model to {job.out}")
     if job.metrics_json:

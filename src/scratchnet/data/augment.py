@@ -18,6 +18,11 @@ displacement field. Each named distortion draws its part at random per image (th
     elastic   d = α · (G_σ ∗ u), u ~ U(−1, 1) per pixel and coordinate, G_σ a Gaussian of width σ
               (Simard's elastic distortion; α and σ in pixels, see `Augmenter`)
 
+and one distortion of the grey levels after the map, for pens thicker or thinner than MNIST's:
+
+    thickness x → x + u (x⊕ − x) for u ~ U(0, 1), or x → x + u (x − x⊖) for u ~ U(−1, 0), with x⊕
+              and x⊖ the image's grey dilation and erosion over 3×3 pixels (each half the time)
+
 The Gaussian smoothing is separable, so for a 28×28 field it is two small matrix products, G u Gᵀ,
 done for the whole mini-batch at once; all the sampling is index arithmetic on the flattened images.
 """
@@ -34,7 +39,7 @@ from scratchnet.errors import ConfigError
 
 Array = NDArray[np.floating]
 
-AUGMENTATIONS = ("shift", "rotate", "scale", "elastic")
+AUGMENTATIONS = ("shift", "rotate", "scale", "elastic", "thickness")
 """The distortions, by the names `--augment` accepts."""
 
 
@@ -60,7 +65,7 @@ class Augmenter:
 
     Parameters
     ----------
-    kinds : which distortions to draw, any of 'shift', 'rotate', 'scale', 'elastic'.
+    kinds : which distortions to draw, any of 'shift', 'rotate', 'scale', 'elastic', 'thickness'.
     image_shape : (height, width) of each image (28, 28 for MNIST); X has height·width columns.
     max_shift : t is drawn from {−max_shift, …, max_shift} in each direction (pixels).
     max_degrees : θ is drawn from U(−max_degrees, max_degrees).
@@ -123,7 +128,25 @@ class Augmenter:
         X holds uint8 grey levels (or floats in [0, 1]), one flattened image per row.
         """
         rows, columns = self.source_points(len(X), rng)
-        return bilinear(X.reshape(len(X), self.height, self.width), rows, columns, dtype)
+        out = bilinear(X.reshape(len(X), self.height, self.width), rows, columns, dtype)
+        if "thickness" in self.kinds:
+            out = change_thickness(out.reshape(len(X), self.height, self.width), rng).reshape(len(X), -1)
+        return out
+
+
+def change_thickness(images: NDArray[np.floating], rng: np.random.Generator) -> Array:
+    """Return the (m, h, w) images with strokes thickened or thinned by up to a pixel, each by its own u.
+
+    x → x + u (x⊕ − x) with u ~ U(0, 1) thickens (x⊕ the 3×3 grey dilation: each pixel's brightest
+    neighbour); x → x + u (x − x⊖) with u ~ U(−1, 0) thins (x⊖ the 3×3 erosion), for half the images each.
+    """
+    m, h, w = images.shape
+    padded = np.zeros((m, h + 2, w + 2), dtype=images.dtype)
+    padded[:, 1:-1, 1:-1] = images
+    shifted = [padded[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    dilated, eroded = np.maximum.reduce(shifted), np.minimum.reduce(shifted)
+    u = rng.uniform(-1, 1, (m, 1, 1)).astype(images.dtype)
+    return images + np.maximum(u, 0) * (dilated - images) + np.minimum(u, 0) * (images - eroded)
 
 
 def bilinear(images: NDArray[Any], rows: NDArray[np.floating], columns: NDArray[np.floating], dtype: Any = np.float32) -> Array:

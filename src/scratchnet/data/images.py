@@ -1,9 +1,12 @@
-"""Turn a picture of one digit into the 28×28 input an MNIST network expects.
+"""Turn pictures of handwriting into the 28×28 inputs an MNIST network expects: one pipeline for all.
 
-The MNIST authors normalised each digit this way, and `scratchnet predict` and the web page share it:
-    1. grey levels in [0, 1], ink bright on a dark background (dark-on-light pictures are inverted);
-    2. the digit's bounding box scaled to fit 20×20, keeping its aspect ratio (anti-aliased);
-    3. placed in a 28×28 field with its centre of mass at the centre.
+`scratchnet read`, `scratchnet predict` and the explorer's Draw panel all come here:
+    load_image(path)       the file as grey levels in [0, 1] (colour, transparency and EXIF turns undone);
+    read_characters(grey)  every character, left to right, each with its box and its (784,) input;
+    mnistify(grey)         all the ink as one digit's (784,) input (`predict`, one digit per picture);
+    image_to_input(path)   load_image, then mnistify.
+The steps between (background, threshold, ruled lines, specks, characters, MNIST's 20×20 box centred
+by mass in 28×28) are in `scratchnet.data.pages` and `scratchnet.data.characters`.
 """
 
 from __future__ import annotations
@@ -13,17 +16,15 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
+from scratchnet.data.characters import Character, split_characters
+from scratchnet.data.pages import find_ink
 from scratchnet.errors import DataFormatError
 
 MAX_PIXELS = 40_000_000
 """The largest picture accepted (width × height), checked before decoding: no decompression bombs."""
 
-FIELD = 28
-BOX = 20
-INK_THRESHOLD = 0.1
-"""Grey levels above this (after background removal) count as ink for the bounding box."""
 
 
 class BlankImageError(DataFormatError):
@@ -50,10 +51,10 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
                 if width == 0 or height == 0:
                     raise DataFormatError(f"{path}: image of {width}×{height} pixels holds nothing")
                 image.load()
-                picture: Image.Image = image
+                picture: Image.Image = ImageOps.exif_transpose(image) or image  # phone photos stand upright by EXIF
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                     background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                    picture = Image.alpha_composite(background, image.convert("RGBA"))
+                    picture = Image.alpha_composite(background, picture.convert("RGBA"))
                 grey = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
     except DataFormatError:
         raise
@@ -64,40 +65,37 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
     return grey
 
 
-def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
-    """Return the (784,) MNIST-style input for a 2-D array of grey levels in [0, 1].
-
-    Dark ink on a light background or light ink on a dark one are both accepted: the background is
-    taken from the border and made 0. Raises BlankImageError when there is no ink.
-    """
+def _checked(grey: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Return grey as float32, or raise DataFormatError unless it is a non-empty 2-D array of finite numbers."""
     grey = np.asarray(grey, dtype=np.float32)
     if grey.ndim != 2 or grey.size == 0:
         raise DataFormatError(f"an image must be a non-empty 2-D array of grey levels; got shape {grey.shape}")
     if not np.all(np.isfinite(grey)):
         raise DataFormatError("an image's grey levels must be finite numbers; got NaN or infinity")
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    ink = 1.0 - grey if np.median(border) > 0.5 else grey.copy()
-    background = float(np.median(1.0 - border if np.median(border) > 0.5 else border))
-    contrast = float(ink.max()) - background
-    if contrast < 0.1:
+    return grey
+
+
+def read_characters(grey: NDArray[np.floating]) -> list[Character]:
+    """Return the characters in a picture of grey levels in [0, 1], left to right, each boxed as MNIST did.
+
+    The pipeline of `scratchnet.data.pages.find_ink` (polarity, background, threshold, ruled lines)
+    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28).
+    An empty list means the picture holds no ink.
+    """
+    return split_characters(find_ink(_checked(grey)))
+
+
+def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Return the (784,) MNIST-style input for a 2-D array of grey levels in [0, 1]: all its ink as one digit.
+
+    The same pipeline as `read_characters`, with every character found boxed together. Dark ink on a
+    light background or light ink on a dark one are both accepted. Raises BlankImageError when there
+    is no ink.
+    """
+    characters = split_characters(find_ink(_checked(grey)), together=True)
+    if not characters:
         raise BlankImageError("the image is blank: no ink to read")
-    ink = np.clip((ink - background) / contrast, 0.0, 1.0)
-    rows = np.flatnonzero(ink.max(axis=1) > INK_THRESHOLD)
-    cols = np.flatnonzero(ink.max(axis=0) > INK_THRESHOLD)
-    digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height, width = digit.shape
-    scale = BOX / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    boxed = np.asarray(Image.fromarray(digit, mode="F").resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
-    boxed = np.clip(boxed, 0.0, 1.0)
-    field = np.zeros((FIELD, FIELD), dtype=np.float32)
-    mass = boxed.sum()
-    ys, xs = np.indices(boxed.shape)
-    centre_y, centre_x = (ys * boxed).sum() / mass, (xs * boxed).sum() / mass
-    top = int(np.clip(round(FIELD / 2 - 0.5 - centre_y), 0, FIELD - boxed.shape[0]))
-    left = int(np.clip(round(FIELD / 2 - 0.5 - centre_x), 0, FIELD - boxed.shape[1]))
-    field[top : top + boxed.shape[0], left : left + boxed.shape[1]] = boxed
-    return field.reshape(FIELD * FIELD)
+    return characters[0].input
 
 
 def image_to_input(path: str | Path) -> NDArray[np.float32]:

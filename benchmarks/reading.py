@@ -1,0 +1,123 @@
+"""Measure how well `scratchnet read` reads drawings, photos, numbers, scans, and refuses non-digits.
+
+    python -m benchmarks.reading                       # the table of docs/reading.md (about 2 minutes)
+    python -m benchmarks.reading --count 20            # a quick look
+    python -m benchmarks.reading --tuned tuned.npz     # also tutorial-tuned's rows
+    python -m benchmarks.reading --latency             # also the time of one `read`, on a quiet machine
+
+Every set is made by `benchmarks.handwriting` from MNIST's TEST digits (chosen by --seed), never
+from the training images, and the readers were never tuned on them. Writes the numbers as JSON
+(--out) and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.handwriting import drawing, nondigit, number, photo, photograph, scan
+from scratchnet import load_mnist
+from scratchnet.core.network import Network
+from scratchnet.io import load_model, write_json
+from scratchnet.reading import load_reader, read
+
+
+def _rate(pictures: list[tuple[Any, str]], net: Network, gate: Network | None) -> tuple[float, float]:
+    """Return (fraction read exactly as their truth, fraction rejected as not a digit)."""
+    right = rejected = 0
+    for grey, truth in pictures:
+        reading = read(grey, net, gate)
+        right += reading.text == truth
+        rejected += reading.rejected
+    return right / len(pictures), rejected / len(pictures)
+
+
+def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
+    """Return {set name: [(grey picture, truth text)]}: count pictures each (a fifth as many numbers)."""
+    test = load_mnist().test
+    rng = np.random.default_rng(seed)
+    pick: Callable[[int], Any] = lambda n: rng.choice(len(test), size=n, replace=False)
+    sets: dict[str, list[tuple[Any, str]]] = {}
+    sets["drawings"] = [(drawing(test.images[i], rng)[0], str(test.labels[i])) for i in pick(count)]
+    sets["photos"] = [(photo(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
+    numbers = []
+    for _ in range(max(1, count // 5)):
+        chosen = pick(int(rng.integers(2, 7)))
+        grey, _boxes = number([test.images[i] for i in chosen], rng)
+        if rng.random() < 0.5:
+            grey = photograph(1.0 - grey, rng)
+        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
+    sets["numbers"] = numbers
+    sets["scans"] = [(scan(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
+    sets["nondigits"] = [(nondigit(rng), "") for _ in range(count)]
+    return sets
+
+
+def measure(sets: dict[str, list[tuple[Any, str]]], net: Network, gate: Network | None) -> dict[str, float]:
+    """Return the rates of one reader over every set."""
+    rates: dict[str, float] = {}
+    for name, pictures in sets.items():
+        right, rejected = _rate(pictures, net, gate)
+        if name == "nondigits":
+            rates["nondigits_rejected"] = rejected
+        else:
+            rates[name] = right
+            rates[f"{name}_rejected"] = rejected
+    return rates
+
+
+def latency(net: Network, repeats: int = 50) -> dict[str, float]:
+    """Return the median and 90th-percentile seconds of one `read` of a photo and of a drawing, after start-up."""
+    test = load_mnist().test
+    rng = np.random.default_rng(1)
+    result = {}
+    for name, grey in (("photo", photo(test.images[0], rng)), ("drawing", drawing(test.images[0], rng)[0])):
+        read(grey, net)  # warm
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            read(grey, net)
+            times.append(time.perf_counter() - started)
+        result[f"{name}_median_s"], result[f"{name}_p90_s"] = float(np.median(times)), float(np.percentile(times, 90))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.reading", description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="pictures per set (numbers: a fifth as many)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--model", help="the reader to measure (default: the shipped one)")
+    parser.add_argument("--tuned", help="a tutorial-tuned model file: also its rows (its 'not a digit' asked of the reader)")
+    parser.add_argument("--latency", action="store_true", help="also time one read (run on a quiet machine)")
+    parser.add_argument("--out", default="benchmarks/reading.json")
+    args = parser.parse_args(argv)
+    reader, _ = load_reader()
+    net = load_model(args.model)[0] if args.model else reader
+    sets = make_sets(args.count, args.seed)
+    results: dict[str, Any] = {"count": args.count, "seed": args.seed, "machine": platform.platform(), "numpy": np.__version__}
+    results["reader"] = {"model": args.model or "shipped reader", **measure(sets, net, None)}
+    if args.tuned:
+        tuned, header = load_model(args.tuned)
+        results["tutorial_tuned"] = {"model": args.tuned, "test_accuracy": header.get("test_accuracy"), **measure(sets, tuned, reader)}
+    if args.latency:
+        results["latency"] = latency(net)
+    write_json(args.out, results)
+    for who in ("reader", "tutorial_tuned"):
+        for key, value in results.get(who, {}).items():
+            if isinstance(value, float):
+                print(f"{who:15} {key:22} {100 * value:6.2f}%")
+    for key, value in results.get("latency", {}).items():
+        print(f"{'latency':15} {key:22} {1000 * value:6.1f} ms")
+    print(f"wrote {Path(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

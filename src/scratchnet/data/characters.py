@@ -1,0 +1,201 @@
+"""Split a page's ink into characters and prepare each as MNIST prepared its digits.
+
+    1. pieces       the connected components of the ink mask (8-connected, `ndimage.label`);
+    2. specks       pieces much smaller than the largest (dust, grain, a pen's touch) are dropped,
+                    and so are frames: pieces with most of their ink in the page's outer band
+                    (page edges, the table around a photographed page, a scanner's border);
+    3. characters   pieces whose columns overlap by half the narrower one's width are one
+                    character: a 5's hat over its body, a 4 drawn in two strokes, a face's eyes
+                    inside its outline; a short piece near a character is part of it (a hat
+                    drawn apart); then characters much smaller than the largest are dropped;
+    4. MNIST's box  each character's ink is scaled so its longer side is BOX = 20 pixels (keeping its
+                    aspect ratio, anti-aliased) and placed in a 28×28 field with its centre of mass
+                    at the field's centre (LeCun et al., the MNIST database's normalisation).
+
+Characters come back left to right, each with its box in the picture's pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from scipy import ndimage
+
+from scratchnet.data.pages import Page
+
+FIELD = 28
+BOX = 20
+SPECK_AREA = 0.04
+"""A piece with less than this fraction of the largest piece's area, and short, is a speck."""
+SHORT = 0.4
+"""Pieces and characters shorter than this fraction of the tallest are small enough to be specks."""
+SMALL_CHARACTER_AREA = 0.12
+"""A character with less than this fraction of the largest character's ink, and short, is dropped."""
+OVERLAP = 0.5
+"""Pieces whose columns overlap by this fraction of the narrower one's width are one character."""
+FRAME_BAND = 0.06
+"""The page's outer band: this fraction of its width and height from each edge."""
+FRAME_SHARE = 0.6
+"""Pieces with this share of their ink in the outer band are frames: page edges, a table around the page."""
+NEAR = 0.25
+"""A short piece this close to a character (as a fraction of its height) is part of it."""
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass(frozen=True)
+class Character:
+    """One character found in a picture: `box` = (x, y, w, h) in the picture's pixels, `input` (784,)."""
+
+    box: tuple[int, int, int, int]
+    input: NDArray[np.float32]
+
+
+@dataclass
+class _Group:
+    """Pieces found to be one character: their labels and their bounding box (working pixels)."""
+
+    labels: list[int]
+    top: int
+    left: int
+    bottom: int  # exclusive
+    right: int  # exclusive
+    area: int
+
+    def join(self, other: _Group) -> None:
+        self.labels += other.labels
+        self.top, self.left = min(self.top, other.top), min(self.left, other.left)
+        self.bottom, self.right = max(self.bottom, other.bottom), max(self.right, other.right)
+        self.area += other.area
+
+    def column_overlap(self, other: _Group) -> float:
+        """Return the columns the two share, as a fraction of the narrower one's width."""
+        shared = min(self.right, other.right) - max(self.left, other.left)
+        return shared / min(self.right - self.left, other.right - other.left)
+
+
+def _pieces(page: Page) -> tuple[NDArray[np.int32], list[_Group]]:
+    """Return (label image, one group per piece that is neither speck nor frame)."""
+    labels, count = ndimage.label(page.mask, structure=EIGHT_CONNECTED)
+    if count == 0:
+        return labels, []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    slices = ndimage.find_objects(labels)
+    height, width = page.mask.shape
+    band_y, band_x = max(1, round(FRAME_BAND * height)), max(1, round(FRAME_BAND * width))
+    band = np.ones((height, width), dtype=bool)
+    band[band_y:-band_y, band_x:-band_x] = False
+    frame_share = np.bincount(labels[band].ravel(), minlength=count + 1)  # each piece's pixels in the outer band
+    tallest = max(s[0].stop - s[0].start for s in slices if s is not None)
+    groups = []
+    for label, (rows, columns) in enumerate(slices, start=1):
+        area = int(areas[label])
+        short = rows.stop - rows.start < SHORT * tallest
+        if short and area < SPECK_AREA * areas[1:].max():
+            continue
+        if frame_share[label] >= FRAME_SHARE * area:
+            continue
+        groups.append(_Group([label], rows.start, columns.start, rows.stop, columns.stop, area))
+    return labels, groups
+
+
+def group_pieces(groups: list[_Group]) -> list[_Group]:
+    """Return the pieces joined into characters (columns overlapping by OVERLAP), left to right."""
+    groups = sorted(groups, key=lambda g: g.left)
+    joined = True
+    while joined:
+        joined = False
+        for i, first in enumerate(groups):
+            for second in groups[i + 1 :]:
+                if first.column_overlap(second) >= OVERLAP:
+                    first.join(second)
+                    groups.remove(second)
+                    joined = True
+                    break
+            if joined:
+                break
+    if not groups:
+        return groups
+    tallest = max(g.bottom - g.top for g in groups)
+    _attach_short_pieces(groups, tallest)
+    largest = max(g.area for g in groups)
+    return sorted(
+        (g for g in groups if g.area >= SMALL_CHARACTER_AREA * largest or g.bottom - g.top >= SHORT * tallest), key=lambda g: (g.left + g.right) / 2
+    )
+
+
+def _gap(first: _Group, second: _Group) -> int:
+    """Return the distance between two boxes in pixels (0 when they touch or overlap), the larger of the two axes'."""
+    return max(0, max(first.left, second.left) - min(first.right, second.right), max(first.top, second.top) - min(first.bottom, second.bottom))
+
+
+def _attach_short_pieces(groups: list[_Group], tallest: int) -> None:
+    """Join each piece shorter than SHORT · tallest to the nearest taller character, if within NEAR of its height.
+
+    A 5's hat drawn apart, a 7's bar, a dot of ink beside a stroke: not characters of their own.
+    """
+    for short in sorted((g for g in groups if g.bottom - g.top < SHORT * tallest), key=lambda g: g.area):
+        others = [g for g in groups if g is not short and g.bottom - g.top >= SHORT * tallest]
+        if not others or short not in groups:
+            continue
+        nearest = min(others, key=lambda g: _gap(short, g))
+        if _gap(short, nearest) <= NEAR * (nearest.bottom - nearest.top):
+            nearest.join(short)
+            groups.remove(short)
+
+
+def mnist_field(ink: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Return the (784,) input for an ink crop: its longer side scaled to 20, centred by mass in 28×28.
+
+    The crop (bright ink on 0) is resized keeping its aspect ratio with Lanczos filtering, then
+    shifted by whole pixels so that its centre of mass (Σ y·a / Σ a, Σ x·a / Σ a) sits at (13.5, 13.5).
+    """
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    columns = np.flatnonzero(ink.max(axis=0) > 0)
+    digit = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1], dtype=np.float32)
+    height, width = digit.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    boxed = np.asarray(Image.fromarray(digit, mode="F").resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
+    boxed = np.clip(boxed, 0.0, 1.0)
+    field = np.zeros((FIELD, FIELD), dtype=np.float32)
+    mass = float(boxed.sum())
+    ys, xs = np.indices(boxed.shape)
+    centre_y, centre_x = (ys * boxed).sum() / mass, (xs * boxed).sum() / mass
+    top = int(np.clip(round(FIELD / 2 - 0.5 - centre_y), 0, FIELD - boxed.shape[0]))
+    left = int(np.clip(round(FIELD / 2 - 0.5 - centre_x), 0, FIELD - boxed.shape[1]))
+    field[top : top + boxed.shape[0], left : left + boxed.shape[1]] = boxed
+    return field.reshape(FIELD * FIELD)
+
+
+def _character(page: Page, labels: NDArray[np.int32], group: _Group) -> Character | None:
+    """Return the Character of one group: its own ink (neighbours' masked out), boxed as MNIST did."""
+    window = (slice(group.top, group.bottom), slice(group.left, group.right))
+    own = np.isin(labels[window], group.labels)
+    # The ink's soft edges lie just outside the thresholded mask: keep a pixel's rim around it.
+    near = ndimage.binary_dilation(own, structure=EIGHT_CONNECTED, iterations=2) & ~(page.mask[window] & ~own)
+    ink = np.where(near, page.ink[window], 0.0)
+    strong = float(np.percentile(ink[own], 90)) if own.any() else 0.0
+    if strong <= 0:
+        return None
+    ink = np.clip(ink / strong, 0.0, 1.0)  # the ink's own darkness is 1, as MNIST's strokes were
+    ink[ink < 0.05] = 0.0
+    s = page.scale
+    box = (round(group.left * s), round(group.top * s), max(1, round((group.right - group.left) * s)), max(1, round((group.bottom - group.top) * s)))
+    return Character(box, mnist_field(ink))
+
+
+def split_characters(page: Page, together: bool = False) -> list[Character]:
+    """Return the characters on the page, left to right (steps 1–4); all the ink as one if together."""
+    labels, groups = _pieces(page)
+    if not groups:
+        return []
+    groups = group_pieces(groups)
+    if together:
+        first = groups[0]
+        for other in groups[1:]:
+            first.join(other)
+        groups = [first]
+    return [c for c in (_character(page, labels, g) for g in groups) if c is not None]

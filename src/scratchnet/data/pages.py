@@ -1,0 +1,266 @@
+"""Find the ink on a page: a photo, a scan or a drawing becomes an ink map and a mask of the ink.
+
+The steps, each a few SciPy `ndimage` calls (see docs/reading.md for pictures of each):
+
+    1. working size      the longer side scaled to at most WORKING_SIDE pixels (photos are large);
+    2. polarity          paper is most of the page, so a light median means dark ink; when the
+                         median is neither light nor dark, the ink is the minority that sticks
+                         out of its surroundings (see `is_dark_on_light`); light-on-dark pictures are inverted, so paper is light;
+    3. background        the paper's brightness B = closing(P) (a grey dilation then erosion over a
+                         window wider than any stroke): it removes the thin dark ink and keeps
+                         shadows and gradients, which are monotone and survive a closing exactly;
+                         the ink map is then  ink = 1 − P / B, clipped to [0, 1]: 0 on paper, in
+                         shadow or not;
+    4. threshold         Otsu's threshold t* among the pixels darker than the paper's noise
+                         (ink > NOISE), so faint ruled lines and grain fall below it;
+    5. ruled lines       thin rows (after the page's tilt, found by the sharpest projection) that are
+                         ink across most of the width are lines, and so are thin columns across
+                         most of the height: their pixels leave the mask, but where a stroke
+                         crosses a line the gap is bridged. Lines are looked for at half the
+                         threshold, where a faint line is still whole.
+
+The result is a `Page`: the working-size ink map, the mask of the ink, and the scale back to the
+picture's pixels. Splitting the ink into characters is `scratchnet.data.characters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from scipy import ndimage
+
+Grey = NDArray[np.float32]
+Mask = NDArray[np.bool_]
+
+WORKING_SIDE = 800
+"""The longer side pictures are reduced to before the ink is looked for (pixels)."""
+SMALLEST_SIDE = 112
+"""Smaller pictures (a 28×28 digit, a thumbnail) are enlarged to this, so every window has room."""
+NOISE = 0.08
+"""Ink-map values below this are paper grain and JPEG noise, never ink."""
+LEAST_CONTRAST = 0.15
+"""A picture whose strongest ink is fainter than this holds nothing to read."""
+ROW_LINE_SPAN = 0.7
+"""A tilted row of ink across this fraction of the width is a ruled line."""
+COLUMN_LINE_SPAN = 0.75
+"""A column of ink across this fraction of the height is a margin line or a page edge."""
+POLARITY_WINDOW = 0.05
+"""The local median that polarity is judged against spans this fraction of the longer side."""
+BACKGROUND_WINDOW = 5
+"""The closing's window starts at the longer side over this (see `flatten`)."""
+BACKGROUND_REDUCTION = 4
+"""The background is estimated on the picture reduced this many times."""
+LINE_THICKNESS = 0.015
+"""A ruled line is at most this fraction of the page's side thick (at least 4 pixels)."""
+TILTS = np.radians(np.arange(-6.0, 6.5, 0.5))
+"""The page tilts tried when looking for ruled lines."""
+
+
+@dataclass
+class Page:
+    """A picture's ink, found: `ink` (h, w) in [0, 1], `mask` (h, w) of the ink, at the working size.
+
+    `scale` turns working pixels into the picture's: x_picture = x_working · scale. `grey` is the
+    picture at the working size (1 = white), `background` the paper's estimated brightness, `found`
+    the thresholded mask before ruled lines were removed, and `dark_on_light` the polarity found.
+    """
+
+    grey: Grey
+    background: Grey
+    ink: Grey
+    found: Mask
+    mask: Mask
+    scale: float
+    dark_on_light: bool
+    threshold: float
+
+
+def working_size(grey: Grey) -> tuple[Grey, float]:
+    """Return (picture at the working size, scale back to the picture's pixels)."""
+    height, width = grey.shape
+    longer, shorter = max(height, width), min(height, width)
+    factor = min(1.0, WORKING_SIDE / longer)
+    if shorter * factor < SMALLEST_SIDE:
+        factor = min(SMALLEST_SIDE / shorter, 4 * WORKING_SIDE / longer)
+    if factor == 1.0:
+        return grey, 1.0
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    resized = Image.fromarray(grey, mode="F").resize(size, Image.Resampling.BILINEAR if factor > 1 else Image.Resampling.BOX)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0), 1.0 / factor
+
+
+def is_dark_on_light(grey: Grey) -> bool:
+    """Return True when the ink is darker than the paper.
+
+    Paper is most of a page: a median above 0.6 is light paper, below 0.15 a dark board or canvas.
+    In between (a dim photo, a page half in shadow), the ink is the minority that sticks out of its
+    surroundings: against the local median M (a median filter over POLARITY_WINDOW of the longer
+    side, which follows shadows but not thin strokes), more pixels lie well below it (r = P − M < −0.1)
+    than above it when the ink is dark.
+    """
+    median = float(np.median(grey))
+    if median > 0.6 or median < 0.15:
+        return median > 0.6
+    height, width = grey.shape
+    factor = max(1, max(height, width) // 200)
+    small = np.asarray(Image.fromarray(grey, mode="F").resize((max(1, width // factor), max(1, height // factor)), Image.Resampling.BOX))
+    residual = small - ndimage.median_filter(small, size=max(3, round(POLARITY_WINDOW * max(small.shape))) | 1, mode="nearest")
+    return int((residual < -0.1).sum()) >= int((residual > 0.1).sum())
+
+
+def stroke_width(mask: Mask) -> float:
+    """Return the mean stroke width of the ink in mask, w ≈ 2A / B.
+
+    A stroke of length L and width w covers A = L·w pixels and has B ≈ 2L boundary pixels (its two
+    sides), so w ≈ 2A/B; strokes two pixels wide or thinner are all boundary and read as 2.
+    """
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    boundary = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    return 2.0 * area / max(boundary, 1)
+
+
+def background(paper: Grey, window: int) -> Grey:
+    """Return B, the paper's brightness: the grey closing of paper over a window × window square, smoothed.
+
+    The closing (max filter, then min filter) fills every dark feature narrower than the window,
+    the ink, and leaves what changes slowly or monotonically: light falling off, a shadow's edge.
+    It is taken on the picture reduced BACKGROUND_REDUCTION times and enlarged back bilinearly, which
+    is quicker and leaves no blocks.
+    """
+    height, width = paper.shape
+    small_size = (max(1, width // BACKGROUND_REDUCTION), max(1, height // BACKGROUND_REDUCTION))
+    small = np.asarray(Image.fromarray(paper, mode="F").resize(small_size, Image.Resampling.BOX), dtype=np.float32)
+    side = max(3, window // BACKGROUND_REDUCTION) | 1
+    closed = ndimage.grey_closing(small, size=(side, side), mode="nearest")
+    closed = ndimage.uniform_filter(closed, size=3, mode="nearest")
+    return np.asarray(Image.fromarray(closed, mode="F").resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def otsu_threshold(values: NDArray[np.floating], bins: int = 128) -> float:
+    """Return Otsu's threshold t* of values in [0, 1]: the t that maximises the between-class variance
+
+        σ_B²(t) = ω₀(t) ω₁(t) (μ₀(t) − μ₁(t))²,
+
+    with ω₀, ω₁ the fractions of values below and above t and μ₀, μ₁ their means (Otsu 1979).
+    """
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    weights = counts / max(counts.sum(), 1)
+    omega0 = np.cumsum(weights)
+    omega1 = 1.0 - omega0
+    mass0 = np.cumsum(weights * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu0 = mass0 / omega0
+        mu1 = (mass0[-1] - mass0) / omega1
+        between = omega0 * omega1 * (mu0 - mu1) ** 2
+    between = np.nan_to_num(between[:-1], nan=-1.0)
+    return float(edges[1 + int(np.argmax(between))])
+
+
+def ruled_lines(mask: Mask) -> tuple[Mask, Mask]:
+    """Return the pixels of mask on ruled lines, (rows, columns): straight lines of ink across the page.
+
+    The page's tilt θ is the one whose projection onto rows is sharpest (the largest Σ count²):
+    pixel (y, x) falls in row y' = round(y − x tan θ). A thin tilted row y' (with its neighbours
+    y' ± 1, for lines that waver) covering ROW_LINE_SPAN of the columns is a line, with two more rows
+    each side for its edges; columns across COLUMN_LINE_SPAN of the height (margins, page edges)
+    likewise, with the same tilt.
+    """
+    ys, xs = np.nonzero(mask)
+    found = [np.zeros_like(mask), np.zeros_like(mask)]
+    if len(ys) == 0:
+        return found[0], found[1]
+    height, width = mask.shape
+    tilt = max(TILTS, key=lambda theta: _sharpness(ys - xs * np.tan(theta)))
+    directions = ((ys - xs * np.tan(tilt), xs, ROW_LINE_SPAN, width), (xs + ys * np.tan(tilt), ys, COLUMN_LINE_SPAN, height))
+    for lines, (along, across, span, length) in zip(found, directions):
+        bins = np.round(along).astype(np.int64)
+        bins -= bins.min()
+        covered = np.zeros((bins.max() + 3, length), dtype=bool)
+        covered[bins + 1, across] = True
+        covered = covered[:-2] | covered[1:-1] | covered[2:]  # a row with its neighbours
+        line_rows = _thin_bands(np.flatnonzero(covered.sum(axis=1) >= span * length), max(4, round(LINE_THICKNESS * length)))
+        if len(line_rows):
+            line_rows = np.unique((line_rows[:, None] + np.arange(-2, 3)).ravel())  # the line's wavering edges
+            on_line = np.isin(bins, line_rows)
+            lines[ys[on_line], xs[on_line]] = True
+    return found[0], found[1]
+
+
+def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
+    """Return found without the line pixels, except where a stroke crosses a line: there the gap is bridged.
+
+    A stroke crossing a row line continues above and below it, so a vertical closing of what is left
+    (a run of 2·thickness + 1 pixels) fills the line's pixels between its two ends; a column line
+    likewise with a horizontal closing. The line itself, with nothing on both sides, stays removed.
+    """
+    kept = found & ~rows & ~columns
+    reach = 2 * max(4, round(LINE_THICKNESS * max(found.shape))) + 1
+    if rows.any():
+        kept |= ndimage.binary_closing(kept, structure=np.ones((reach, 1), dtype=bool)) & rows & found
+    if columns.any():
+        kept |= ndimage.binary_closing(kept, structure=np.ones((1, reach), dtype=bool)) & columns & found
+    return kept
+
+
+def _thin_bands(rows: NDArray[np.intp], thickest: int) -> NDArray[np.intp]:
+    """Return the rows that lie in runs of consecutive rows no longer than thickest: lines, not strokes."""
+    if len(rows) == 0:
+        return rows
+    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 2) != 1)
+    runs = np.split(rows, starts[1:])
+    kept = [run for run in runs if len(run) <= thickest + 2]  # + 2: the neighbours counted with each row
+    return np.concatenate(kept) if kept else rows[:0]
+
+
+def _sharpness(along: NDArray[np.floating]) -> float:
+    """Return Σ count² of the values' histogram by whole pixels: large when they pile up in few rows."""
+    counts = np.bincount(np.round(along - along.min()).astype(np.int64))
+    return float(np.dot(counts, counts))
+
+
+def _threshold(ink: Grey) -> float:
+    """Return the ink threshold: Otsu's among the pixels above the noise, and never below LEAST_CONTRAST."""
+    candidates = ink[ink > NOISE]
+    return max(LEAST_CONTRAST, otsu_threshold(candidates) if len(candidates) > 1 else LEAST_CONTRAST)
+
+
+def flatten(paper: Grey) -> tuple[Grey, Grey]:
+    """Return (B, ink = 1 − P/B) with the closing's window wide enough for the strokes on the page.
+
+    The window starts at the longer side / BACKGROUND_WINDOW. Strokes wider than the window come back
+    hollow (only their rims, each about half the window wide, differ from B), so while the strokes
+    found are wider than a quarter of the window, it is doubled, up to half the longer side.
+    """
+    longer = max(paper.shape)
+    window = longer // BACKGROUND_WINDOW
+    while True:
+        brightness = np.maximum(background(paper, window | 1), 1e-3)
+        ink = np.clip(1.0 - paper / brightness, 0.0, 1.0).astype(np.float32)
+        if 2 * window > longer // 2 or ink.max() < LEAST_CONTRAST or stroke_width(ink > _threshold(ink)) <= window / 4:
+            return brightness, ink
+        window *= 2
+
+
+def find_ink(grey: NDArray[np.floating]) -> Page:
+    """Return the Page of a 2-D array of grey levels in [0, 1] (1 = white): its ink map and ink mask.
+
+    Steps 1–5 of the module docstring. A picture with no ink gives an all-False mask.
+    """
+    picture, scale = working_size(np.asarray(grey, dtype=np.float32))
+    dark_on_light = is_dark_on_light(picture)
+    paper = picture if dark_on_light else 1.0 - picture
+    paper_brightness, ink = flatten(paper)
+    empty = np.zeros(ink.shape, dtype=bool)
+    if ink.max() < LEAST_CONTRAST:
+        return Page(picture, paper_brightness, ink, empty, empty, scale, dark_on_light, 1.0)
+    threshold = _threshold(ink)
+    found = ink > threshold
+    rows, columns = ruled_lines(ink > threshold / 2)  # lines fainter than the ink are still whole at half its threshold
+    mask = remove_lines(found, rows, columns)
+    return Page(picture, paper_brightness, ink, found, mask, scale, dark_on_light, threshold)

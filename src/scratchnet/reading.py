@@ -1,0 +1,118 @@
+"""Read handwriting: the digits in a picture, left to right, or "not a digit" when none is there.
+
+A picture goes through the one pipeline of `scratchnet.data.images.read_characters` (ink found,
+ruled lines and specks dropped, the ink split into characters, each boxed as MNIST did); each
+character's 784 inputs are fed forward, and its answer is the brightest output.
+
+"Not a digit" is a class, not a threshold. The shipped reader (`READER`, trained by `scratchnet
+train --preset reader`) has eleven outputs: the ten digits and "not a digit", trained on made-up
+letters, scribbles, shapes and noise (`scratchnet.data.negatives`). A character is rejected when
+that eleventh output is the brightest: P(not a digit | x) > P(j | x) for every digit j. A network
+with only ten outputs cannot say "none of these"; reading with one, the reader's eleventh class is
+asked instead (the gate), and the network says which digit. A picture is "not a digit" when half
+or more of its characters are.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scratchnet.core.network import Network
+from scratchnet.data.images import read_characters
+from scratchnet.io import load_model
+
+READER = Path(__file__).parent / "models" / "reader.npz"
+"""The shipped reader model: 784-256-128-11, float16 storage, made by `scratchnet train --preset reader`."""
+DIGITS = 10
+
+
+@dataclass(frozen=True)
+class ReadDigit:
+    """One character read as a digit: the digit, its probability, its box (x, y, w, h) and its input."""
+
+    digit: int
+    confidence: float
+    box: tuple[int, int, int, int]
+    input: NDArray[np.float32] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return {"digit", "confidence", "box"}, as `scratchnet read --json` prints it."""
+        return {"digit": self.digit, "confidence": round(self.confidence, 4), "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a picture says: `text` (the digits read, '' when rejected), `digits`, and `rejected`.
+
+    `characters` holds every character found, those rejected as "not a digit" included, as
+    (box, input, is_digit) for views that show them all.
+    """
+
+    text: str
+    digits: list[ReadDigit]
+    characters: list[tuple[tuple[int, int, int, int], NDArray[np.float32], bool]]
+
+    @property
+    def rejected(self) -> bool:
+        """Return True when nothing in the picture reads as a digit."""
+        return not self.digits
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return {"text", "rejected", "digits": [...]}."""
+        return {"text": self.text, "rejected": self.rejected, "digits": [d.to_dict() for d in self.digits]}
+
+
+@functools.lru_cache(maxsize=1)
+def load_reader() -> tuple[Network, dict[str, Any]]:
+    """Return (network, header) of the shipped reader, loaded once.
+
+    Raises ModelFileError if the package's model file is missing or damaged.
+    """
+    return load_model(READER)
+
+
+def has_reject_class(net: Network) -> bool:
+    """Return True when net has the eleventh output, "not a digit"."""
+    return net.sizes[-1] == DIGITS + 1
+
+
+def read_inputs(net: Network, X: NDArray[np.floating], gate: Network | None = None) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.bool_]]:
+    """Return (digits, confidences, is_digit) for the rows of X, each (n,).
+
+    digit = argmax_j P(j | x) over the ten digits; its confidence is P(digit | x) among all of net's
+    outputs. is_digit is False where the "not a digit" output is the brightest: net's own eleventh,
+    or else the gate's; with neither, every character counts as a digit.
+    """
+    P = net.probabilities(X)  # (n, 10) or (n, 11)
+    digits = P[:, :DIGITS].argmax(axis=1)
+    confidences = P[np.arange(len(X)), digits]
+    judge = net if has_reject_class(net) else gate
+    if judge is None or not has_reject_class(judge):
+        return digits, confidences, np.ones(len(X), dtype=bool)
+    Q = P if judge is net else judge.probabilities(X)
+    return digits, confidences, Q.argmax(axis=1) != DIGITS
+
+
+def read(grey: NDArray[np.floating], net: Network, gate: Network | None = None) -> Reading:
+    """Return the Reading of a picture of grey levels in [0, 1]: its characters read left to right.
+
+    Characters judged "not a digit" are left out of the text (a stray mark beside a number); a
+    picture where half or more of the characters are not digits (a word, a drawing of a house) is
+    rejected, and so is one with no ink at all. Raises DataFormatError for an array that is not a picture.
+    """
+    characters = read_characters(grey)
+    if not characters:
+        return Reading("", [], [])
+    X = np.stack([c.input for c in characters])
+    digits, confidences, is_digit = read_inputs(net, X, gate)
+    found = [(c.box, c.input, bool(ok)) for c, ok in zip(characters, is_digit)]
+    if 2 * int(is_digit.sum()) <= len(characters):  # a word, a drawing: mostly not digits
+        return Reading("", [], found)
+    kept = [ReadDigit(int(d), float(p), c.box, c.input) for c, d, p, ok in zip(characters, digits, confidences, is_digit) if ok]
+    return Reading("".join(str(d.digit) for d in kept), kept, found)
