@@ -30,6 +30,8 @@ FIELD = 28
 BOX = 20
 SPECK_AREA = 0.04
 """A piece with less than this fraction of the largest piece's area, and short, is a speck."""
+DUST = 0.005
+"""A piece with less than this fraction of the largest piece's area is dust, however tall."""
 SHORT = 0.4
 """Pieces and characters shorter than this fraction of the tallest are small enough to be specks."""
 SMALL_CHARACTER_AREA = 0.12
@@ -81,24 +83,23 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[_Group]]:
     labels, count = ndimage.label(page.mask, structure=EIGHT_CONNECTED)
     if count == 0:
         return labels, []
-    areas = np.bincount(labels.ravel(), minlength=count + 1)
-    slices = ndimage.find_objects(labels)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     height, width = page.mask.shape
     band_y, band_x = max(1, round(FRAME_BAND * height)), max(1, round(FRAME_BAND * width))
     band = np.ones((height, width), dtype=bool)
     band[band_y:-band_y, band_x:-band_x] = False
-    frame_share = np.bincount(labels[band].ravel(), minlength=count + 1)  # each piece's pixels in the outer band
-    tallest = max(s[0].stop - s[0].start for s in slices if s is not None)
-    groups = []
-    for label, (rows, columns) in enumerate(slices, start=1):
-        area = int(areas[label])
-        short = rows.stop - rows.start < SHORT * tallest
-        if short and area < SPECK_AREA * areas[1:].max():
-            continue
-        if frame_share[label] >= FRAME_SHARE * area:
-            continue
-        groups.append(_Group([label], rows.start, columns.start, rows.stop, columns.stop, area))
-    return labels, groups
+    in_band = np.bincount(labels[band].ravel(), minlength=count + 1)[1:]  # each piece's pixels in the outer band
+    slices = ndimage.find_objects(labels)
+    tops, bottoms = np.array([s[0].start for s in slices]), np.array([s[0].stop for s in slices])
+    lefts, rights = np.array([s[1].start for s in slices]), np.array([s[1].stop for s in slices])
+    candidates = in_band < FRAME_SHARE * areas
+    if not candidates.any():
+        return labels, []
+    tallest = (bottoms - tops)[candidates].max()
+    largest = areas[candidates].max()
+    specks = ((bottoms - tops < SHORT * tallest) & (areas < SPECK_AREA * largest)) | (areas < DUST * largest)
+    kept = np.flatnonzero(candidates & ~specks)
+    return labels, [_Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept]
 
 
 def group_pieces(groups: list[_Group]) -> list[_Group]:

@@ -165,8 +165,8 @@ def shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
         _polygon(draw, [(c + q * math.cos(b), c + q * math.sin(b)) for q, b in zip(radii, a)], width)
     elif kind == 3:  # cross or X
         turn = 0 if rng.random() < 0.5 else math.pi / 4
-        for a in (turn, turn + math.pi / 2):
-            _stroke(draw, [(c - r * math.cos(a), c - r * math.sin(a)), (c + r * math.cos(a), c + r * math.sin(a))], width)
+        for angle in (turn, turn + math.pi / 2):
+            _stroke(draw, [(c - r * math.cos(angle), c - r * math.sin(angle)), (c + r * math.cos(angle), c + r * math.sin(angle))], width)
     elif kind == 4:  # heart
         t = np.linspace(0, 2 * math.pi, 60)
         xs, ys = 16 * np.sin(t) ** 3, -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
@@ -241,7 +241,7 @@ NEGATIVE_SHARE = 0.3
 """How many negatives join the digits when a network has a "not a digit" output: 0.3 as many."""
 
 
-def with_negatives(images: NDArray[np.uint8], labels: NDArray[np.integer], label: int, seed: int, part: int) -> tuple[NDArray[np.uint8], NDArray[np.integer], int]:
+def with_negatives(images: NDArray[np.uint8], labels: NDArray[np.uint8], label: int, seed: int, part: int) -> tuple[NDArray[np.uint8], NDArray[np.uint8], int]:
     """Return (images, labels, count) with NEGATIVE_SHARE · n made-up negatives appended under `label`.
 
     `part` keeps the parts apart (0 training, 1 validation): their negatives come from the seeds

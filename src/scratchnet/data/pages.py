@@ -35,7 +35,7 @@ from scipy import ndimage
 Grey = NDArray[np.float32]
 Mask = NDArray[np.bool_]
 
-WORKING_SIDE = 800
+WORKING_SIDE = 480
 """The longer side pictures are reduced to before the ink is looked for (pixels)."""
 SMALLEST_SIDE = 112
 """Smaller pictures (a 28×28 digit, a thumbnail) are enlarged to this, so every window has room."""
@@ -47,7 +47,9 @@ ROW_LINE_SPAN = 0.7
 """A tilted row of ink across this fraction of the width is a ruled line."""
 COLUMN_LINE_SPAN = 0.75
 """A column of ink across this fraction of the height is a margin line or a page edge."""
-POLARITY_WINDOW = 0.05
+POLARITY_SIDE = 80
+"""Polarity is judged on the picture reduced to about this many pixels on its longer side."""
+POLARITY_WINDOW = 0.2
 """The local median that polarity is judged against spans this fraction of the longer side."""
 BACKGROUND_WINDOW = 5
 """The closing's window starts at the longer side over this (see `flatten`)."""
@@ -98,14 +100,14 @@ def is_dark_on_light(grey: Grey) -> bool:
     Paper is most of a page: a median above 0.6 is light paper, below 0.15 a dark board or canvas.
     In between (a dim photo, a page half in shadow), the ink is the minority that sticks out of its
     surroundings: against the local median M (a median filter over POLARITY_WINDOW of the longer
-    side, which follows shadows but not thin strokes), more pixels lie well below it (r = P − M < −0.1)
+    side, on the picture reduced to about POLARITY_SIDE pixels: it follows shadows, not strokes), more pixels lie well below it (r = P − M < −0.1)
     than above it when the ink is dark.
     """
     median = float(np.median(grey))
     if median > 0.6 or median < 0.15:
         return median > 0.6
     height, width = grey.shape
-    factor = max(1, max(height, width) // 200)
+    factor = max(1, max(height, width) // POLARITY_SIDE)
     small = np.asarray(Image.fromarray(grey, mode="F").resize((max(1, width // factor), max(1, height // factor)), Image.Resampling.BOX))
     residual = small - ndimage.median_filter(small, size=max(3, round(POLARITY_WINDOW * max(small.shape))) | 1, mode="nearest")
     return int((residual < -0.1).sum()) >= int((residual > 0.1).sum())
@@ -120,7 +122,9 @@ def stroke_width(mask: Mask) -> float:
     area = int(mask.sum())
     if area == 0:
         return 0.0
-    boundary = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    inner = np.zeros_like(mask)
+    inner[1:-1, 1:-1] = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]  # 4-neighbours all ink
+    boundary = int((mask & ~inner).sum())
     return 2.0 * area / max(boundary, 1)
 
 
@@ -196,15 +200,15 @@ def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
     """Return found without the line pixels, except where a stroke crosses a line: there the gap is bridged.
 
     A stroke crossing a row line continues above and below it, so a vertical closing of what is left
-    (a run of 2·thickness + 1 pixels) fills the line's pixels between its two ends; a column line
+    (max then min filter over 2·thickness + 1 pixels) fills the line's pixels between its two ends; a column line
     likewise with a horizontal closing. The line itself, with nothing on both sides, stays removed.
     """
     kept = found & ~rows & ~columns
     reach = 2 * max(4, round(LINE_THICKNESS * max(found.shape))) + 1
-    if rows.any():
-        kept |= ndimage.binary_closing(kept, structure=np.ones((reach, 1), dtype=bool)) & rows & found
-    if columns.any():
-        kept |= ndimage.binary_closing(kept, structure=np.ones((1, reach), dtype=bool)) & columns & found
+    for lines, axis in ((rows, 0), (columns, 1)):
+        if lines.any():
+            closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(kept.view(np.uint8), reach, axis=axis), reach, axis=axis)
+            kept |= closed.astype(bool) & lines & found
     return kept
 
 

@@ -1,0 +1,78 @@
+"""`scratchnet read`: numbers and digits read left to right, "not a digit" refused, JSON, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from benchmarks.handwriting import drawing, number
+from tests.conftest import run_cli
+
+
+def save(grey: np.ndarray, path) -> None:
+    Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).save(path)
+
+
+def write_pictures(tmp_path, mnist) -> dict[str, str]:
+    """Write three numbers, a digit, a house and a blank page; return {file name: the truth}."""
+    rng = np.random.default_rng(21)
+    truths = {}
+    for k in range(3):
+        chosen = rng.choice(len(mnist.test), size=3 + k, replace=False)
+        grey, _ = number([mnist.test.images[i] for i in chosen], rng)
+        save(grey, tmp_path / f"number{k}.png")
+        truths[f"number{k}.png"] = "".join(str(mnist.test.labels[i]) for i in chosen)
+    grey, _ = drawing(mnist.test.images[0], rng)
+    save(grey, tmp_path / "digit.png")
+    truths["digit.png"] = str(mnist.test.labels[0])
+    house = Image.new("L", (300, 300), 255)
+    draw = ImageDraw.Draw(house)
+    draw.rectangle((70, 130, 230, 260), outline=0, width=10)
+    draw.line([(60, 135), (150, 50), (240, 135)], fill=0, width=10)
+    house.save(tmp_path / "house.jpg", quality=80)
+    truths["house.jpg"] = "not a digit"
+    Image.new("RGB", (120, 90), (250, 245, 235)).save(tmp_path / "blank.png")
+    truths["blank.png"] = "not a digit"
+    return truths
+
+
+def test_read_prints_each_picture_in_order_with_what_it_says(tmp_path, mnist):
+    truths = write_pictures(tmp_path, mnist)
+    done = run_cli("read", *truths, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == list(truths)
+    answers = dict(line.split(": ", 1) for line in lines)
+    assert answers["house.jpg"] == answers["blank.png"] == "not a digit"
+    assert sum(answers[name] == truth for name, truth in truths.items()) >= len(truths) - 1
+
+
+def test_read_json_gives_the_digits_with_their_boxes(tmp_path, mnist):
+    truths = write_pictures(tmp_path, mnist)
+    done = run_cli("read", "number1.png", "house.jpg", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert [item["path"] for item in answer] == ["number1.png", "house.jpg"]
+    read_number, house = answer
+    assert not read_number["rejected"] and read_number["text"] == "".join(str(d["digit"]) for d in read_number["digits"])
+    assert len(read_number["digits"]) == len(truths["number1.png"])
+    lefts = [d["box"][0] for d in read_number["digits"]]
+    assert lefts == sorted(lefts) and all(len(d["box"]) == 4 and 0 < d["confidence"] <= 1 for d in read_number["digits"])
+    assert house == {"path": "house.jpg", "text": "", "rejected": True, "digits": []}
+
+
+def test_read_with_a_ten_output_model_still_says_not_a_digit(tmp_path, mnist, cli_trained_model):
+    write_pictures(tmp_path, mnist)
+    done = run_cli("read", "house.jpg", "digit.png", "--model", str(cli_trained_model), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "house.jpg: not a digit"
+
+
+def test_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, mnist):
+    (tmp_path / "notes.png").write_text("not a picture")
+    for args, code in ([("read", "absent.png"), 1], [("read", "notes.png"), 1], [("read", "notes.png", "--model", "absent.npz"), 1]):
+        done = run_cli(*args, cwd=tmp_path)
+        assert done.returncode == code and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("scratchnet: error: ")

@@ -1,0 +1,131 @@
+"""The picture pipeline on pages whose truth is known: photos (lines, shadow, colour, JPEG), numbers with known boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.handwriting import drawing, number, photograph, photo
+from scratchnet.data.characters import split_characters
+from scratchnet.data.images import mnistify, read_characters
+from scratchnet.data.pages import find_ink, otsu_threshold, ruled_lines, stroke_width
+
+
+def overlap(first: tuple[int, int, int, int], second: tuple[int, int, int, int]) -> float:
+    """Return the intersection over union of two (x, y, w, h) boxes."""
+    (x1, y1, w1, h1), (x2, y2, w2, h2) = first, second
+    across = max(0, min(x1 + w1, x2 + w2) - max(x1, x2)) * max(0, min(y1 + h1, y2 + h2) - max(y1, y2))
+    return across / (w1 * h1 + w2 * h2 - across)
+
+
+def test_otsu_splits_two_clusters_between_them():
+    values = np.concatenate([np.full(900, 0.2), np.full(100, 0.7)])
+    assert 0.2 < otsu_threshold(values) <= 0.7
+
+
+def test_stroke_width_of_a_bar_is_its_width():
+    mask = np.zeros((200, 200), dtype=bool)
+    mask[20:180, 90:98] = True  # 8 pixels wide, 160 long: w ≈ 2A/B = 2·1280/(2·160 + 2·6) ≈ 7.7
+    assert 7.0 <= stroke_width(mask) <= 8.5
+
+
+def test_a_tilted_ruled_line_is_found_and_a_digit_stroke_is_not():
+    mask = np.zeros((300, 400), dtype=bool)
+    xs = np.arange(400)
+    mask[(150 + xs * np.tan(np.radians(2))).astype(int), xs] = True  # a line across the page, tilted 2°
+    mask[40:120, 200:206] = True  # a '1' standing on nothing
+    rows, columns = ruled_lines(mask)
+    assert rows[(150 + xs * np.tan(np.radians(2))).astype(int), xs].mean() == 1.0
+    assert not rows[40:120, 200:206].any() and not columns.any()
+
+
+def test_a_photo_of_a_digit_on_lined_paper_in_shadow_is_boxed_around_the_ink(mnist):
+    rng = np.random.default_rng(3)
+    for index in range(12):
+        grey, box = drawing(mnist.test.images[index], rng, side=500)
+        ink = grey if grey.mean() < 0.5 else 1.0 - grey
+        picture = photograph(ink, rng)  # colour paper, ruled lines, shadow, blur, rotation ±3°, JPEG
+        characters = read_characters(picture)
+        assert len(characters) == 1, index
+        assert overlap(characters[0].box, box) > 0.6, (index, characters[0].box, box)
+
+
+def test_lines_as_dark_as_the_ink_leave_the_mask_and_the_digit_crossing_them_stays_whole(mnist):
+    grey, (x, y, w, h) = drawing(mnist.test.images[7], np.random.default_rng(4), side=500)
+    page_in = np.where(grey.mean() < 0.5, 1.0 - grey, grey).astype(np.float32)  # dark ink on white
+    ys, xs = np.mgrid[0:500, 0:500]
+    lines = np.abs((ys - xs * np.tan(np.radians(1.5))) % 60 - 30) < 1.5  # 3-pixel lines every 60, tilted 1.5°
+    lines |= np.abs(xs + ys * np.tan(np.radians(1.5)) - 40) < 1.5  # and a margin, square to them
+    page_in = np.minimum(page_in, np.where(lines, 0.0, 1.0)).astype(np.float32)
+    page = find_ink(page_in)
+    away = np.ones(page.mask.shape, dtype=bool)
+    s = page.scale
+    away[int(y / s) - 4 : int((y + h) / s) + 4, int(x / s) - 4 : int((x + w) / s) + 4] = False
+    assert (page.found & away).sum() > 5000  # the lines are ink to the threshold
+    assert (page.mask & away).sum() < 0.01 * (page.found & away).sum()  # and leave the mask
+    characters = read_characters(page_in)
+    assert len(characters) == 1 and overlap(characters[0].box, (x, y, w, h)) > 0.85
+
+
+@pytest.mark.parametrize("photographed", [False, True])
+def test_a_number_is_split_into_its_digits_at_their_boxes(mnist, photographed):
+    rng = np.random.default_rng(5 + photographed)
+    for trial in range(4):
+        chosen = rng.choice(len(mnist.test), size=int(rng.integers(2, 7)), replace=False)
+        grey, boxes = number([mnist.test.images[i] for i in chosen], rng)
+        if photographed:
+            grey = photograph(1.0 - grey, rng, quality=70)
+        characters = read_characters(grey)
+        assert len(characters) == len(boxes), (trial, [c.box for c in characters], boxes)
+        for character, box in zip(characters, boxes):
+            assert overlap(character.box, box) > (0.5 if photographed else 0.8)
+
+
+def test_a_five_whose_hat_is_apart_is_one_character():
+    grey = np.ones((200, 200), dtype=np.float32)
+    grey[40:50, 95:150] = 0.0  # the hat, drawn apart
+    grey[58:110, 90:100] = 0.0  # the body: down, then round
+    grey[100:110, 90:140] = 0.0
+    grey[100:160, 130:140] = 0.0
+    grey[150:160, 85:140] = 0.0
+    characters = read_characters(grey)
+    assert len(characters) == 1 and characters[0].box == (85, 40, 65, 120)
+
+
+def test_specks_and_a_page_border_are_dropped():
+    grey = np.ones((300, 300), dtype=np.float32)
+    grey[60:240, 140:152] = 0.0  # a '1'
+    grey[20:23, 40:43] = grey[270:272, 250:253] = 0.0  # dust
+    grey[:, :6] = 0.1  # the page's edge, dark, down the left side
+    characters = read_characters(grey)
+    assert [c.box for c in characters] == [(140, 60, 12, 180)]
+
+
+def test_every_character_fits_mnists_box_and_is_centred_by_mass(mnist):
+    grey, _ = number([mnist.test.images[i] for i in range(4)], np.random.default_rng(6))
+    for character in read_characters(grey):
+        field = character.input.reshape(28, 28)
+        rows, columns = np.nonzero(field > 0.05)
+        assert max(rows.max() - rows.min(), columns.max() - columns.min()) + 1 <= 21
+        ys, xs = np.indices(field.shape)
+        assert abs((ys * field).sum() / field.sum() - 13.5) <= 1.0 and abs((xs * field).sum() / field.sum() - 13.5) <= 1.0
+
+
+def test_a_phone_photo_and_its_drawing_give_nearly_the_same_input(mnist):
+    rng = np.random.default_rng(8)
+    drawn, _ = drawing(mnist.test.images[3], np.random.default_rng(9), side=500)
+    photographed = photograph(drawn if drawn.mean() < 0.5 else 1.0 - drawn, rng, quality=60)
+    assert np.abs(mnistify(drawn) - mnistify(photographed)).mean() < 0.08
+
+
+def test_together_joins_all_characters_into_one_box(mnist):
+    grey, boxes = number([mnist.test.images[i] for i in range(3)], np.random.default_rng(10))
+    (together,) = split_characters(find_ink(grey), together=True)
+    left = min(b[0] for b in boxes)
+    right = max(b[0] + b[2] for b in boxes)
+    assert abs(together.box[0] - left) <= 2 and abs(together.box[0] + together.box[2] - right) <= 2
+
+
+def test_a_photo_from_the_evaluation_generator_is_one_character(mnist):
+    characters = read_characters(photo(mnist.test.images[0], np.random.default_rng(11)))
+    assert len(characters) == 1
