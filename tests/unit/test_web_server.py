@@ -149,6 +149,16 @@ def test_cors_stays_closed_and_the_security_headers_stay(classroom):
         assert refused.headers["x-frame-options"] == "DENY" and refused.headers["referrer-policy"] == "no-referrer"
 
 
+def test_a_state_change_from_another_sites_page_is_refused_even_with_the_token(classroom, explorer):
+    elsewhere = {"Origin": "http://elsewhere.example", "Authorization": f"Bearer {TOKEN}"}
+    refused = classroom.post("/api/train/stop", headers=elsewhere)  # a bodiless form POST needs no preflight
+    assert refused.status_code == 403 and "cross-site" in refused.json()["error"]
+    assert classroom.post("/api/train/stop", headers={**elsewhere, "Origin": "http://testserver"}).status_code == 409  # own page: no training runs
+    with TestClient(create_app(explorer)) as open_client:  # on this machine, without a token, too
+        assert open_client.post("/api/train/stop", headers={"Origin": "null"}).status_code == 403
+        assert open_client.post("/api/predict", json={"width": 1, "height": 1, "grey": "AA=="}, headers={"Origin": "http://testserver"}).status_code == 200
+
+
 def test_bodies_stay_capped_for_the_teacher_too(classroom):
     body = b'{"layers": [' + b"1, " * 400_000 + b"1]}"
     response = classroom.post("/api/train", content=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})

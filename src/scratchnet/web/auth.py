@@ -10,7 +10,9 @@ read-only computations in OPEN) must carry the token, as `Authorization: Bearer 
     wrong token  → 403
 Students draw, predict and browse without one. The cookie is HttpOnly and SameSite=Strict, and the
 API accepts only JSON bodies, which another site's page cannot send here without a CORS preflight that
-this server never grants: no other origin can use a teacher's cookie.
+this server never grants: no other origin can use a teacher's cookie. Whatever the mode, a browser's
+state-changing request whose Origin is another site is refused (403): not even a bodiless form POST
+from elsewhere (POST /api/train/stop) reaches the explorer.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -63,6 +65,14 @@ def presented_token(scope: Scope) -> str | None:
     return None
 
 
+def same_origin(scope: Scope) -> bool:
+    """Return whether the request's Origin, if it sends one (browsers do on POST), is this server's own host."""
+    origin = _header(scope, b"origin")
+    if origin is None:  # not a browser's cross-site request: curl, scripts, the tests
+        return True
+    return urlsplit(origin).netloc.lower() == (_header(scope, b"host") or "").lower()
+
+
 class TokenGuard:
     """ASGI middleware enforcing the classroom rules above; with token None it lets everything through.
 
@@ -80,6 +90,9 @@ class TokenGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["method"] not in SAFE_METHODS and not same_origin(scope):
+            await refuse(send, 403, f"cross-site request refused: Origin {_header(scope, b'origin')} is not this server ({_header(scope, b'host')})")
             return
         presented = presented_token(scope)
         scope.setdefault("state", {})["authorised"] = self.token is None or self.matches(presented)
