@@ -56,15 +56,15 @@ def load_data() -> Data:
 class Scratchnet:
     """scratchnet through its public API: `train(net, X, y, epochs=1, ...)` on the uint8 images."""
 
-    def __init__(self, config: Config, data: Data, dtype: str = "float32", seed: int = 0) -> None:
+    def __init__(self, config: Config, data: Data, dtype: str = "float32", seed: int = 0, threads: int | None = None) -> None:
         self.name = f"scratchnet {dtype}"
-        self.config, self.data = config, data
+        self.config, self.data, self.threads = config, data, threads
         self.net = scratchnet.Network(config.sizes, cost=config.cost, init=config.init, seed=seed, dtype=dtype)
 
     def epoch(self, rows: int | None = None) -> float:
         """Train one epoch (or on the first `rows` images) and return the seconds scratchnet timed."""
         X, y = self.data.train_images[:rows], self.data.train_labels[:rows]
-        history = scratchnet.train(self.net, X, y, epochs=1, batch_size=self.config.m, lr=self.config.eta, keep="last")
+        history = scratchnet.train(self.net, X, y, epochs=1, batch_size=self.config.m, lr=self.config.eta, keep="last", threads=self.threads)
         return history.epochs[-1].seconds
 
     def accuracy(self) -> float:
@@ -185,7 +185,7 @@ NAMES = ("scratchnet float32", "scratchnet float64", "book, per example", "PyTor
 def make(name: str, config: Config, data: Data, threads: int) -> Any:
     """Return the contender called `name` (one of NAMES), built for config on data."""
     if name.startswith("scratchnet"):
-        return Scratchnet(config, data, dtype=name.split()[-1])
+        return Scratchnet(config, data, dtype=name.split()[-1], threads=threads)
     if name == Book.name:
         return Book(config, data)
     if name == Torch.name:

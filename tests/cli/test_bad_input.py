@@ -34,7 +34,7 @@ def assert_one_line_error(result, code: int, *fragments: str) -> None:
         (["--layers", "784,16,5"], ["--layers", "at least 10 outputs"]),
         (["--epochs", "0"], ["--epochs", "positive integer", "'0'"]),
         (["--batch-size", "-5"], ["--batch-size", "'-5'"]),
-        (["--threads", "0"], ["--threads", "positive integer", "'0'"]),
+        (["--threads", "two"], ["--threads", "positive integer", "'two'"]),
         (["--lr", "0"], ["--lr", "positive finite"]),
         (["--lr", "nan"], ["--lr", "'nan'"]),
         (["--lr", "inf"], ["--lr", "'inf'"]),

@@ -29,6 +29,7 @@ from rich.table import Table
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError
 from scratchnet.training.config import PRESETS, Preset
+from scratchnet.training.threads import THREAD_VARIABLES, available_cores, threads_per_job
 from scratchnet.io import write_atomically
 
 QUICK = ("--limit", "2000", arguments.flag("epochs"), "1")
@@ -75,7 +76,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--presets", type=_preset_names, default=tuple(PRESETS), metavar="NAME,...", help=f"which presets to run (default: {','.join(PRESETS)})")
     parser.add_argument("--seeds", type=arguments.positive_int, metavar="N", help="seeds per preset (default: 3, and 1 for best)")
     parser.add_argument("--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs")
-    parser.add_argument("--jobs", type=arguments.positive_int, default=1, metavar="N", help="runs side by side, each with one BLAS thread; 'best' always runs alone (default: %(default)s)")
+    parser.add_argument("--jobs", type=arguments.positive_int, default=1, metavar="N", help="runs side by side, at most the machine's cores, each on cores/N BLAS threads so that they do not fight for the cores; 'best' always runs alone, on threads chosen by the work (default: %(default)s)")
     parser.add_argument("--out", type=arguments.output_file, default=Path("docs/accuracy.md"), metavar="PATH", help="the Markdown report; the figure goes beside it as PNG (default: %(default)s)")
     parser.set_defaults(handler=run)
 
@@ -89,14 +90,31 @@ def _preset_names(text: str) -> tuple[str, ...]:
     return names
 
 
+def train_command(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> list[str]:
+    """Return the command line of one run: `scratchnet train --preset name --seed seed`, on `threads` BLAS threads if given."""
+    return [sys.executable, "-m", "scratchnet", "train", "--preset", name, arguments.flag("seed"), str(seed),
+            "--out", str(workdir / f"{name}-{seed}.npz"), "--metrics-json", str(workdir / f"{name}-{seed}.json"),
+            *(QUICK if quick else ()), *((arguments.flag("threads"), str(threads)) if threads is not None else ())]
+
+
+def run_threads(jobs: int) -> int | None:
+    """Return the BLAS threads of each run beside jobs − 1 others, jobs × threads ≤ cores (None, alone: chosen by the work).
+
+    Raises UsageError for more jobs than cores: two runs on one core only take turns.
+    """
+    cores = available_cores()
+    if jobs > cores:
+        raise UsageError(f"argument --jobs: must be at most the {cores} cores this process may use, so that runs side by side do not fight for them; got {jobs}")
+    return threads_per_job(jobs, cores) if jobs > 1 else None
+
+
 def _train_once(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> tuple[float, float, dict[str, Any]]:
     """Run `scratchnet train --preset name --seed seed` in a child process; return (accuracy, seconds, metrics)."""
     metrics = workdir / f"{name}-{seed}.json"
-    command = [sys.executable, "-m", "scratchnet", "train", "--preset", name, arguments.flag("seed"), str(seed),
-               "--out", str(workdir / f"{name}-{seed}.npz"), "--metrics-json", str(metrics), *(QUICK if quick else ())]
+    command = train_command(name, seed, quick, threads, workdir)
     environment = dict(os.environ)
-    if threads is not None:
-        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    if threads is not None:  # OpenMP's and other libraries' pools too
+        for variable in THREAD_VARIABLES:
             environment[variable] = str(threads)
     started = time.perf_counter()
     finished = subprocess.run(command, env=environment, capture_output=True, text=True)
@@ -111,6 +129,7 @@ def _train_once(name: str, seed: int, quick: bool, threads: int | None, workdir:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Train each preset for each seed, print the table, write the report and figure; return the exit code."""
     names: tuple[str, ...] = args.presets
+    threads = run_threads(args.jobs)
     if args.out.suffix.lower() != ".md":
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
     results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
@@ -123,9 +142,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
         def one(name: str, seed: int) -> None:
             result = results[name]
-            threads = 1 if args.jobs > 1 else None
             try:
-                accuracy, seconds, data = _train_once(name, seed, args.quick, threads, workdir)
+                accuracy, seconds, data = _train_once(name, seed, args.quick, None if name == "best" else threads, workdir)
             except (RuntimeError, OSError, ValueError, KeyError) as err:
                 result.failures.append(str(err))
                 console.print(f"  {name} seed {seed}: failed: {err}")
@@ -279,7 +297,8 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
         f"(scratchnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores, {total / 60:.1f} minutes in all).",
         "Each run is `scratchnet train --preset NAME --seed S`; its seconds are end to end (load, train, test, save)"
-        + (f", with {args.jobs} runs side by side except `best`, which ran alone." if args.jobs > 1 else "."),
+        + (f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
+           if args.jobs > 1 else "."),
         "Accuracies are on the 10,000 MNIST test images, with the network kept as the preset says "
         "(the best epoch on the 10,000 validation images, or the last).",
         "",

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
-from threadpoolctl import threadpool_limits
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError, flag
@@ -73,7 +72,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--preset", choices=list(PRESETS), default=None, help="a named configuration to start from (default: tutorial)")
     add_setting_flags(parser)
-    parser.add_argument("--threads", type=arguments.positive_int, default=1, help="BLAS threads for the matrix products (default: %(default)s: the tutorial's products are too small to gain from more, and on a busy machine a product shared between threads waits for the slowest)")
     parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
     parser.add_argument("--limit", type=arguments.positive_int, metavar="N", help="train on only the first N training images (for quick runs)")
     parser.add_argument("--out", type=arguments.output_file, metavar="PATH", help=f"where to save the model (default: {DEFAULT_OUT})")
@@ -87,6 +85,9 @@ def register(subparsers: Any) -> None:
 
 SETTINGS = tuple(item.name for item in settings(TrainConfig) if item.command_line)
 """The TrainConfig fields the command line sets, each a flag of the same name."""
+
+RESUMABLE = ("threads",)
+"""Settings that `--resume` may be given again: they change how fast the run goes, not where it ends."""
 
 
 def config_from(args: argparse.Namespace) -> TrainConfig:
@@ -164,12 +165,15 @@ def _new_job(args: argparse.Namespace) -> Job:
 
 def _resumed_job(args: argparse.Namespace) -> Job:
     """Return the job a checkpoint holds, with --out, --data, --metrics-json, --checkpoint given again taking over."""
-    given = [flag(name) for name in ("preset", *SETTINGS, "limit") if getattr(args, name, None) is not None]
+    given = [flag(name) for name in ("preset", *SETTINGS, "limit") if name not in RESUMABLE and getattr(args, name, None) is not None]
     if given:
         raise UsageError(f"argument --resume: the settings come from the checkpoint; got {', '.join(given)} too")
     state, saved = load_checkpoint(args.resume)
     try:
         config = TrainConfig.from_dict(saved["config"])
+        if args.threads is not None:  # how many threads multiply changes the time, not the run
+            config = config.with_options(threads=args.threads)
+            state.options = replace(state.options, threads=config.threads)
         out = args.out or Path(saved["out"])
         job = Job(
             config, str(saved["preset"]), saved["limit"], args.data or (saved["data"] and Path(saved["data"])), out,
@@ -187,12 +191,6 @@ def _resumed_job(args: argparse.Namespace) -> Job:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Train with --threads BLAS threads (see `_run`); return the exit code."""
-    with threadpool_limits(limits=args.threads, user_api="blas"):
-        return _run(args, console)
-
-
-def _run(args: argparse.Namespace, console: Console) -> int:
     """Train (or resume), print one line per epoch and the test accuracy, save the model; return the exit code."""
     job = _resumed_job(args) if args.resume is not None else _new_job(args)
     data = load_mnist(job.data)

@@ -7,7 +7,8 @@ and moves every parameter a little downhill, w → w − η ∂C/∂w (or by ano
 set: the drunk man's quick, noisy path downhill instead of one slow exact step on the whole set.
 
 Which stepper takes the steps is decided in `choose_stepper` alone: the fast path (`fast.py`, the same
-arithmetic in fewer NumPy calls) where it supports the options, the readable reference otherwise.
+arithmetic in fewer NumPy calls) where it supports the options, the readable reference otherwise;
+how many BLAS threads multiply is decided by `threads.threads_for` alone (or the `threads` setting).
 Everything else a run does (keep the best epoch, stop early, follow a schedule, watch the clock,
 report progress, write checkpoints) is a callback (`callbacks.py`), and everything it needs to go on
 is one TrainingState (`state.py`), so a run resumed from a checkpoint is the same run.
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from scratchnet.core.encoding import as_input, one_hot
 from scratchnet.data.augment import Augmenter
@@ -32,6 +34,7 @@ from scratchnet.training.fast import FastSGD, supports
 from scratchnet.training.options import TrainOptions
 from scratchnet.training.regularisation import add_l2_gradient, dropout_masks
 from scratchnet.training.state import EpochRecord, History, TrainingState
+from scratchnet.training.threads import threads_for
 
 if TYPE_CHECKING:
     from scratchnet.core.network import Array, Network
@@ -61,7 +64,9 @@ def fit(
     net : the Network, changed in place.
     X : training inputs (n, sizes[0]), floats in [0, 1] or uint8 grey levels (scaled per mini-batch).
     y : integer labels (n,) or one-hot targets (n, sizes[-1]).
-    options : the TrainOptions (the tutorial's when None).
+    options : the TrainOptions (the tutorial's when None). The training's matrix products run on
+        options.threads BLAS threads, or, by default, on as many as `threads_for` chooses for these
+        layer sizes and m (one for the tutorial's small products, every core for wide layers).
     validation : optional (X, y) measured after each epoch.
     callbacks : called after the options' own (`standard_callbacks`); a Checkpoint goes last.
     history : a History to append to (so a caller holds it even if training is interrupted).
@@ -97,7 +102,8 @@ def fit(
     training_set = (stepper.prepare(X[sample]), Y[sample], labels[sample])
     if measured is not None:
         measured = (stepper.prepare(measured[0]), *measured[1:])
-    with stepper:
+    threads = options.threads or threads_for(net.sizes, options.batch_size)
+    with threadpool_limits(limits=threads, user_api="blas"), stepper:  # restored on the way out, as it was
         while not state.stopped and state.epoch < options.epochs:
             started = time.perf_counter()
             state.stopped = not stepper.epoch(state.epoch + 1, net.rng.permutation(len(X)), state)

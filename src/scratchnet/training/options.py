@@ -195,6 +195,22 @@ class Optional(Constraint):
         return self.inner.convert(text)
 
 
+class Threads(Constraint):
+    """A number of threads: a positive integer, or 0 or None for "chosen by the work" (kept as None)."""
+
+    expected = "a positive integer, or 0 (chosen by the work)"
+    metavar = "N"
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or (_is_integer(value) and value >= 0)
+
+    def normalise(self, value: Any) -> int | None:
+        return None if value is None or value == 0 else int(value)
+
+    def convert(self, text: str) -> int:
+        return int(text)
+
+
 def setting(default: Any, constraint: Constraint, help: str, symbol: str = "", command_line: bool = True) -> Any:
     """Return a dataclass field with its default and, in its metadata, its constraint and help text."""
     metadata = {"constraint": constraint, "help": help, "symbol": symbol, "command_line": command_line}
@@ -283,6 +299,11 @@ class TrainOptions(_Declared):
         "sample that costs little (None, or a number ≥ n: on all of them); the validation figures are always exact",
     )
     time_budget: float | None = setting(None, Optional(POSITIVE_SECONDS), "stop training after this many seconds; a cosine schedule then runs on the clock")
+    threads: int | None = setting(
+        None, Threads(),
+        "BLAS threads for the training's matrix products (0 or None: chosen by the work, `scratchnet.training.threads`: "
+        "one for small products such as the tutorial's, every core for wide layers)",
+    )
 
 
 @dataclass(frozen=True)

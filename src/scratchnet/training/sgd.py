@@ -63,7 +63,7 @@ def train(
     y : integer labels (n,) or one-hot targets (n, sizes[-1]).
     epochs, batch_size (m), lr (η), keep, and the keyword **options : the settings of
         `scratchnet.training.options.TrainOptions` (lmbda, optimizer, momentum, schedule, patience,
-        dropout, augment, early_stop, training_sample, time_budget), with their defaults and ranges.
+        dropout, augment, early_stop, training_sample, time_budget, threads), with their defaults and ranges.
     validation : optional (X, y) measured after each epoch.
     callback : called with each EpochRecord; returning False stops training early.
     progress : called with the number of samples done so far in the epoch, about a hundred times an epoch.
