@@ -33,7 +33,7 @@ from scratchnet.data.images import BlankImageError, mnistify
 from scratchnet.web import backprop, validation
 from scratchnet.web.admission import Admission
 from scratchnet.web.auth import TokenGuard
-from scratchnet.web.explorer import Explorer, ServedModel, neuron_view, trace_view
+from scratchnet.web.explorer import READ_MODELS, Explorer, ServedModel, neuron_view, reading_view, trace_view
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,27 @@ def _predict_answer(body: bytes, served: ServedModel) -> bytes:
     except BlankImageError as err:
         return _dumps({"blank": True, "message": str(err), "model_version": served.version})
     return _dumps({"blank": False, **trace_view(served.net, x), "model_version": served.version})
+
+
+async def read(request: Request) -> Response:
+    """POST /api/read {"width", "height", "grey" | "pixels", "model"?}: the drawing or photo read as `scratchnet read` reads it.
+
+    Every character found, with its box and 28×28 input, the digits read or "not a digit", and the
+    served network's trace of the first digit. "model" is "served" (default) or "reader", the shipped one.
+    """
+    body = await validation.read_body(request)
+    explorer = _explorer(request)
+    served = explorer.served()
+    explorer.check_input_size(served)
+    return _json_bytes(await _compute(request, _read_answer, body, served))
+
+
+def _read_answer(body: bytes, served: ServedModel) -> bytes:
+    """Return the JSON answer to a /api/read body for the served model."""
+    data = validation.parse_json(body)
+    grey = validation.grey_image(data)
+    which = validation.choice(data, "model", READ_MODELS, "served")
+    return _dumps({**reading_view(grey, served.net, which), "model_version": served.version})
 
 
 async def neuron(request: Request) -> Response:
@@ -368,6 +389,7 @@ def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
         Route("/api/model", model, methods=["GET"]),
         Route("/api/model.onnx", model_onnx, methods=["GET"]),
         Route("/api/predict", predict, methods=["POST"]),
+        Route("/api/read", read, methods=["POST"]),
         Route("/api/neuron", neuron, methods=["POST"]),
         Route("/api/samples", samples, methods=["GET"]),
         Route("/api/samples/{index:int}", sample, methods=["GET"]),

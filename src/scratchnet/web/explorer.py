@@ -422,3 +422,33 @@ class Explorer:
             logger.warning("could not save the trained model: %s", err)
             return None
 
+
+
+READ_MODELS = ("served", "reader")
+"""Which network reads a drawing on the page: the served one (whose inside is drawn) or the shipped reader."""
+
+
+def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dict[str, Any]:
+    """Return what the Draw view shows for a drawing or a photo read as `scratchnet read` reads it.
+
+    "characters" are every character found, left to right: its box (x, y, w, h) in the picture's
+    pixels, its 28×28 input, its digit and confidence, and whether it reads as a digit at all;
+    "text" is the digits read ('' when "rejected"); "trace" is the served network's view of the
+    first digit (the diagram shows that network, whichever reads). The reader's "not a digit" class
+    judges every character when the reading network has none of its own.
+    """
+    from scratchnet.reading import load_reader, read, read_inputs
+
+    reader, _ = load_reader()
+    net = reader if which == "reader" else served
+    reading = read(grey, net, gate=reader)
+    characters = []
+    for box, x, is_digit in reading.characters:
+        digits, confidences, _ = read_inputs(net, x[None, :], gate=reader)
+        characters.append({"box": list(box), "input": _rounded(x, 3), "digit": int(digits[0]), "confidence": round(float(confidences[0]), 4),
+                           "is_digit": is_digit})
+    first = next((x for _, x, is_digit in reading.characters if is_digit), None)
+    return {
+        "blank": not reading.characters, "rejected": reading.rejected, "text": reading.text, "model": which,
+        "characters": characters, "trace": None if first is None else trace_view(served, first),
+    }

@@ -115,6 +115,10 @@ const sendCanvas = document.createElement("canvas");
 sendCanvas.width = SEND_SIDE;
 sendCanvas.height = SEND_SIDE;
 const drawing = { active: false, pointer: null, last: null, dirty: false };
+// A picture opened or dropped on the canvas: sent as it is (up to PICTURE_SIDE on its longer side) rather
+// than the canvas, and shown fitted into the canvas at `shown` {x, y, scale}.
+const picture = { sent: null, shown: null };
+const PICTURE_SIDE = 512;
 const prediction = { inFlight: false, pending: false, sequence: 0, shown: 0, lastSent: 0 };
 
 function clearCanvas() {
@@ -150,7 +154,9 @@ function strokeTo(point, pressure) {
 canvas.addEventListener("pointerdown", (event) => {
   if (event.button !== undefined && event.button > 0) return;
   event.preventDefault();
-  if (state.sampleShown !== null) { clearCanvas(); state.sampleShown = null; $("draw-source").textContent = ""; }
+  if (state.sampleShown !== null || picture.sent !== null) {
+    clearCanvas(); state.sampleShown = null; picture.sent = null; $("draw-source").textContent = "";
+  }
   canvas.setPointerCapture(event.pointerId);
   drawing.active = true;
   drawing.pointer = event.pointerId;
@@ -180,6 +186,7 @@ canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 $("clear").addEventListener("click", () => {
   clearCanvas();
   state.sampleShown = null;
+  picture.sent = null;
   $("draw-source").textContent = "";
   requestPrediction(true);
 });
@@ -219,11 +226,12 @@ async function sendPrediction() {
   prediction.lastSent = performance.now();
   const sequence = ++prediction.sequence;
   try {
-    const result = await api("POST", "/api/predict", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey() });
+    const body = picture.sent ? { ...picture.sent } : { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey() };
+    body.model = $("reader-switch").checked ? "reader" : "served";
+    const result = await api("POST", "/api/read", body);
     if (sequence > prediction.shown) {
       prediction.shown = sequence;
-      if (result.blank) showBlank(t("answer.blank"));
-      else showTrace(result);
+      showReading(result, picture.sent ? picture.shown : { x: 0, y: 0, scale: canvas.width / SEND_SIDE });
     }
   } catch (err) {
     if (err.retryAfter) { // busy: keep the last answer on screen and send the drawing again shortly
@@ -260,6 +268,102 @@ function showProbabilities(probabilities, best) {
     rows[d].dataset.probability = probabilities ? String(p) : "";
   }
 }
+
+function showReading(reading, shown) {
+  // What /api/read found: each character's box over the drawing, its 28×28 input and answer, and the
+  // digits read (or "not a digit"); the diagram shows the served network's trace of the first digit.
+  drawBoxes(reading.characters, shown);
+  showCharacters(reading.characters);
+  if (reading.blank) { showBlank(t("answer.blank")); return; }
+  if (reading.trace) showTrace(reading.trace);
+  else showBlank("");
+  const answer = $("prediction");
+  answer.classList.toggle("words", reading.rejected);
+  answer.textContent = reading.rejected ? t("answer.not_a_digit") : reading.text;
+  answer.dataset.model = reading.model;
+  if (reading.rejected) $("prediction-note").textContent = t("answer.not_a_digit_note");
+  else if (reading.text.length > 1) $("prediction-note").textContent = t("answer.number", { count: reading.text.length });
+}
+
+function drawBoxes(characters, shown) {
+  const boxes = $("boxes");
+  const g = boxes.getContext("2d");
+  g.clearRect(0, 0, boxes.width, boxes.height);
+  boxes.dataset.count = String(characters.length);
+  for (const c of characters) {
+    const [x, y, w, h] = c.box;
+    g.strokeStyle = c.is_digit ? "#22c55e" : "#ef4444";
+    g.lineWidth = 2;
+    g.strokeRect(shown.x + x * shown.scale - 2, shown.y + y * shown.scale - 2, w * shown.scale + 4, h * shown.scale + 4);
+  }
+}
+
+function showCharacters(characters) {
+  const row = $("characters");
+  row.replaceChildren();
+  for (const c of characters) {
+    const item = el("div", { class: c.is_digit ? "character" : "character rejected", "data-testid": "character" }, row);
+    paintGrey(el("canvas", { width: 28, height: 28 }, item), c.input);
+    el("b", { text: c.is_digit ? String(c.digit) : t("draw.character_not_digit") }, item);
+  }
+}
+
+function clearReading() {
+  drawBoxes([], { x: 0, y: 0, scale: 1 });
+  showCharacters([]);
+  $("prediction").classList.remove("words");
+}
+
+async function openPicture(file) {
+  // A photo or scan from disk: its grey levels (0.299 R + 0.587 G + 0.114 B, as Pillow's "L") at most
+  // PICTURE_SIDE on the longer side go to /api/read; the canvas shows it fitted, on white.
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);  // EXIF orientation applied, as phones need
+  } catch (err) {
+    showBlank(t("answer.cannot_open", { message: err.message || file.name }));
+    return;
+  }
+  const scale = Math.min(1, PICTURE_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale)), height = Math.max(1, Math.round(bitmap.height * scale));
+  const small = document.createElement("canvas");
+  small.width = width;
+  small.height = height;
+  const g = small.getContext("2d", { willReadFrequently: true });
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, width, height);
+  g.drawImage(bitmap, 0, 0, width, height);
+  const data = g.getImageData(0, 0, width, height).data;
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < grey.length; i++) grey[i] = Math.round(0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]);
+  let text = "";
+  for (let i = 0; i < grey.length; i += 4096) text += String.fromCharCode.apply(null, grey.subarray(i, i + 4096));
+  const fit = Math.min(canvas.width / width, canvas.height / height);
+  picture.shown = { x: (canvas.width - width * fit) / 2, y: (canvas.height - height * fit) / 2, scale: fit };
+  picture.sent = { width, height, grey: btoa(text) };
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(small, picture.shown.x, picture.shown.y, width * fit, height * fit);
+  state.sampleShown = null;
+  $("draw-source").textContent = t("draw.source_picture", { name: file.name });
+  requestPrediction(true);
+}
+
+$("upload").addEventListener("change", (event) => {
+  const file = event.target.files && event.target.files[0];
+  if (file) openPicture(file);
+  event.target.value = "";
+});
+const dropZone = $("canvas-stack");
+dropZone.addEventListener("dragover", (event) => { event.preventDefault(); dropZone.classList.add("dragging"); });
+dropZone.addEventListener("dragleave", () => dropZone.classList.remove("dragging"));
+dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  dropZone.classList.remove("dragging");
+  const file = event.dataTransfer && event.dataTransfer.files[0];
+  if (file) openPicture(file);
+});
+$("reader-switch").addEventListener("change", () => requestPrediction(true));
 
 function showBlank(message) {
   state.trace = null;
@@ -501,6 +605,8 @@ async function openSample(sample, switchPanel = true) {
   ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   state.sampleShown = sample;
+  picture.sent = null;
+  clearReading();
   $("draw-source").textContent = t("draw.source_sample", { index: sample.index, label: view.label });
   prediction.shown = ++prediction.sequence;  // drop answers to drawings still in flight
   showTrace(view);

@@ -1,0 +1,97 @@
+"""The Draw panel reads like `scratchnet read`: a number drawn with the mouse, a scribble refused, a digit
+drawn with a finger (touch events), and a phone photo opened from disk, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+
+from benchmarks.handwriting import photo
+from tests.browser.conftest import loop, stroke
+
+pytestmark = pytest.mark.browser
+
+ONE_SEVEN_ZERO = [
+    [(45, 70), (40, 215)],  # a 1
+    [(90, 75), (165, 75), (118, 215)],  # a 7
+    loop((222, 142), (34, 72)),  # a 0
+]
+
+
+def use_the_reader(page: Page) -> None:
+    page.get_by_test_id("reader-switch").check()
+
+
+def test_a_three_digit_number_drawn_with_the_mouse_is_read_with_its_boxes(page: Page):
+    use_the_reader(page)
+    for points in ONE_SEVEN_ZERO:
+        stroke(page, points, steps=2 if len(points) > 3 else 6)
+    expect(page.get_by_test_id("prediction")).to_have_text("170")
+    expect(page.get_by_test_id("boxes")).to_have_attribute("data-count", "3")
+    expect(page.get_by_test_id("character")).to_have_count(3)
+    expect(page.get_by_test_id("prediction-note")).to_contain_text("3 digits")
+    page.get_by_test_id("clear").click()
+    expect(page.get_by_test_id("prediction")).to_have_text("")
+    expect(page.get_by_test_id("character")).to_have_count(0)
+
+
+def test_a_scribble_is_not_a_digit(page: Page):
+    use_the_reader(page)
+    turns = np.linspace(0, 2 * math.pi * 3, 90)
+    spiral = [(140 + (10 + 30 * t / math.pi) * math.cos(t) * 0.9, 140 + (10 + 30 * t / math.pi) * math.sin(t) * 0.9) for t in turns]
+    stroke(page, spiral, steps=1)
+    expect(page.get_by_test_id("prediction")).to_have_text("not a digit")
+    expect(page.get_by_test_id("character").first).to_contain_text("not a digit")
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    """The explorer on a phone-sized page with a touch screen (touch events, no mouse)."""
+    context = browser.new_context(viewport={"width": 400, "height": 860}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(server + "/")
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    """Draw one stroke with a finger: Chromium's touchStart, touchMove… touchEnd through the DevTools protocol."""
+    canvas = page.get_by_test_id("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    session = page.context.new_cdp_session(page)
+    where = [{"x": box["x"] + x * box["width"] / 280, "y": box["y"] + y * box["height"] / 280} for x, y in points]
+    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [where[0]]})
+    for start, end in zip(where, where[1:]):
+        for step in range(1, 7):
+            f = step / 6
+            point = {"x": start["x"] + f * (end["x"] - start["x"]), "y": start["y"] + f * (end["y"] - start["y"])}
+            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_digit_drawn_with_a_finger_is_read(phone: Page):
+    phone.get_by_test_id("reader-switch").tap()
+    touch_stroke(phone, [(70, 50), (210, 50), (120, 245)])  # a 7
+    expect(phone.get_by_test_id("prediction")).to_have_text("7")
+    expect(phone.get_by_test_id("character")).to_have_count(1)
+
+
+def test_a_phone_photo_opened_from_disk_shows_its_28x28_input_and_is_read(page: Page, mnist, tmp_path):
+    grey = photo(mnist.test.images[0], np.random.default_rng(30))  # a 7 on lined paper, in shadow, JPEG
+    Image.fromarray((grey * 255).astype(np.uint8)).convert("RGB").save(tmp_path / "photo.jpg", quality=80)
+    use_the_reader(page)
+    page.get_by_test_id("upload").set_input_files(str(tmp_path / "photo.jpg"))
+    expect(page.get_by_test_id("draw-source")).to_contain_text("photo.jpg")
+    expect(page.get_by_test_id("prediction")).to_have_text(str(mnist.test.labels[0]))
+    expect(page.get_by_test_id("character")).to_have_count(1)
+    assert page.get_by_test_id("character").locator("canvas").count() == 1
