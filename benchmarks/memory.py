@@ -13,6 +13,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +36,25 @@ def contender_peak(contender: str, config_index: int, threads: int) -> float:
     return float(_run(argv, cwd=str(ROOT))["peak_rss"])
 
 
-def scratchnet_train_peak(env: dict[str, str]) -> dict[str, Any]:
-    """Return the wall seconds, peak RSS and test accuracy of `scratchnet train` with its defaults."""
+def scratchnet_train_peak(env: dict[str, str], flags: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the wall seconds, peak RSS, test accuracy and metrics (`--metrics-json`) of `scratchnet train FLAGS`.
+
+    With no flags, that is `scratchnet train` with its defaults.
+    """
     # A small parent process runs it, so that RUSAGE_CHILDREN holds the peak of that one child alone.
     code = (
         "import json, resource, subprocess, sys, time; t = time.perf_counter();"
-        "p = subprocess.run([sys.executable, '-m', 'scratchnet', 'train', '--out', sys.argv[1]], capture_output=True, text=True);"
+        "p = subprocess.run([sys.executable, '-m', 'scratchnet', 'train', '--out', sys.argv[1], '--metrics-json', sys.argv[2], *sys.argv[3:]], capture_output=True, text=True);"
         "s = time.perf_counter() - t;"
         "print(json.dumps({'rc': p.returncode, 'seconds': s, 'peak_rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, 'out': p.stdout[-600:] + p.stderr[-600:]}))"
     )
     with tempfile.TemporaryDirectory() as folder:
         environment = {**env, "SCRATCHNET_HOME": folder, "COLUMNS": "120"}
-        result = _run([sys.executable, "-c", code, str(Path(folder) / "model.npz")], env=environment, cwd=folder)
-    if result["rc"] != 0:
-        raise RuntimeError(f"scratchnet train failed: {result['out']}")
+        metrics = Path(folder) / "metrics.json"
+        result = _run([sys.executable, "-c", code, str(Path(folder) / "model.npz"), str(metrics), *flags], env=environment, cwd=folder)
+        if result["rc"] != 0:
+            raise RuntimeError(f"scratchnet train {' '.join(flags)} failed: {result['out']}")
+        result["metrics"] = json.loads(metrics.read_text())
     accuracy = [line for line in result.pop("out").splitlines() if line.startswith("test accuracy")]
     result["test_accuracy"] = accuracy[-1].split(":")[1].strip() if accuracy else None
     return result

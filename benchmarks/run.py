@@ -1,14 +1,15 @@
 """Time scratchnet against what a user would pick instead, and write docs/benchmarks.md and .json.
 
-    python -m benchmarks.run [--threads N] [--repeats R] [--quick]
+    python -m benchmarks.run [--threads N] [--repeats R] [--quick] [--best]
 
 For each configuration, in one process: every contender (contenders.py) and the products floor
 (floor.py) first warm up on 2,000 images, then train epoch after epoch in turn, so that a slow
 moment of the machine falls on all of them alike. The slow ones stop after `--slow-repeats` epochs,
 the others go on to `--repeats`; every test accuracy is read after the same `--slow-repeats` epochs.
 Before them: feedforward timings (inference.py) in the fresh process; after them: peak memory of
-each contender in a process of its own (memory.py), and `scratchnet train` with its defaults (wall
-time and peak memory).
+each contender in a process of its own (memory.py), and the end-to-end rows (end_to_end.py): the
+Python call `Network.sgd` raced as a contender, `scratchnet train` with its defaults (wall time and
+peak memory), and with --best, `best` to 99.4% on one thread and on two (about half an hour).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 import scratchnet
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from benchmarks import contenders, floor, inference, load, memory
+from benchmarks import contenders, end_to_end, floor, inference, load, memory
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SLOW_SECONDS = 1.0
@@ -93,6 +94,8 @@ def time_configuration(config: contenders.Config, data: contenders.Data, names: 
     data_seconds = result["floor"]["data_seconds"]
     result["scratchnet_over_floor"] = statistics.median(b / (p + data_seconds) for b, p in zip(base, times["floor: products"]))
     result["floor"]["images"] = images
+    if contenders.ScratchnetCall.name in racers:
+        result["call"] = end_to_end.call_figures(times, racers[contenders.ScratchnetCall.name], data_seconds)
     result["floor"]["seconds"] = result["floor"]["products_seconds"] + result["floor"]["data_seconds"]
     if not args.quick:
         index = contenders.CONFIGS.index(config)
@@ -116,6 +119,9 @@ WHY_NOT = {
     ),
     "`scratchnet train` defaults < 15 s wall": "the run shares two cores with other work (see the load average above)",
     "`scratchnet train` defaults < 300 MB peak RSS": "",
+    "m=100: Network.sgd(epochs=1) whole call / hardware floor ≤ 2×": "",
+    "m=10: PyTorch CPU / Network.sgd(epochs=1) whole call ≥ 15×": "",
+    "m=100: Network.sgd's time beyond its epoch ≤ 10% of the epoch": "",
 }
 """For each target: why it can miss, printed under the table when it does."""
 
@@ -134,6 +140,13 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ("feedforward, one image < 50 µs", feed["one image"]["median"] * 1e6, 50, "<"),
         ("feedforward, 10,000 images < 20 ms", feed["10,000 images"]["median"] * 1e3, 20, "<"),
     ]
+    call = results["configs"][0].get("call") and results["configs"][1].get("call")
+    if call:
+        targets += [
+            ("m=100: Network.sgd(epochs=1) whole call / hardware floor ≤ 2×", float(results["configs"][1]["call"]["over_floor"]), 2, "≤"),
+            ("m=10: PyTorch CPU / Network.sgd(epochs=1) whole call ≥ 15×", float(results["configs"][0]["call"]["pytorch_over_call"] or 0), 15, "≥"),
+            ("m=100: Network.sgd's time beyond its epoch ≤ 10% of the epoch", 100 * float(results["configs"][1]["call"]["beyond_epoch"]), 10, "≤"),
+        ]
     if train:
         targets += [("`scratchnet train` defaults < 15 s wall", train["seconds"], 15, "<"), ("`scratchnet train` defaults < 300 MB peak RSS", train["peak_rss"] / 1e6, 300, "<")]
     return [{"target": t, "measured": v, "limit": lim, "met": v >= lim if op == "≥" else v <= lim if op == "≤" else v < lim} for t, v, lim, op in targets]
@@ -183,6 +196,7 @@ def markdown(results: dict[str, Any]) -> str:
               + f"). For scale: BLAS reaches {results['peak_gemm_rate'] / 1e9:.0f} GFLOP/s on 1024² products, {results['memory_bandwidth'] / 1e9:.1f} GB/s copying.", ""]
     lines += [
         "Contenders: *scratchnet* through `scratchnet.train(..., epochs=1)` on the uint8 images (its own epoch timer); "
+        f"*{contenders.ScratchnetCall.name}*: `net.sgd(X, y, epochs=1, batch_size=m, lr=η)` with its other defaults, timed from call to return; "
         "*book*: `benchmarks/book.py`, chapter 1's per-example loop on (784, 1) float32 columns with float64 weights "
         "(softmax and δ^L = a − y added for the log-likelihood row); *PyTorch*: `Linear`+`Sigmoid` layers, the same cost, "
         "`torch.optim.SGD`, all images preloaded as one float32 tensor; *scikit-learn*: `MLPClassifier(activation='logistic', "
@@ -193,10 +207,7 @@ def markdown(results: dict[str, Any]) -> str:
     feed = results["inference"]
     lines += ["**Inference** (`Network.feedforward` of the tutorial's network, float32, one thread, median of 21, first thing in the run): " + ", ".join(
         f"{name}: one image {t['one image']['median'] * 1e6:.0f} µs, 10,000 images {t['10,000 images']['median'] * 1e3:.1f} ms" for name, t in feed.items()), ""]
-    if results.get("train_defaults"):
-        t = results["train_defaults"]
-        lines += [f"**`scratchnet train`** with its defaults (30 epochs, 50,000 images, m = 10, one BLAS thread), in a process of its own: {t['seconds']:.1f} s wall, "
-                  f"{t['peak_rss'] / 1e6:.0f} MB peak RSS, test accuracy {t['test_accuracy']}.", ""]
+    lines += end_to_end.markdown_lines(results)
     lines += ["**Targets** (issue 5), from this one run: the machine's two cores are shared, so its ratios move with the load "
               "(the runs of the morning this was written, at load averages of 2 to 8 and some on earlier versions of the fast path, "
               "gave 15 to 25× for the book's loop at m = 10 and 4.4 to 7.2× for PyTorch at m = 100)", ""]
@@ -215,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=11, help="epochs timed per fast contender (default: %(default)s)")
     parser.add_argument("--slow-repeats", type=int, default=5, help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing")
+    parser.add_argument("--best", action="store_true", help="also time `best` to 99.4%% on one and two threads (two runs of up to 15 minutes; with --quick, two tiny ones)")
     parser.add_argument("--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)")
     args = parser.parse_args(argv)
     args.rows = 6_000 if args.quick else None
@@ -238,8 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     feed = {"scratchnet float32": {k: inference.summary(v) for k, v in inference.feedforward_times(net, data.test_images).items()}}
     results["inference"] = feed
     results["configs"] = [time_configuration(config, data, names, args) for config in contenders.CONFIGS]
-    if not args.quick:
-        results["train_defaults"] = memory.scratchnet_train_peak(dict(os.environ))
+    results["train_defaults"] = end_to_end.train_defaults(dict(os.environ), args.quick, results["configs"][0])
+    if args.best:
+        results["best"] = end_to_end.best_runs(dict(os.environ), args.quick)
+        if not args.quick:
+            args.out.mkdir(parents=True, exist_ok=True)
+            figure = end_to_end.write_figure(results["best"], args.out / "benchmarks-best.png")
+            results["best_figure"] = None if figure is None else str(figure)
     results["targets"] = check_targets(results)
     table = markdown(results)
     print(table)
