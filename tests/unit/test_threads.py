@@ -136,3 +136,15 @@ def test_reproduce_refuses_more_jobs_than_cores_in_one_line(tmp_path: Path):
     result = run_cli("reproduce", "--quick", "--jobs", "1000", "--out", str(tmp_path / "a.md"), cwd=tmp_path)
     assert result.returncode == 2 and "--jobs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "a.md").exists()
+
+
+def test_resume_may_be_given_threads_again_but_no_other_setting(tmp_path: Path):
+    from tests.conftest import run_cli
+
+    trained = run_cli("train", "--limit", "300", "--epochs", "2", "--keep-checkpoint", "--out", "m.npz", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    refused = run_cli("train", "--resume", "m.npz.ckpt", "--lr", "1", cwd=tmp_path)
+    assert refused.returncode == 2 and "--lr" in refused.stderr
+    resumed = run_cli("train", "--resume", "m.npz.ckpt", "--threads", "1", "--out", "again.npz", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (tmp_path / "again.npz").exists()
