@@ -3,6 +3,7 @@
     python -m benchmarks.reading                       # the table of docs/reading.md (about 2 minutes)
     python -m benchmarks.reading --count 20            # a quick look
     python -m benchmarks.reading --tuned tuned.npz     # also tutorial-tuned's rows
+    python -m benchmarks.reading --tradeoff            # also the rejection trade-off at thresholds on P(not a digit)
     python -m benchmarks.reading --latency             # also the time of one `read`, on a quiet machine
 
 Every set is made by `benchmarks.handwriting` from MNIST's TEST digits (chosen by --seed), never
@@ -73,6 +74,38 @@ def measure(sets: dict[str, list[tuple[Any, str]]], net: Network, gate: Network 
     return rates
 
 
+THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def tradeoff(sets: dict[str, list[tuple[Any, str]]], net: Network) -> list[dict[str, float]]:
+    """Return, for the argmax rule and for thresholds τ on P(not a digit | x), the drawn digits rejected and
+    the non-digits caught: a picture is refused when half or more of its characters are judged not digits.
+
+    Also the held-out negatives of our own generator (seeds [0, 2], which no training or validation
+    picture came from), one character each.
+    """
+    from scratchnet.data.images import read_characters
+    from scratchnet.data.negatives import negatives
+
+    def shares(pictures: list[tuple[Any, str]]) -> list[tuple[Any, Any]]:
+        found = []
+        for grey, _ in pictures:
+            characters = read_characters(grey)
+            P = net.probabilities(np.stack([c.input for c in characters])) if characters else np.zeros((0, 11))
+            found.append((P[:, 10], P[:, :10].max(axis=1)))
+        return found
+
+    digits, others = shares(sets["drawings"]), shares(sets["nondigits"])
+    own = net.probabilities(negatives(len(sets["nondigits"]), [0, 2]).astype(np.float32) / 255)
+    rules: list[tuple[str, Any]] = [("argmax", lambda nd, best: nd > best)] + [(f"P ≥ {t:g}", lambda nd, best, t=t: nd >= t) for t in THRESHOLDS]
+    rows = []
+    for name, judge in rules:
+        refused = lambda found: float(np.mean([len(nd) == 0 or 2 * int(judge(nd, best).sum()) >= len(nd) for nd, best in found]))
+        rows.append({"rule": name, "drawn_digits_rejected": refused(digits), "nondigits_caught": refused(others),
+                     "own_negatives_caught": float(np.mean(judge(own[:, 10], own[:, :10].max(axis=1))))})
+    return rows
+
+
 def latency(net: Network, repeats: int = 50) -> dict[str, float]:
     """Return the median and 90th-percentile seconds of one `read` of a photo and of a drawing, after start-up."""
     test = load_mnist().test
@@ -96,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="the reader to measure (default: the shipped one)")
     parser.add_argument("--tuned", help="a tutorial-tuned model file: also its rows (its 'not a digit' asked of the reader)")
     parser.add_argument("--latency", action="store_true", help="also time one read (run on a quiet machine)")
+    parser.add_argument("--tradeoff", action="store_true", help="also the rejection trade-off of the reader at thresholds on P(not a digit)")
     parser.add_argument("--out", default="benchmarks/reading.json")
     args = parser.parse_args(argv)
     reader, _ = load_reader()
@@ -106,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tuned:
         tuned, header = load_model(args.tuned)
         results["tutorial_tuned"] = {"model": args.tuned, "test_accuracy": header.get("test_accuracy"), **measure(sets, tuned, reader)}
+    if args.tradeoff:
+        results["tradeoff"] = tradeoff(sets, reader)
     if args.latency:
         results["latency"] = latency(net)
     write_json(args.out, results)
@@ -113,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in results.get(who, {}).items():
             if isinstance(value, float):
                 print(f"{who:15} {key:22} {100 * value:6.2f}%")
+    for row in results.get("tradeoff", []):
+        print(f"{'trade-off':15} {row['rule']:10} digits rejected {100 * row['drawn_digits_rejected']:5.1f}%  "
+              f"non-digits caught {100 * row['nondigits_caught']:5.1f}%  own negatives caught {100 * row['own_negatives_caught']:5.1f}%")
     for key, value in results.get("latency", {}).items():
         print(f"{'latency':15} {key:22} {1000 * value:6.1f} ms")
     print(f"wrote {Path(args.out)}")
