@@ -53,6 +53,7 @@ def test_the_wheel_carries_mnist_the_explorer_and_the_metadata(built: tuple[Path
         files = set(wheel.namelist())
         metadata = wheel.read(f"scratchnet-{scratchnet.__version__}.dist-info/METADATA").decode()
     assert {"scratchnet/py.typed", "scratchnet/web/static/index.html", "scratchnet/data/shipped/t10k-images-idx3-ubyte.gz"} <= files
+    assert "scratchnet/models/reader.npz" in files  # `scratchnet read` works on a fresh install
     assert f"Version: {scratchnet.__version__}" in metadata and "License-Expression: MIT" in metadata
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for extra in ("sklearn", "onnx", "notebooks", "plots", "web"):
