@@ -29,6 +29,8 @@ train: setup
 	$(BIN)/scratchnet train
 
 test: setup-test browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 

@@ -41,7 +41,9 @@ class Network:
         self.sizes = sizes
         self.cost = cost
         self.biases = [rng.standard_normal((y, 1)) for y in sizes[1:]]
-        self.weights = [rng.standard_normal((y, x)) / (np.sqrt(x) if scaled else 1.0) for x, y in zip(sizes[:-1], sizes[1:])]
+        self.weights = [
+            rng.standard_normal((y, x)) / (np.sqrt(x) if scaled else 1.0) for x, y in zip(sizes[:-1], sizes[1:])
+        ]
         self.random = random.Random(seed)
 
     def feedforward(self, a: Any) -> Any:

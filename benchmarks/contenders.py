@@ -57,7 +57,9 @@ def load_data() -> Data:
 class Scratchnet:
     """scratchnet through its public API: `train(net, X, y, epochs=1, ...)` on the uint8 images."""
 
-    def __init__(self, config: Config, data: Data, dtype: str = "float32", seed: int = 0, threads: int | None = None) -> None:
+    def __init__(
+        self, config: Config, data: Data, dtype: str = "float32", seed: int = 0, threads: int | None = None
+    ) -> None:
         self.name = f"scratchnet {dtype}"
         self.config, self.data, self.threads = config, data, threads
         self.net = scratchnet.Network(config.sizes, cost=config.cost, init=config.init, seed=seed, dtype=dtype)
@@ -65,7 +67,9 @@ class Scratchnet:
     def epoch(self, rows: int | None = None) -> float:
         """Train one epoch (or on the first `rows` images) and return the seconds scratchnet timed."""
         X, y = self.data.train_images[:rows], self.data.train_labels[:rows]
-        history = scratchnet.train(self.net, X, y, epochs=1, batch_size=self.config.m, lr=self.config.eta, keep="last", threads=self.threads)
+        history = scratchnet.train(
+            self.net, X, y, epochs=1, batch_size=self.config.m, lr=self.config.eta, keep="last", threads=self.threads
+        )
         return history.epochs[-1].seconds
 
     def accuracy(self) -> float:
@@ -187,9 +191,17 @@ class Sklearn:
 
         eta = config.eta if config.cost == "log-likelihood" else config.eta / 10
         self.model = MLPClassifier(
-            hidden_layer_sizes=config.sizes[1:-1], activation="logistic", solver="sgd", alpha=0.0,
-            batch_size=config.m, learning_rate="constant", learning_rate_init=eta, momentum=0.0,
-            nesterovs_momentum=False, shuffle=True, random_state=seed,
+            hidden_layer_sizes=config.sizes[1:-1],
+            activation="logistic",
+            solver="sgd",
+            alpha=0.0,
+            batch_size=config.m,
+            learning_rate="constant",
+            learning_rate_init=eta,
+            momentum=0.0,
+            nesterovs_momentum=False,
+            shuffle=True,
+            random_state=seed,
         )
         self.X = data.train_images.astype(np.float32) / 255
         self.y = data.train_labels
@@ -207,7 +219,14 @@ class Sklearn:
         return float(self.model.score(self.test_X, self.test_y))
 
 
-NAMES = ("scratchnet float32", "scratchnet float64", ScratchnetCall.name, "book, per example", "PyTorch CPU", "scikit-learn MLP")
+NAMES = (
+    "scratchnet float32",
+    "scratchnet float64",
+    ScratchnetCall.name,
+    "book, per example",
+    "PyTorch CPU",
+    "scikit-learn MLP",
+)
 
 
 def make(name: str, config: Config, data: Data, threads: int) -> Any:

@@ -56,7 +56,8 @@ def train_defaults(env: dict[str, str], quick: bool, first: dict[str, Any]) -> d
     timed = first["floor"]["images"]
     result["estimates"] = {
         name: first["seconds_per_epoch"][name]["median"] / timed * images
-        for name in (contenders.Torch.name, contenders.ScratchnetCall.name) if name in first["seconds_per_epoch"]
+        for name in (contenders.Torch.name, contenders.ScratchnetCall.name)
+        if name in first["seconds_per_epoch"]
     }
     return result
 
@@ -65,11 +66,17 @@ def best_runs(env: dict[str, str], quick: bool) -> dict[str, Any]:
     """Return, per thread count, `scratchnet train --preset best`'s wall time, test accuracy and its accuracy-time curve."""
     runs: dict[str, Any] = {}
     for threads in BEST_THREADS:
-        result = memory.scratchnet_train_peak(env, ("--preset", "best", "--threads", str(threads), *(QUICK_BEST if quick else ())))
+        result = memory.scratchnet_train_peak(
+            env, ("--preset", "best", "--threads", str(threads), *(QUICK_BEST if quick else ()))
+        )
         epochs = result.pop("metrics")["history"]["epochs"]
         seconds = list(itertools.accumulate(record["seconds"] for record in epochs))
         result["curve"] = [[s, record["validation_accuracy"]] for s, record in zip(seconds, epochs)]
-        reached = [(s, epoch) for epoch, (s, accuracy) in enumerate(result["curve"], 1) if accuracy is not None and accuracy >= TARGET]
+        reached = [
+            (s, epoch)
+            for epoch, (s, accuracy) in enumerate(result["curve"], 1)
+            if accuracy is not None and accuracy >= TARGET
+        ]
         result["seconds_to_target"], result["epoch_of_target"] = reached[0] if reached else (None, None)
         runs[str(threads)] = result
     return runs
@@ -89,7 +96,11 @@ def write_figure(runs: dict[str, Any], path: Path) -> Path | None:
     figure, axes = plt.subplots(figsize=(8, 4.5))
     for threads, run in runs.items():
         points = [(s, 100 * a) for s, a in run["curve"] if a is not None]
-        axes.plot([p[0] for p in points], [p[1] for p in points], label=f"{threads} BLAS thread{'s' if threads != '1' else ''}")
+        axes.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            label=f"{threads} BLAS thread{'s' if threads != '1' else ''}",
+        )
     axes.axhline(100 * TARGET, color="grey", linestyle="--", linewidth=0.8)
     axes.set_xlabel("seconds of training")
     axes.set_ylabel("validation accuracy (%)")
@@ -105,27 +116,53 @@ def write_figure(runs: dict[str, Any], path: Path) -> Path | None:
 
 def markdown_lines(results: dict[str, Any]) -> list[str]:
     """Return the end-to-end paragraphs of docs/benchmarks.md: the Python call, `scratchnet train`, `best`."""
-    lines = ["**The Python call** `Network.sgd(X, y, epochs=1, batch_size=m, lr=η)` with its defaults (the row "
-             f"*{contenders.ScratchnetCall.name}*, timed from call to return, on the BLAS threads it chooses): " + "; ".join(
-                 f"{r['config']['name']}: {r['call']['over_floor']:.2f}× the hardware floor"
-                 + (f", PyTorch CPU's epoch {r['call']['pytorch_over_call']:.1f}× as long" if r["call"]["pytorch_over_call"] else "")
-                 + f", {100 * r['call']['beyond_epoch']:.0f}% of its epoch's time spent beyond the epoch (training figures, set-up)"
-                 for r in results["configs"]) + ".", ""]
+    lines = [
+        "**The Python call** `Network.sgd(X, y, epochs=1, batch_size=m, lr=η)` with its defaults (the row "
+        f"*{contenders.ScratchnetCall.name}*, timed from call to return, on the BLAS threads it chooses): "
+        + "; ".join(
+            f"{r['config']['name']}: {r['call']['over_floor']:.2f}× the hardware floor"
+            + (
+                f", PyTorch CPU's epoch {r['call']['pytorch_over_call']:.1f}× as long"
+                if r["call"]["pytorch_over_call"]
+                else ""
+            )
+            + f", {100 * r['call']['beyond_epoch']:.0f}% of its epoch's time spent beyond the epoch (training figures, set-up)"
+            for r in results["configs"]
+        )
+        + ".",
+        "",
+    ]
     t = results.get("train_defaults")
     if t:
         estimates = ", ".join(f"{name} about {s:.1f} s" for name, s in t["estimates"].items())
-        lines += [f"**`scratchnet train`** with its defaults ({t['epochs']} epoch{'s' if t['epochs'] != 1 else ''}, m = 10, threads chosen by the work), in a process of its own: "
-                  f"{t['seconds']:.1f} s wall, {t['epoch_seconds']:.1f} s of it in the epochs, {t['peak_rss'] / 1e6:.0f} MB peak RSS, test accuracy "
-                  f"{t['test_accuracy']}; the same epochs at the rates raced above at m = 10: {estimates}.", ""]
+        lines += [
+            f"**`scratchnet train`** with its defaults ({t['epochs']} epoch{'s' if t['epochs'] != 1 else ''}, m = 10, threads chosen by the work), in a process of its own: "
+            f"{t['seconds']:.1f} s wall, {t['epoch_seconds']:.1f} s of it in the epochs, {t['peak_rss'] / 1e6:.0f} MB peak RSS, test accuracy "
+            f"{t['test_accuracy']}; the same epochs at the rates raced above at m = 10: {estimates}.",
+            "",
+        ]
     best = results.get("best")
     if best:
         parts = []
         for threads, run in best.items():
-            reached = (f"{100 * TARGET:.1f}% on validation after {run['seconds_to_target']:.0f} s of training (epoch {run['epoch_of_target']})"
-                       if run["seconds_to_target"] is not None else f"never {100 * TARGET:.1f}% on validation")
-            parts.append(f"{threads} thread{'s' if threads != '1' else ''}: {reached}, test accuracy {run['test_accuracy']}, "
-                         f"{run['seconds'] / 60:.1f} min wall, {run['peak_rss'] / 1e6:.0f} MB peak RSS")
-        lines += ["**`best` to 99.4%** (`scratchnet train --preset best --threads T`, its own time budget; no contender trains it): "
-                  + "; ".join(parts) + "."
-                  + (" ![best: validation accuracy against seconds of training](benchmarks-best.png)" if results.get("best_figure") else ""), ""]
+            reached = (
+                f"{100 * TARGET:.1f}% on validation after {run['seconds_to_target']:.0f} s of training (epoch {run['epoch_of_target']})"
+                if run["seconds_to_target"] is not None
+                else f"never {100 * TARGET:.1f}% on validation"
+            )
+            parts.append(
+                f"{threads} thread{'s' if threads != '1' else ''}: {reached}, test accuracy {run['test_accuracy']}, "
+                f"{run['seconds'] / 60:.1f} min wall, {run['peak_rss'] / 1e6:.0f} MB peak RSS"
+            )
+        lines += [
+            "**`best` to 99.4%** (`scratchnet train --preset best --threads T`, its own time budget; no contender trains it): "
+            + "; ".join(parts)
+            + "."
+            + (
+                " ![best: validation accuracy against seconds of training](benchmarks-best.png)"
+                if results.get("best_figure")
+                else ""
+            ),
+            "",
+        ]
     return lines

@@ -52,7 +52,9 @@ def _stroke_of(digit: NDArray[np.uint8], height: int, pen: float, slant: float) 
     margin = round(abs(slant) * height) + 4
     wide = Image.new("L", (big.width + 2 * margin, big.height), 0)
     wide.paste(big, (margin, 0))
-    sheared = wide.transform(wide.size, Image.Transform.AFFINE, (1, slant, -slant * wide.height / 2, 0, 1, 0), Image.Resampling.BICUBIC)
+    sheared = wide.transform(
+        wide.size, Image.Transform.AFFINE, (1, slant, -slant * wide.height / 2, 0, 1, 0), Image.Resampling.BICUBIC
+    )
     solid = sheared.point(lambda v: 255 if v > 110 else 0)
     box = solid.getbbox() or (0, 0, 1, 1)
     return solid.crop(box)
@@ -60,7 +62,9 @@ def _stroke_of(digit: NDArray[np.uint8], height: int, pen: float, slant: float) 
 
 def drawing(digit: NDArray[np.uint8], rng: np.random.Generator, side: int = 400) -> tuple[Grey, Box]:
     """Return (page of grey levels in [0, 1], the digit's box) for one test digit drawn on a side × side page."""
-    stroke = _stroke_of(digit, int(rng.integers(side // 5, side * 3 // 5)), rng.uniform(0.6, 2.2), rng.uniform(-0.3, 0.3))
+    stroke = _stroke_of(
+        digit, int(rng.integers(side // 5, side * 3 // 5)), rng.uniform(0.6, 2.2), rng.uniform(-0.3, 0.3)
+    )
     page = Image.new("L", (side, side), 0)
     x = int(rng.integers(8, max(9, side - stroke.width - 8)))
     y = int(rng.integers(8, max(9, side - stroke.height - 8)))
@@ -112,7 +116,9 @@ def photograph(ink: Grey, rng: np.random.Generator, quality: int | None = None) 
     shade = 1 - rng.uniform(0.3, 0.55) / (1 + np.exp(-edge / (0.05 * width)))
     rgb *= (shade * (1 - 0.15 * ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2)))[..., None]  # and vignetting
     picture = Image.fromarray(np.clip(rgb * 255, 0, 255).astype(np.uint8), "RGB")
-    picture = picture.rotate(rng.uniform(-3, 3), Image.Resampling.BICUBIC, fillcolor=tuple(int(255 * c * 0.7) for c in paper))
+    picture = picture.rotate(
+        rng.uniform(-3, 3), Image.Resampling.BICUBIC, fillcolor=tuple(int(255 * c * 0.7) for c in paper)
+    )
     picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3)))
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=quality or int(rng.integers(55, 86)))
@@ -153,13 +159,19 @@ def nondigit(rng: np.random.Generator, side: int = 400) -> Grey:
     if kind in (0, 1):  # a letter or a word in a DejaVu font
         fonts = sorted(FONTS.glob("DejaVu*.ttf"))
         font = ImageFont.truetype(str(fonts[int(rng.integers(len(fonts)))]), int(rng.uniform(0.25, 0.5) * side))
-        text = WORDS[int(rng.integers(len(WORDS)))] if kind == 1 else "ACEFHKMNPRUVWXYadefhkmnprtuvwxy"[int(rng.integers(31))]
+        text = (
+            WORDS[int(rng.integers(len(WORDS)))]
+            if kind == 1
+            else "ACEFHKMNPRUVWXYadefhkmnprtuvwxy"[int(rng.integers(31))]
+        )
         draw.text((c, c), text, fill=0, font=font, anchor="mm")
     elif kind == 2:  # a random walk with momentum
         point, heading, points = np.array([c, c]), rng.uniform(0, 2 * math.pi), []
         for _ in range(60):
             heading += rng.normal(0, 0.6)
-            point = np.clip(point + 9 * np.array([math.cos(heading), math.sin(heading)]) * side / 200, side * 0.15, side * 0.85)
+            point = np.clip(
+                point + 9 * np.array([math.cos(heading), math.sin(heading)]) * side / 200, side * 0.15, side * 0.85
+            )
             points.append(tuple(point))
         draw.line(points, fill=0, width=pen, joint="curve")
     elif kind == 3:  # a house
@@ -172,7 +184,10 @@ def nondigit(rng: np.random.Generator, side: int = 400) -> Grey:
         draw.line([(c - r * 0.5, c + r), (c, c + r * 0.3), (c + r * 0.5, c + r)], fill=0, width=pen)
     elif kind == 5:  # a polygon of 5 to 8 sides
         sides = int(rng.integers(5, 9))
-        corners = [(c + r * math.cos(a), c + r * math.sin(a)) for a in np.arange(sides) * 2 * math.pi / sides + rng.uniform(0, 1)]
+        corners = [
+            (c + r * math.cos(a), c + r * math.sin(a))
+            for a in np.arange(sides) * 2 * math.pi / sides + rng.uniform(0, 1)
+        ]
         draw.line([*corners, corners[0]], fill=0, width=pen, joint="curve")
     elif kind == 6:  # a hatched ellipse
         draw.ellipse((c - r, c - r * 0.6, c + r, c + r * 0.6), outline=0, width=pen)

@@ -68,7 +68,9 @@ class Level:
             "dropped": dict(self.dropped),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "server_errors": sum(v for k, v in self.statuses.items() if k >= 500),
-            "server_cpu_ms_per_request": None if self.server_cpu_seconds is None or not done else round(1000 * self.server_cpu_seconds / done, 2),
+            "server_cpu_ms_per_request": None
+            if self.server_cpu_seconds is None or not done
+            else round(1000 * self.server_cpu_seconds / done, 2),
         }
 
 
@@ -80,7 +82,9 @@ def drawings(count: int) -> list[bytes]:
     bodies = []
     for image in images:
         levels = np.kron(image.reshape(28, 28), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
-        bodies.append(json.dumps({"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode()}).encode())
+        bodies.append(
+            json.dumps({"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode()}).encode()
+        )
     return bodies
 
 
@@ -92,7 +96,9 @@ def train_model(folder: Path) -> Path:
     data = load_mnist()
     net = Network([784, 16, 16, 10], seed=1)
     net.sgd(data.train.images[:20_000], data.train.labels[:20_000], epochs=1, batch_size=10, lr=3.0)
-    return save_model(folder / "model.npz", net, {"test_accuracy": net.evaluate(data.test.images, data.test.labels) / len(data.test)})
+    return save_model(
+        folder / "model.npz", net, {"test_accuracy": net.evaluate(data.test.images, data.test.labels) / len(data.test)}
+    )
 
 
 def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -100,7 +106,10 @@ def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]
     environment = {**os.environ, "SCRATCHNET_HOME": str(folder / "home"), "COLUMNS": "200"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "serve", str(model), "--host", "127.0.0.1", "--port", "0"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     for line in process.stdout:
@@ -126,7 +135,9 @@ def next_request(rng: random.Random, bodies: list[bytes]) -> tuple[str, str, byt
     return ("GET", "/api/train", None) if roll < 0.95 else ("GET", "/", None)
 
 
-async def student(url: str, address: str, level: Level, budget: list[int], deadline: float, bodies: list[bytes], seed: int) -> None:
+async def student(
+    url: str, address: str, level: Level, budget: list[int], deadline: float, bodies: list[bytes], seed: int
+) -> None:
     """One client: a closed loop of requests on one keep-alive connection from `address`, until the
     level's request budget or its deadline is spent."""
     import httpx  # here, so that benchmarks.run can import this module without the test extra
@@ -135,7 +146,9 @@ async def student(url: str, address: str, level: Level, budget: list[int], deadl
     transport = httpx.AsyncHTTPTransport(local_address=address, retries=0)
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     headers = {"Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=url, transport=transport, limits=limits, timeout=30.0, trust_env=False) as client:
+    async with httpx.AsyncClient(
+        base_url=url, transport=transport, limits=limits, timeout=30.0, trust_env=False
+    ) as client:
         while budget[0] > 0 and time.perf_counter() < deadline:
             budget[0] -= 1
             method, path, body = next_request(rng, bodies)
@@ -150,16 +163,22 @@ async def student(url: str, address: str, level: Level, budget: list[int], deadl
             level.statuses[response.status_code] = level.statuses.get(response.status_code, 0) + 1
 
 
-async def run_level(url: str, clients: int, requests: int, max_seconds: float, bodies: list[bytes], pid: int | None) -> Level:
+async def run_level(
+    url: str, clients: int, requests: int, max_seconds: float, bodies: list[bytes], pid: int | None
+) -> Level:
     """Run `clients` students at once until `requests` requests or `max_seconds`; return what they measured."""
     level = Level(clients)
     warm = Level(clients)
-    await asyncio.gather(*(student(url, f"127.0.0.{2 + i}", warm, [3], time.perf_counter() + 10, bodies, i) for i in range(clients)))
+    await asyncio.gather(
+        *(student(url, f"127.0.0.{2 + i}", warm, [3], time.perf_counter() + 10, bodies, i) for i in range(clients))
+    )
     budget = [requests]
     before = cpu_seconds(pid) if pid else None
     started = time.perf_counter()
     deadline = started + max_seconds
-    await asyncio.gather(*(student(url, f"127.0.0.{2 + i}", level, budget, deadline, bodies, 1000 + i) for i in range(clients)))
+    await asyncio.gather(
+        *(student(url, f"127.0.0.{2 + i}", level, budget, deadline, bodies, 1000 + i) for i in range(clients))
+    )
     level.seconds = time.perf_counter() - started
     if pid and before is not None:
         level.server_cpu_seconds = cpu_seconds(pid) - before
@@ -168,14 +187,27 @@ async def run_level(url: str, clients: int, requests: int, max_seconds: float, b
 
 def machine() -> dict[str, Any]:
     """Return what the numbers depend on: CPU, cores, load, versions of the serving stack."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     versions = {}
     for module in ("scratchnet", "numpy", "starlette", "uvicorn", "httptools", "uvloop", "httpx"):
         try:
             versions[module] = __import__(module).__version__
         except (ImportError, AttributeError):
             versions[module] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version(), **versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        **versions,
+    }
 
 
 def server_settings() -> str:
@@ -213,7 +245,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['clients']} | {row['requests']:,} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
             f"{sum(row['dropped'].values())} | {row['server_errors']} | {statuses.get('503', 0)} / {statuses.get('429', 0)} | {row['server_cpu_ms_per_request']} |"
         )
-    lines += ["", "**Targets** (issue 13, at 50 clients):", ""] + [f"- {line}" for line in results["verdicts"]] + ["", SECTION_END, ""]
+    lines += (
+        ["", "**Targets** (issue 13, at 50 clients):", ""]
+        + [f"- {line}" for line in results["verdicts"]]
+        + ["", SECTION_END, ""]
+    )
     return "\n".join(lines)
 
 
@@ -223,7 +259,10 @@ def verdicts(levels: list[dict[str, Any]]) -> list[str]:
     if row is None:
         return [f"not measured: no level with {TARGETS['clients']} clients"]
     checks = [
-        (row["requests_per_second"] >= TARGETS["requests_per_second"], f"≥ {TARGETS['requests_per_second']:.0f} requests/s: measured {row['requests_per_second']:.0f}"),
+        (
+            row["requests_per_second"] >= TARGETS["requests_per_second"],
+            f"≥ {TARGETS['requests_per_second']:.0f} requests/s: measured {row['requests_per_second']:.0f}",
+        ),
         (row["p99_ms"] < TARGETS["p99_ms"], f"p99 < {TARGETS['p99_ms']:.0f} ms: measured {row['p99_ms']:.1f}"),
         (not row["dropped"], f"no dropped connection: measured {sum(row['dropped'].values())}"),
         (row["server_errors"] == 0, f"no 5xx: measured {row['server_errors']}"),
@@ -252,24 +291,40 @@ def kept_section(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="1,10,50", help="numbers of clients at once, one level each (default: %(default)s)")
+    parser.add_argument(
+        "--clients", default="1,10,50", help="numbers of clients at once, one level each (default: %(default)s)"
+    )
     parser.add_argument("--requests", type=int, default=5000, help="requests per level at most (default: %(default)s)")
-    parser.add_argument("--max-seconds", type=float, default=120.0, help="seconds per level at most (default: %(default)s)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=120.0, help="seconds per level at most (default: %(default)s)"
+    )
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.md and load.json (default: docs/)")
-    parser.add_argument("--quick", action="store_true", help="check the script: clients 1,2, 30 requests, a temporary --out")
+    parser.add_argument(
+        "--quick", action="store_true", help="check the script: clients 1,2, 30 requests, a temporary --out"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.clients, args.requests, args.max_seconds, args.out = "1,2", 30, 20.0, Path(tempfile.mkdtemp(prefix="load-"))
+        args.clients, args.requests, args.max_seconds, args.out = (
+            "1,2",
+            30,
+            20.0,
+            Path(tempfile.mkdtemp(prefix="load-")),
+        )
     counts = [int(part) for part in args.clients.split(",")]
     if not all(1 <= n <= 250 for n in counts):
         parser.error(f"--clients must be numbers from 1 to 250 (one loopback address each); got {args.clients!r}")
-    results: dict[str, Any] = {"when": datetime.datetime.now().isoformat(timespec="minutes"), "machine": machine(),
-                               "settings": {"clients": counts, "requests": args.requests, "max_seconds": args.max_seconds}}
+    results: dict[str, Any] = {
+        "when": datetime.datetime.now().isoformat(timespec="minutes"),
+        "machine": machine(),
+        "settings": {"clients": counts, "requests": args.requests, "max_seconds": args.max_seconds},
+    }
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_server(train_model(Path(folder)), Path(folder))
         try:
             bodies = drawings(200)
-            levels = [asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid)) for n in counts]
+            levels = [
+                asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid)) for n in counts
+            ]
         finally:
             process.terminate()
             process.communicate(timeout=15)

@@ -51,7 +51,11 @@ def scratchnet_train_peak(env: dict[str, str], flags: Sequence[str] = ()) -> dic
     with tempfile.TemporaryDirectory() as folder:
         environment = {**env, "SCRATCHNET_HOME": folder, "COLUMNS": "120"}
         metrics = Path(folder) / "metrics.json"
-        result = _run([sys.executable, "-c", code, str(Path(folder) / "model.npz"), str(metrics), *flags], env=environment, cwd=folder)
+        result = _run(
+            [sys.executable, "-c", code, str(Path(folder) / "model.npz"), str(metrics), *flags],
+            env=environment,
+            cwd=folder,
+        )
         if result["rc"] != 0:
             raise RuntimeError(f"scratchnet train {' '.join(flags)} failed: {result['out']}")
         result["metrics"] = json.loads(metrics.read_text())

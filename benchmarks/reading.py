@@ -14,10 +14,8 @@ from the training images, and the readers were never tuned on them. Writes the n
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +42,10 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     """Return {set name: [(grey picture, truth text)]}: count pictures each (a fifth as many numbers)."""
     test = load_mnist().test
     rng = np.random.default_rng(seed)
-    pick: Callable[[int], Any] = lambda n: rng.choice(len(test), size=n, replace=False)
+
+    def pick(n: int) -> Any:
+        return rng.choice(len(test), size=n, replace=False)
+
     sets: dict[str, list[tuple[Any, str]]] = {}
     sets["drawings"] = [(drawing(test.images[i], rng)[0], str(test.labels[i])) for i in pick(count)]
     sets["photos"] = [(photo(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
@@ -97,12 +98,24 @@ def tradeoff(sets: dict[str, list[tuple[Any, str]]], net: Network) -> list[dict[
 
     digits, others = shares(sets["drawings"]), shares(sets["nondigits"])
     own = net.probabilities(negatives(len(sets["nondigits"]), [0, 2]).astype(np.float32) / 255)
-    rules: list[tuple[str, Any]] = [("argmax", lambda nd, best: nd > best)] + [(f"P ≥ {t:g}", lambda nd, best, t=t: nd >= t) for t in THRESHOLDS]
+    rules: list[tuple[str, Any]] = [("argmax", lambda nd, best: nd > best)] + [
+        (f"P ≥ {t:g}", lambda nd, best, t=t: nd >= t) for t in THRESHOLDS
+    ]
+
+    def refused(found: list[Any], judge: Any) -> float:
+        """The share of pictures refused: no character, or at least half of them judged 'not a digit'."""
+        return float(np.mean([len(nd) == 0 or 2 * int(judge(nd, best).sum()) >= len(nd) for nd, best in found]))
+
     rows = []
     for name, judge in rules:
-        refused = lambda found: float(np.mean([len(nd) == 0 or 2 * int(judge(nd, best).sum()) >= len(nd) for nd, best in found]))
-        rows.append({"rule": name, "drawn_digits_rejected": refused(digits), "nondigits_caught": refused(others),
-                     "own_negatives_caught": float(np.mean(judge(own[:, 10], own[:, :10].max(axis=1))))})
+        rows.append(
+            {
+                "rule": name,
+                "drawn_digits_rejected": refused(digits, judge),
+                "nondigits_caught": refused(others, judge),
+                "own_negatives_caught": float(np.mean(judge(own[:, 10], own[:, :10].max(axis=1)))),
+            }
+        )
     return rows
 
 
@@ -127,19 +140,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=500, help="pictures per set (numbers: a fifth as many)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--model", help="the reader to measure (default: the shipped one)")
-    parser.add_argument("--tuned", help="a tutorial-tuned model file: also its rows (its 'not a digit' asked of the reader)")
+    parser.add_argument(
+        "--tuned", help="a tutorial-tuned model file: also its rows (its 'not a digit' asked of the reader)"
+    )
     parser.add_argument("--latency", action="store_true", help="also time one read (run on a quiet machine)")
-    parser.add_argument("--tradeoff", action="store_true", help="also the rejection trade-off of the reader at thresholds on P(not a digit)")
+    parser.add_argument(
+        "--tradeoff",
+        action="store_true",
+        help="also the rejection trade-off of the reader at thresholds on P(not a digit)",
+    )
     parser.add_argument("--out", default="benchmarks/reading.json")
     args = parser.parse_args(argv)
     reader, _ = load_reader()
     net = load_model(args.model)[0] if args.model else reader
     sets = make_sets(args.count, args.seed)
-    results: dict[str, Any] = {"count": args.count, "seed": args.seed, "machine": platform.platform(), "numpy": np.__version__}
+    results: dict[str, Any] = {
+        "count": args.count,
+        "seed": args.seed,
+        "machine": platform.platform(),
+        "numpy": np.__version__,
+    }
     results["reader"] = {"model": args.model or "shipped reader", **measure(sets, net, None)}
     if args.tuned:
         tuned, header = load_model(args.tuned)
-        results["tutorial_tuned"] = {"model": args.tuned, "test_accuracy": header.get("test_accuracy"), **measure(sets, tuned, reader)}
+        results["tutorial_tuned"] = {
+            "model": args.tuned,
+            "test_accuracy": header.get("test_accuracy"),
+            **measure(sets, tuned, reader),
+        }
     if args.tradeoff:
         results["tradeoff"] = tradeoff(sets, reader)
     if args.latency:
@@ -150,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(value, float):
                 print(f"{who:15} {key:22} {100 * value:6.2f}%")
     for row in results.get("tradeoff", []):
-        print(f"{'trade-off':15} {row['rule']:10} digits rejected {100 * row['drawn_digits_rejected']:5.1f}%  "
-              f"non-digits caught {100 * row['nondigits_caught']:5.1f}%  own negatives caught {100 * row['own_negatives_caught']:5.1f}%")
+        print(
+            f"{'trade-off':15} {row['rule']:10} digits rejected {100 * row['drawn_digits_rejected']:5.1f}%  "
+            f"non-digits caught {100 * row['nondigits_caught']:5.1f}%  own negatives caught {100 * row['own_negatives_caught']:5.1f}%"
+        )
     for key, value in results.get("latency", {}).items():
         print(f"{'latency':15} {key:22} {1000 * value:6.1f} ms")
     print(f"wrote {Path(args.out)}")

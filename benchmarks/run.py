@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scratchnet
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import scratchnet
 from benchmarks import contenders, end_to_end, floor, inference, load, memory
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -37,12 +37,33 @@ SLOW_SECONDS = 1.0
 
 def machine(threads: int) -> dict[str, Any]:
     """Return what the numbers depend on: CPU, cores, versions, BLAS kernel and thread counts."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     info: dict[str, Any] = {
-        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-        "threads": threads, "load_average": os.getloadavg(),
-        "blas": [{k: pool.get(k) for k in ("prefix", "internal_api", "version", "architecture", "num_threads", "threading_layer")} for pool in threadpool_info()],
-        "numpy_blas": {k: v for k, v in np.show_config(mode="dicts")["Build Dependencies"]["blas"].items() if k in ("name", "version")},
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "threads": threads,
+        "load_average": os.getloadavg(),
+        "blas": [
+            {
+                k: pool.get(k)
+                for k in ("prefix", "internal_api", "version", "architecture", "num_threads", "threading_layer")
+            }
+            for pool in threadpool_info()
+        ],
+        "numpy_blas": {
+            k: v
+            for k, v in np.show_config(mode="dicts")["Build Dependencies"]["blas"].items()
+            if k in ("name", "version")
+        },
         "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ},
     }
     for module in ("torch", "sklearn"):
@@ -53,7 +74,9 @@ def machine(threads: int) -> dict[str, Any]:
     return info
 
 
-def time_configuration(config: contenders.Config, data: contenders.Data, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def time_configuration(
+    config: contenders.Config, data: contenders.Data, names: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
     """Return every contender's epoch times, test accuracy and peak memory for one configuration."""
     rows = args.rows
     threadpool_limits(args.threads)  # again: libraries loaded since the last call get the limit too
@@ -77,7 +100,8 @@ def time_configuration(config: contenders.Config, data: contenders.Data, names: 
     images = rows or floor.IMAGES
     flops = floor.epoch_flops(config, images)
     result: dict[str, Any] = {
-        "config": config.__dict__, "epochs_before_accuracy": args.slow_repeats,
+        "config": config.__dict__,
+        "epochs_before_accuracy": args.slow_repeats,
         "seconds_per_epoch": {name: inference.summary(t) | {"all": t} for name, t in times.items()},
         "test_accuracy": accuracy,
         "floor": {
@@ -90,9 +114,13 @@ def time_configuration(config: contenders.Config, data: contenders.Data, names: 
     }
     # Ratios from the same rounds: each contender's epoch over scratchnet float32's epoch of that round.
     base = times["scratchnet float32"]
-    result["ratio_to_scratchnet"] = {name: statistics.median(t / b for t, b in zip(times[name], base)) for name in names}
+    result["ratio_to_scratchnet"] = {
+        name: statistics.median(t / b for t, b in zip(times[name], base)) for name in names
+    }
     data_seconds = result["floor"]["data_seconds"]
-    result["scratchnet_over_floor"] = statistics.median(b / (p + data_seconds) for b, p in zip(base, times["floor: products"]))
+    result["scratchnet_over_floor"] = statistics.median(
+        b / (p + data_seconds) for b, p in zip(base, times["floor: products"])
+    )
     result["floor"]["images"] = images
     if contenders.ScratchnetCall.name in racers:
         result["call"] = end_to_end.call_figures(times, racers[contenders.ScratchnetCall.name], data_seconds)
@@ -128,6 +156,7 @@ WHY_NOT = {
 
 def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the issue's targets, each with the number measured and whether it is met."""
+
     def ratio(config: int, name: str) -> float:
         return float(results["configs"][config]["ratio_to_scratchnet"][name])
 
@@ -143,13 +172,34 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     call = results["configs"][0].get("call") and results["configs"][1].get("call")
     if call:
         targets += [
-            ("m=100: Network.sgd(epochs=1) whole call / hardware floor ≤ 2×", float(results["configs"][1]["call"]["over_floor"]), 2, "≤"),
-            ("m=10: PyTorch CPU / Network.sgd(epochs=1) whole call ≥ 15×", float(results["configs"][0]["call"]["pytorch_over_call"] or 0), 15, "≥"),
-            ("m=100: Network.sgd's time beyond its epoch ≤ 10% of the epoch", 100 * float(results["configs"][1]["call"]["beyond_epoch"]), 10, "≤"),
+            (
+                "m=100: Network.sgd(epochs=1) whole call / hardware floor ≤ 2×",
+                float(results["configs"][1]["call"]["over_floor"]),
+                2,
+                "≤",
+            ),
+            (
+                "m=10: PyTorch CPU / Network.sgd(epochs=1) whole call ≥ 15×",
+                float(results["configs"][0]["call"]["pytorch_over_call"] or 0),
+                15,
+                "≥",
+            ),
+            (
+                "m=100: Network.sgd's time beyond its epoch ≤ 10% of the epoch",
+                100 * float(results["configs"][1]["call"]["beyond_epoch"]),
+                10,
+                "≤",
+            ),
         ]
     if train:
-        targets += [("`scratchnet train` defaults < 15 s wall", train["seconds"], 15, "<"), ("`scratchnet train` defaults < 300 MB peak RSS", train["peak_rss"] / 1e6, 300, "<")]
-    return [{"target": t, "measured": v, "limit": lim, "met": v >= lim if op == "≥" else v <= lim if op == "≤" else v < lim} for t, v, lim, op in targets]
+        targets += [
+            ("`scratchnet train` defaults < 15 s wall", train["seconds"], 15, "<"),
+            ("`scratchnet train` defaults < 300 MB peak RSS", train["peak_rss"] / 1e6, 300, "<"),
+        ]
+    return [
+        {"target": t, "measured": v, "limit": lim, "met": v >= lim if op == "≥" else v <= lim if op == "≤" else v < lim}
+        for t, v, lim, op in targets
+    ]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -189,11 +239,18 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {label} | {name} | {s['median']:.3f}{spread} | {times:.2f} | "
                 f"{'' if acc is None else f'{100 * acc:.1f}%'} | {'' if rss is None else f'{rss / 1e6:.0f} MB'} |"
             )
-    lines += ["", "Hardware floor = the epoch's matrix products at the shapes scratchnet multiplies, timed alone through the same BLAS, "
-              "plus reading the uint8 images once at the memory bandwidth measured in this run (" + "; ".join(
-                  f"{r['config']['name']}: {r['floor']['flops'] / 1e9:.2f} GFLOP at {r['floor']['gemm_rate_achieved'] / 1e9:.0f} GFLOP/s achieved "
-                  f"+ {r['floor']['data_seconds'] * 1e3:.1f} ms" for r in results["configs"])
-              + f"). For scale: BLAS reaches {results['peak_gemm_rate'] / 1e9:.0f} GFLOP/s on 1024² products, {results['memory_bandwidth'] / 1e9:.1f} GB/s copying.", ""]
+    lines += [
+        "",
+        "Hardware floor = the epoch's matrix products at the shapes scratchnet multiplies, timed alone through the same BLAS, "
+        "plus reading the uint8 images once at the memory bandwidth measured in this run ("
+        + "; ".join(
+            f"{r['config']['name']}: {r['floor']['flops'] / 1e9:.2f} GFLOP at {r['floor']['gemm_rate_achieved'] / 1e9:.0f} GFLOP/s achieved "
+            f"+ {r['floor']['data_seconds'] * 1e3:.1f} ms"
+            for r in results["configs"]
+        )
+        + f"). For scale: BLAS reaches {results['peak_gemm_rate'] / 1e9:.0f} GFLOP/s on 1024² products, {results['memory_bandwidth'] / 1e9:.1f} GB/s copying.",
+        "",
+    ]
     lines += [
         "Contenders: *scratchnet* through `scratchnet.train(..., epochs=1)` on the uint8 images (its own epoch timer); "
         f"*{contenders.ScratchnetCall.name}*: `net.sgd(X, y, epochs=1, batch_size=m, lr=η)` with its other defaults, timed from call to return; "
@@ -205,12 +262,21 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     feed = results["inference"]
-    lines += ["**Inference** (`Network.feedforward` of the tutorial's network, float32, one thread, median of 21, first thing in the run): " + ", ".join(
-        f"{name}: one image {t['one image']['median'] * 1e6:.0f} µs, 10,000 images {t['10,000 images']['median'] * 1e3:.1f} ms" for name, t in feed.items()), ""]
+    lines += [
+        "**Inference** (`Network.feedforward` of the tutorial's network, float32, one thread, median of 21, first thing in the run): "
+        + ", ".join(
+            f"{name}: one image {t['one image']['median'] * 1e6:.0f} µs, 10,000 images {t['10,000 images']['median'] * 1e3:.1f} ms"
+            for name, t in feed.items()
+        ),
+        "",
+    ]
     lines += end_to_end.markdown_lines(results)
-    lines += ["**Targets** (issue 5), from this one run: the machine's two cores are shared, so its ratios move with the load "
-              "(the runs of the morning this was written, at load averages of 2 to 8 and some on earlier versions of the fast path, "
-              "gave 15 to 25× for the book's loop at m = 10 and 4.4 to 7.2× for PyTorch at m = 100)", ""]
+    lines += [
+        "**Targets** (issue 5), from this one run: the machine's two cores are shared, so its ratios move with the load "
+        "(the runs of the morning this was written, at load averages of 2 to 8 and some on earlier versions of the fast path, "
+        "gave 15 to 25× for the book's loop at m = 10 and 4.4 to 7.2× for PyTorch at m = 100)",
+        "",
+    ]
     for t in results["targets"]:
         why = "" if t["met"] or not WHY_NOT.get(t["target"]) else f"; {WHY_NOT[t['target']]}"
         lines.append(f"- {'met' if t['met'] else '**not met**'}: {t['target']}: measured {t['measured']:.3g}{why}")
@@ -222,12 +288,31 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/PyTorch threads for every contender (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=11, help="epochs timed per fast contender (default: %(default)s)")
-    parser.add_argument("--slow-repeats", type=int, default=5, help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing")
-    parser.add_argument("--best", action="store_true", help="also time `best` to 99.4%% on one and two threads (two runs of up to 15 minutes; with --quick, two tiny ones)")
-    parser.add_argument("--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS/PyTorch threads for every contender (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=11, help="epochs timed per fast contender (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--slow-repeats",
+        type=int,
+        default=5,
+        help="epochs timed per slow contender; accuracy is read after these (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing",
+    )
+    parser.add_argument(
+        "--best",
+        action="store_true",
+        help="also time `best` to 99.4%% on one and two threads (two runs of up to 15 minutes; with --quick, two tiny ones)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)"
+    )
     args = parser.parse_args(argv)
     args.rows = 6_000 if args.quick else None
     if args.quick:
@@ -238,7 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             sys.exit(f"benchmarks need {module.split('.')[0]}: pip install -e '.[bench]'")
     threadpool_limits(args.threads)
-    results: dict[str, Any] = {"date": datetime.datetime.now().isoformat(timespec="minutes"), "machine": machine(args.threads)}
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now().isoformat(timespec="minutes"),
+        "machine": machine(args.threads),
+    }
     print(f"machine: {json.dumps(results['machine'])}", file=sys.stderr)
     args.bandwidth = results["memory_bandwidth"] = floor.memory_bandwidth()
     args.peak = results["peak_gemm_rate"] = floor.peak_gemm_rate()
@@ -247,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     # Inference first, while nothing else has run in this process: the tutorial's network after one epoch.
     net = scratchnet.Network(contenders.CONFIGS[0].sizes, seed=0)
     scratchnet.train(net, data.train_images, data.train_labels, epochs=1, batch_size=10, lr=3.0, keep="last")
-    feed = {"scratchnet float32": {k: inference.summary(v) for k, v in inference.feedforward_times(net, data.test_images).items()}}
+    feed = {
+        "scratchnet float32": {
+            k: inference.summary(v) for k, v in inference.feedforward_times(net, data.test_images).items()
+        }
+    }
     results["inference"] = feed
     results["configs"] = [time_configuration(config, data, names, args) for config in contenders.CONFIGS]
     results["train_defaults"] = end_to_end.train_defaults(dict(os.environ), args.quick, results["configs"][0])
@@ -263,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
-        (args.out / "benchmarks.md").write_text(table + load.kept_section(args.out / "benchmarks.md"))  # keep benchmarks.load's section
+        (args.out / "benchmarks.md").write_text(
+            table + load.kept_section(args.out / "benchmarks.md")
+        )  # keep benchmarks.load's section
     return 0
 
 

@@ -35,7 +35,9 @@ BATCH_SIZES = (10, 32, 128)
 
 def epoch_seconds(sizes: tuple[int, ...], m: int, threads: int, images: Any, labels: Any, net: Any) -> float:
     """Return the seconds of one training epoch (the stepper's own timer, monitoring excluded) on `threads` BLAS threads."""
-    history = scratchnet.train(net, images, labels, epochs=1, batch_size=m, lr=0.1, keep="last", training_sample=1, threads=threads)
+    history = scratchnet.train(
+        net, images, labels, epochs=1, batch_size=m, lr=0.1, keep="last", training_sample=1, threads=threads
+    )
     return history.epochs[-1].seconds
 
 
@@ -49,8 +51,15 @@ def time_one(sizes: tuple[int, ...], m: int, many: int, repeats: int, images: An
         for threads in (1, many) if repeat % 2 == 0 else (many, 1):
             times[threads].append(epoch_seconds(sizes, m, threads, images, labels, net))
     one, shared = statistics.median(times[1]), statistics.median(times[many])
-    return {"layers": list(sizes), "m": m, "mean_product_flops": mean_product_flops(sizes, m),
-            "seconds": {str(t): v for t, v in times.items()}, "one": one, "many": shared, "speedup": one / shared}
+    return {
+        "layers": list(sizes),
+        "m": m,
+        "mean_product_flops": mean_product_flops(sizes, m),
+        "seconds": {str(t): v for t, v in times.items()},
+        "one": one,
+        "many": shared,
+        "speedup": one / shared,
+    }
 
 
 def crossover(rows: list[dict[str, Any]]) -> float | None:
@@ -73,10 +82,14 @@ def crossover(rows: list[dict[str, Any]]) -> float | None:
 
 def report(rows: list[dict[str, Any]], many: int, found: float | None) -> str:
     """Return the printed table and the verdict."""
-    lines = [f"{'layers':>18} {'m':>4} {'F̄ (MFLOP)':>11} {'1 thread (s)':>13} {f'{many} threads (s)':>14} {'speed-up':>9}"]
+    lines = [
+        f"{'layers':>18} {'m':>4} {'F̄ (MFLOP)':>11} {'1 thread (s)':>13} {f'{many} threads (s)':>14} {'speed-up':>9}"
+    ]
     for row in sorted(rows, key=lambda row: row["mean_product_flops"]):
-        lines.append(f"{'-'.join(map(str, row['layers'])):>18} {row['m']:>4} {row['mean_product_flops'] / 1e6:>11.3f} "
-                     f"{row['one']:>13.4f} {row['many']:>14.4f} {row['speedup']:>8.2f}×")
+        lines.append(
+            f"{'-'.join(map(str, row['layers'])):>18} {row['m']:>4} {row['mean_product_flops'] / 1e6:>11.3f} "
+            f"{row['one']:>13.4f} {row['many']:>14.4f} {row['speedup']:>8.2f}×"
+        )
     now = f"scratchnet.training.threads.SHARED_PRODUCT_FLOPS is {SHARED_PRODUCT_FLOPS / 1e6:g} MFLOP"
     if found is None:
         lines.append(f"crossover: one thread wins at every size timed (up to the largest F̄); {now}")
@@ -89,10 +102,16 @@ def report(rows: list[dict[str, Any]], many: int, found: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.threads", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000, help="training images per timed epoch (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=5, help="epochs timed per network, size and thread count (default: %(default)s)")
+    parser.add_argument(
+        "--rows", type=int, default=10_000, help="training images per timed epoch (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="epochs timed per network, size and thread count (default: %(default)s)"
+    )
     parser.add_argument("--many", type=int, default=2, help="the thread count compared with one (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 500 images, one repeat, two widths and two sizes of m")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 500 images, one repeat, two widths and two sizes of m"
+    )
     parser.add_argument("--json", type=Path, help="also write every time measured, with the machine, as JSON here")
     args = parser.parse_args(argv)
     widths, batch_sizes = (WIDTHS, BATCH_SIZES) if not args.quick else ((16, 800), (10, 128))
@@ -104,13 +123,23 @@ def main(argv: list[str] | None = None) -> int:
         for m in batch_sizes:
             measured.append(time_one((784, width, width, 10), m, args.many, repeats, images, labels))
             row = measured[-1]
-            print(f"  784-{width}-{width}-10 m={m}: 1 thread {row['one']:.4f} s, {args.many} threads {row['many']:.4f} s", file=sys.stderr, flush=True)
+            print(
+                f"  784-{width}-{width}-10 m={m}: 1 thread {row['one']:.4f} s, {args.many} threads {row['many']:.4f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     found = crossover(measured)
     print(report(measured, args.many, found))
     if args.json is not None:
         from benchmarks.run import machine
 
-        results = {"machine": machine(args.many), "rows": rows, "repeats": repeats, "configs": measured, "crossover_flops": found}
+        results = {
+            "machine": machine(args.many),
+            "rows": rows,
+            "repeats": repeats,
+            "configs": measured,
+            "crossover_flops": found,
+        }
         write_atomically(args.json, lambda file: file.write((json.dumps(results, indent=1) + "\n").encode()))
     return 0
 

@@ -33,7 +33,9 @@ def panel(array: np.ndarray, caption: str, boxes: list[tuple[int, int, int, int]
     image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
     draw = ImageDraw.Draw(image)
     for x, y, w, h in boxes:
-        draw.rectangle((x * scale - 2, y * scale - 2, (x + w) * scale + 2, (y + h) * scale + 2), outline=(34, 197, 94), width=3)
+        draw.rectangle(
+            (x * scale - 2, y * scale - 2, (x + w) * scale + 2, (y + h) * scale + 2), outline=(34, 197, 94), width=3
+        )
     framed = Image.new("RGB", (PANEL + 10, image.height + 34), "white")
     framed.paste(image, (5, 5))
     ImageDraw.Draw(framed).text((8, image.height + 10), caption, fill="black", font=ImageFont.load_default(size=15))
@@ -48,7 +50,10 @@ def main() -> None:
     photo = photograph(1.0 - grey, rng, quality=70)
     page = find_ink(photo)
     characters = split_characters(page)
-    working_boxes = [(round(x / page.scale), round(y / page.scale), round(w / page.scale), round(h / page.scale)) for x, y, w, h in (c.box for c in characters)]
+    working_boxes = [
+        (round(x / page.scale), round(y / page.scale), round(w / page.scale), round(h / page.scale))
+        for x, y, w, h in (c.box for c in characters)
+    ]
     panels = [
         panel(photo, "1. the photo (grey, JPEG)"),
         panel(page.background, "2. paper B = closing(P)"),

@@ -29,7 +29,14 @@ def tutorial_model(folder: Path) -> Path:
 
     data = load_mnist()
     net = Network([784, 16, 16, 10], seed=0)
-    net.sgd(data.train.images, data.train.labels, epochs=8, batch_size=10, lr=3.0, validation=(data.validation.images, data.validation.labels))
+    net.sgd(
+        data.train.images,
+        data.train.labels,
+        epochs=8,
+        batch_size=10,
+        lr=3.0,
+        validation=(data.validation.images, data.validation.labels),
+    )
     path = folder / "tutorial.npz"
     save_model(path, net, {"test_accuracy": net.evaluate(data.test.images, data.test.labels) / len(data.test)})
     return path
@@ -37,7 +44,9 @@ def tutorial_model(folder: Path) -> Path:
 
 def draw_two(page: Page) -> None:
     """Draw a '2': an arc over the top, a diagonal down, a stroke along the bottom."""
-    arc = [(140 + 62 * math.cos(math.pi * (1 - t / 10)), 105 - 55 * math.sin(math.pi * (1 - t / 10))) for t in range(11)]
+    arc = [
+        (140 + 62 * math.cos(math.pi * (1 - t / 10)), 105 - 55 * math.sin(math.pi * (1 - t / 10))) for t in range(11)
+    ]
     stroke(page, arc + [(150, 160), (80, 235), (215, 232)], steps=4)
 
 
@@ -82,7 +91,9 @@ def main() -> None:
 
                 page.get_by_test_id("tab-perceptron").click()
                 page.get_by_test_id("preset-3").click()
-                expect(page.get_by_test_id("truth-table").locator('tr[data-inputs="011"]')).to_have_attribute("data-output", "1")
+                expect(page.get_by_test_id("truth-table").locator('tr[data-inputs="011"]')).to_have_attribute(
+                    "data-output", "1"
+                )
                 page.screenshot(path=str(ROOT / "docs" / "web-perceptron.png"))
 
                 page.get_by_test_id("tab-samples").click()

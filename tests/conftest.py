@@ -39,11 +39,18 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory, mnist: MNIST) -> Pat
     return path
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m scratchnet ARGS` in cwd with SCRATCHNET_HOME inside cwd; return the finished process."""
     environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "120", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "scratchnet", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "scratchnet", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

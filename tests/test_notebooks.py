@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -39,15 +38,21 @@ def kernel_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_top_to_bottom_in_a_fresh_kernel_with_inline_figures(path: Path, kernel_home: Path, monkeypatch, tmp_path):
+def test_notebook_runs_top_to_bottom_in_a_fresh_kernel_with_inline_figures(
+    path: Path, kernel_home: Path, monkeypatch, tmp_path
+):
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_home))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # jupyter_core's paths of today, without its DeprecationWarning
     monkeypatch.setenv("SCRATCHNET_HOME", str(tmp_path / ".scratchnet"))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
-    assert not [output for output in outputs if output.output_type == "stream" and output.name == "stderr"], "a cell warned"
+    assert not [output for output in outputs if output.output_type == "stream" and output.name == "stderr"], (
+        "a cell warned"
+    )
     assert sum("image/png" in output.get("data", {}) for output in outputs) >= 2

@@ -23,7 +23,9 @@ import scratchnet
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*command: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -33,7 +35,9 @@ def run(*command: str | Path, env: dict[str, str] | None = None, cwd: Path | Non
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Return (the folder with the sdist and wheel, what `python -m build` printed)."""
     out = tmp_path_factory.mktemp("dist")
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}  # else setuptools warns it skips
+    env = {
+        key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"
+    }  # else setuptools warns it skips
     done = run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, env=env)
     return out, done.stdout + done.stderr
 
@@ -42,7 +46,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_build_makes_an_sdist_and_a_wheel_without_a_warning(built: tuple[Path, str]):
     out, log = built
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"scratchnet-{scratchnet.__version__}-py3-none-any.whl", f"scratchnet-{scratchnet.__version__}.tar.gz"]
+    assert names == [
+        f"scratchnet-{scratchnet.__version__}-py3-none-any.whl",
+        f"scratchnet-{scratchnet.__version__}.tar.gz",
+    ]
     assert "warning" not in log.lower() and "deprecat" not in log.lower(), log
 
 
@@ -52,7 +59,11 @@ def test_the_wheel_carries_mnist_the_explorer_and_the_metadata(built: tuple[Path
     with zipfile.ZipFile(next(out.glob("*.whl"))) as wheel:
         files = set(wheel.namelist())
         metadata = wheel.read(f"scratchnet-{scratchnet.__version__}.dist-info/METADATA").decode()
-    assert {"scratchnet/py.typed", "scratchnet/web/static/index.html", "scratchnet/data/shipped/t10k-images-idx3-ubyte.gz"} <= files
+    assert {
+        "scratchnet/py.typed",
+        "scratchnet/web/static/index.html",
+        "scratchnet/data/shipped/t10k-images-idx3-ubyte.gz",
+    } <= files
     assert "scratchnet/models/reader.npz" in files  # `scratchnet read` works on a fresh install
     assert f"Version: {scratchnet.__version__}" in metadata and "License-Expression: MIT" in metadata
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -74,4 +85,6 @@ def test_the_wheel_installs_offline_into_a_fresh_venv_silently_and_runs(built: t
     check = "import scratchnet; print(scratchnet.__file__); print(len(scratchnet.load_mnist().test))"
     where, test_images = run(python, "-c", check, env=env, cwd=tmp_path).stdout.split()
     assert Path(where).is_relative_to(venv) and test_images == "10000"
-    assert run(venv / "bin" / "scratchnet", "--version", env=env).stdout.strip() == f"scratchnet {scratchnet.__version__}"
+    assert (
+        run(venv / "bin" / "scratchnet", "--version", env=env).stdout.strip() == f"scratchnet {scratchnet.__version__}"
+    )

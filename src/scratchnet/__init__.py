@@ -1,11 +1,11 @@
 """scratchnet: a neural network written from scratch in NumPy that learns to read handwritten digits.
 
-    >>> from scratchnet import Network, load_mnist
-    >>> data = load_mnist()
-    >>> net = Network([784, 16, 16, 10])
-    >>> history = net.sgd(data.train.images, data.train.labels, epochs=30, batch_size=10, lr=3.0,
-    ...                   validation=(data.validation.images, data.validation.labels))
-    >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
+>>> from scratchnet import Network, load_mnist
+>>> data = load_mnist()
+>>> net = Network([784, 16, 16, 10])
+>>> history = net.sgd(data.train.images, data.train.labels, epochs=30, batch_size=10, lr=3.0,
+...                   validation=(data.validation.images, data.validation.labels))
+>>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
 """
 
 from scratchnet.data.mnist import MNIST, load_mnist

@@ -22,9 +22,9 @@ from typing import IO, Any
 
 import numpy as np
 
+from scratchnet.core.network import Network
 from scratchnet.errors import ModelFileError, ScratchnetError
 from scratchnet.training.options import TrainOptions
-from scratchnet.core.network import Network
 from scratchnet.training.sgd import Network as TrainableNetwork  # the core's Network with `sgd`
 from scratchnet.training.state import TrainingState
 
@@ -61,7 +61,9 @@ STORAGES = ("float32", "float64", "float16")
 """How a model's arrays may be stored; float16 halves a float32 file (the shipped reader), read back as the header's dtype."""
 
 
-def save_model(path: str | Path, net: Network, metadata: dict[str, Any] | None = None, storage: str | None = None) -> Path:
+def save_model(
+    path: str | Path, net: Network, metadata: dict[str, Any] | None = None, storage: str | None = None
+) -> Path:
     """Save net and metadata to path as an `.npz` with a JSON header, atomically; return path.
 
     storage 'float16' stores the arrays rounded to half precision (header "storage"); `load_model`
@@ -118,11 +120,15 @@ def _check_members(archive: Any, path: Path) -> None:
     RuntimeError: an unknown compression method, encryption or patched data (a damaged entry, here)."""
     for info in archive.zip.infolist():
         if info.compress_type not in ZIP_METHODS:
-            raise ModelFileError(f"{path}: member {info.filename!r} uses zip compression method {info.compress_type}; "
-                                 "model files are stored (0) or deflated (8)")
+            raise ModelFileError(
+                f"{path}: member {info.filename!r} uses zip compression method {info.compress_type}; "
+                "model files are stored (0) or deflated (8)"
+            )
         if info.flag_bits & _ZIP_FLAGS_REFUSED:
-            raise ModelFileError(f"{path}: member {info.filename!r} is marked encrypted or patched (zip flags 0x{info.flag_bits:04x}); "
-                                 "model files are neither")
+            raise ModelFileError(
+                f"{path}: member {info.filename!r} is marked encrypted or patched (zip flags 0x{info.flag_bits:04x}); "
+                "model files are neither"
+            )
 
 
 def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
@@ -137,7 +143,11 @@ def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
         raise ModelFileError(f"{path}: array {name} is missing")
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("error", message="Reading `.npy` or `.npz` file required additional header parsing", category=UserWarning)
+            warnings.filterwarnings(
+                "error",
+                message="Reading `.npy` or `.npz` file required additional header parsing",
+                category=UserWarning,
+            )
             array = archive[name]
     except (tokenize.TokenError, zlib.error, EOFError, zipfile.BadZipFile, UserWarning) as err:
         raise ModelFileError(f"{path}: array {name} is damaged ({type(err).__name__}: {err})") from err
@@ -155,9 +165,13 @@ def _read_header(archive: Any, path: Path) -> dict[str, Any]:
     except (ValueError, TypeError, RecursionError) as err:
         raise ModelFileError(f"{path}: the model header is not valid JSON ({err})") from err
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a scratchnet model (header format {header.get('format') if isinstance(header, dict) else header!r})")
+        raise ModelFileError(
+            f"{path}: not a scratchnet model (header format {header.get('format') if isinstance(header, dict) else header!r})"
+        )
     if header.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: model format version {header.get('format_version')!r}; this scratchnet reads {FORMAT_VERSION}")
+        raise ModelFileError(
+            f"{path}: model format version {header.get('format_version')!r}; this scratchnet reads {FORMAT_VERSION}"
+        )
     return header
 
 
@@ -166,7 +180,14 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
     _check_members(archive, path)
     header = _read_header(archive, path)
     try:
-        net = TrainableNetwork(header["sizes"], header["activation"], header["cost"], header.get("init", "normal"), seed=None, dtype=header["dtype"])
+        net = TrainableNetwork(
+            header["sizes"],
+            header["activation"],
+            header["cost"],
+            header.get("init", "normal"),
+            seed=None,
+            dtype=header["dtype"],
+        )
     except (KeyError, TypeError, ScratchnetError) as err:
         raise ModelFileError(f"{path}: the header does not describe a network ({err})") from err
     stored = header.get("storage", header["dtype"])
@@ -245,16 +266,24 @@ def load_checkpoint(path: str | Path) -> tuple[TrainingState, dict[str, Any]]:
     net, header = load_model(path)
     checkpoint = header.get("checkpoint")
     if not isinstance(checkpoint, dict):
-        raise ModelFileError(f"{path}: not a checkpoint (a model file without training state); resume from the .ckpt file a run writes")
+        raise ModelFileError(
+            f"{path}: not a checkpoint (a model file without training state); resume from the .ckpt file a run writes"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {name[len("state_") :]: _read_array(archive, name, path) for name in archive.files if name.startswith("state_")}
+            arrays = {
+                name[len("state_") :]: _read_array(archive, name, path)
+                for name in archive.files
+                if name.startswith("state_")
+            }
         options = TrainOptions.from_dict(checkpoint["options"])
         state = TrainingState.from_payload(net, options, checkpoint["state"], arrays)
     except ModelFileError:
         raise
     except (ScratchnetError, OSError, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile) as err:
-        raise ModelFileError(f"{path}: the checkpoint's training state is damaged or does not fit its network ({type(err).__name__}: {err})") from err
+        raise ModelFileError(
+            f"{path}: the checkpoint's training state is damaged or does not fit its network ({type(err).__name__}: {err})"
+        ) from err
     settings = checkpoint.get("settings")
     return state, settings if isinstance(settings, dict) else {}
 

@@ -82,7 +82,9 @@ def has_reject_class(net: Network) -> bool:
     return net.sizes[-1] == DIGITS + 1
 
 
-def read_inputs(net: Network, X: NDArray[np.floating], gate: Network | None = None) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.bool_]]:
+def read_inputs(
+    net: Network, X: NDArray[np.floating], gate: Network | None = None
+) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.bool_]]:
     """Return (digits, confidences, is_digit) for the rows of X, each (n,).
 
     digit = argmax_j P(j | x) over the ten digits; its confidence is P(digit | x) among all of net's
@@ -114,5 +116,9 @@ def read(grey: NDArray[np.floating], net: Network, gate: Network | None = None) 
     found = [(c.box, c.input, bool(ok)) for c, ok in zip(characters, is_digit)]
     if 2 * int(is_digit.sum()) <= len(characters):  # a word, a drawing: mostly not digits
         return Reading("", [], found)
-    kept = [ReadDigit(int(d), float(p), c.box, c.input) for c, d, p, ok in zip(characters, digits, confidences, is_digit) if ok]
+    kept = [
+        ReadDigit(int(d), float(p), c.box, c.input)
+        for c, d, p, ok in zip(characters, digits, confidences, is_digit)
+        if ok
+    ]
     return Reading("".join(str(d.digit) for d in kept), kept, found)

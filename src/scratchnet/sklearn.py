@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,11 +43,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scratchnet.training.sgd import Network  # the public Network: the core one with net.sgd
 from scratchnet.errors import ConfigError
 from scratchnet.training.callbacks import Callback
 from scratchnet.training.loop import fit
 from scratchnet.training.options import Constraint, Flag, Integer, NetworkShape, Real, TrainOptions, settings
+from scratchnet.training.sgd import Network  # the public Network: the core one with net.sgd
 from scratchnet.training.state import EpochRecord, History, TrainingState
 
 SKLEARN_NAMES = {"lr": "learning_rate_init", "lmbda": "alpha", "epochs": "max_iter", "seed": "random_state"}
@@ -73,9 +73,16 @@ class Parameter(NamedTuple):
 
 
 ESTIMATOR_PARAMETERS = (
-    Parameter("early_stopping", False, "hold out validation_fraction of the training data and stop after n_iter_no_change "
-              "epochs without a better accuracy on it", Flag()),
-    Parameter("validation_fraction", 0.1, "the share of the training data held out when early_stopping is on", Real(0, 1)),
+    Parameter(
+        "early_stopping",
+        False,
+        "hold out validation_fraction of the training data and stop after n_iter_no_change "
+        "epochs without a better accuracy on it",
+        Flag(),
+    ),
+    Parameter(
+        "validation_fraction", 0.1, "the share of the training data held out when early_stopping is on", Real(0, 1)
+    ),
     Parameter("warm_start", False, "fit continues from the weights of the previous fit instead of new ones", Flag()),
     Parameter("verbose", False, "print one line per epoch", None),
 )
@@ -92,8 +99,14 @@ def _sklearn_value(name: str, value: Any) -> Any:
 def _declared_parameters() -> list[Parameter]:
     """Return every parameter in order: the network's settings, the training options, then scikit-learn's own."""
     shape = {item.name: item for item in settings(NetworkShape)}
-    parameters = [Parameter("hidden_layer_sizes", tuple(shape["layers"].default[1:-1]),
-                            "the sizes of the hidden layers, between the n_features inputs and the n_classes outputs", None)]
+    parameters = [
+        Parameter(
+            "hidden_layer_sizes",
+            tuple(shape["layers"].default[1:-1]),
+            "the sizes of the hidden layers, between the n_features inputs and the n_classes outputs",
+            None,
+        )
+    ]
     for item in [*shape.values(), *settings(TrainOptions)]:
         if item.name in SPELLED_AS_MLP or item.name in LEFT_OUT:
             continue
@@ -101,10 +114,19 @@ def _declared_parameters() -> list[Parameter]:
         if item.name == "activation":
             expected = "one of " + ", ".join(_sklearn_value(item.name, name) for name in item.constraint.choices or ())
         help_text = f"{item.help} ({expected})"
-        parameters.append(Parameter(SKLEARN_NAMES.get(item.name, item.name), _sklearn_value(item.name, item.default), help_text, item.constraint))
+        parameters.append(
+            Parameter(
+                SKLEARN_NAMES.get(item.name, item.name),
+                _sklearn_value(item.name, item.default),
+                help_text,
+                item.constraint,
+            )
+        )
     early_stop = next(item for item in settings(TrainOptions) if item.name == "early_stop")
     patience_default = next(item.default for item in settings(TrainOptions) if item.name == "patience")
-    parameters.append(Parameter("n_iter_no_change", patience_default, f"with early_stopping: {early_stop.help}", Integer()))
+    parameters.append(
+        Parameter("n_iter_no_change", patience_default, f"with early_stopping: {early_stop.help}", Integer())
+    )
     return [*parameters, *ESTIMATOR_PARAMETERS]
 
 
@@ -125,7 +147,9 @@ class _PrintEpochs(Callback):
 
     def on_epoch_end(self, record: EpochRecord, state: TrainingState) -> str | None:
         checked = "" if record.validation_accuracy is None else f"  validation {100 * record.validation_accuracy:.2f}%"
-        print(f"epoch {record.epoch}/{self.epochs}  cost {record.training_cost:.4f}  training {100 * record.training_accuracy:.2f}%{checked}")
+        print(
+            f"epoch {record.epoch}/{self.epochs}  cost {record.training_cost:.4f}  training {100 * record.training_accuracy:.2f}%{checked}"
+        )
         return None
 
 
@@ -179,7 +203,9 @@ class ScratchnetClassifier(ClassifierMixin, BaseEstimator):
         fields["layers"] = (n_features, *hidden, n_classes)
         fields["early_stop"] = values["n_iter_no_change"] if values["early_stopping"] else None
         shape = NetworkShape(**{item.name: fields[item.name] for item in settings(NetworkShape)})
-        options = TrainOptions(**{item.name: fields[item.name] for item in settings(TrainOptions) if item.name in fields})
+        options = TrainOptions(
+            **{item.name: fields[item.name] for item in settings(TrainOptions) if item.name in fields}
+        )
         return shape, options
 
     # Training ------------------------------------------------------------------------------------
@@ -210,7 +236,9 @@ class ScratchnetClassifier(ClassifierMixin, BaseEstimator):
             validation = (X_check, labels_check)
         history = self.history_ if warm else History()
         self._state = TrainingState.start(self.net_, options, history)
-        self.history_ = fit(self.net_, X, labels, options, validation=validation, callbacks=self._callbacks(options), state=self._state)
+        self.history_ = fit(
+            self.net_, X, labels, options, validation=validation, callbacks=self._callbacks(options), state=self._state
+        )
         self._record()
         return self
 
@@ -229,7 +257,9 @@ class ScratchnetClassifier(ClassifierMixin, BaseEstimator):
         """
         first = not hasattr(self, "_state")
         if first and classes is None:
-            raise ValueError("classes must be given to the first call of partial_fit: every label any call will bring; got None")
+            raise ValueError(
+                "classes must be given to the first call of partial_fit: every label any call will bring; got None"
+            )
         X, y = validate_data(self, X, y, dtype=_DTYPES, reset=first)
         check_classification_targets(y)
         if first:
@@ -240,7 +270,9 @@ class ScratchnetClassifier(ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         unknown = (labels >= len(self.classes_)) | (self.classes_[np.minimum(labels, len(self.classes_) - 1)] != y)
         if unknown.any():
-            raise ValueError(f"y holds labels that are not in classes {self.classes_.tolist()}; got {np.unique(y[unknown]).tolist()}")
+            raise ValueError(
+                f"y holds labels that are not in classes {self.classes_.tolist()}; got {np.unique(y[unknown]).tolist()}"
+            )
         state = self._state
         state.stopped = False  # a fit that stopped early may still be trained on, a call at a time
         # One epoch more, on this call's samples alone: no held-out share to stop on or keep the best by.
@@ -306,13 +338,17 @@ def _seed(random_state: Any) -> Any:
     try:
         return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     except ValueError as err:
-        raise ConfigError(f"random_state must be None, an integer ≥ 0 or a numpy RandomState; got {random_state!r}") from err
+        raise ConfigError(
+            f"random_state must be None, an integer ≥ 0 or a numpy RandomState; got {random_state!r}"
+        ) from err
 
 
 def _hidden_layer_sizes(value: Any) -> tuple[int, ...]:
     """Return hidden_layer_sizes as a tuple of positive ints (one int is one hidden layer), or raise ConfigError."""
     sizes = (value,) if isinstance(value, (int, np.integer)) else value
-    ok = isinstance(sizes, (tuple, list)) and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes)
+    ok = isinstance(sizes, (tuple, list)) and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
+    )
     if not ok:
         raise ConfigError(f"hidden_layer_sizes must be positive integers (a tuple; () for none); got {value!r}")
     return tuple(int(s) for s in sizes)

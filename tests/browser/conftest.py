@@ -16,8 +16,14 @@ from tests.cli.test_serve_cli import start_server, stop_server
 CHROMIUM = "/usr/bin/chromium"
 expect.set_options(timeout=15_000)  # the machine is shared: wait for answers rather than race them
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-proxy-server",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
 ]
 
 
@@ -32,7 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Ite
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}; install Debian's package: apt-get install chromium (make test does)")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}; install Debian's package: apt-get install chromium (make test does)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -47,7 +55,12 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     errors: list[str] = []
     foreign: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("request", lambda request: None if request.url.startswith(server) or request.url.startswith("data:") else foreign.append(request.url))
+    tab.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(server) or request.url.startswith("data:") else foreign.append(request.url)
+        ),
+    )
     tab.goto(server + "/")
     yield tab
     context.close()
@@ -70,7 +83,10 @@ def stroke(page: Page, points: list[tuple[float, float]], steps: int = 6) -> Non
 def loop(centre: tuple[float, float], radius: tuple[float, float], steps: int = 20) -> list[tuple[float, float]]:
     """Return the points of an ellipse, a '0', starting at its top."""
     return [
-        (centre[0] + radius[0] * math.sin(2 * math.pi * i / steps), centre[1] - radius[1] * math.cos(2 * math.pi * i / steps))
+        (
+            centre[0] + radius[0] * math.sin(2 * math.pi * i / steps),
+            centre[1] - radius[1] * math.cos(2 * math.pi * i / steps),
+        )
         for i in range(steps + 1)
     ]
 

@@ -60,10 +60,16 @@ def test_a_mini_batch_step_shows_the_digits_pulling_against_each_other(page: Pag
     expect(table).to_be_visible()
     expect(table.locator("tbody tr")).to_have_count(9)  # eight examples and their mean
     summary = page.get_by_test_id("wish-step-summary")
-    assert float(summary.get_attribute("data-batch-cost-after")) < float(summary.get_attribute("data-batch-cost-before"))
+    assert float(summary.get_attribute("data-batch-cost-after")) < float(
+        summary.get_attribute("data-batch-cost-before")
+    )
     mean = [float(v) for v in table.locator("tr.mean td").evaluate_all("cells => cells.map(c => c.dataset.wish)")]
-    rows = [[float(v) for v in row] for row in table.locator("tbody tr:not(.mean)").evaluate_all(
-        "rows => rows.map(r => [...r.querySelectorAll('td')].map(c => c.dataset.wish))")]
+    rows = [
+        [float(v) for v in row]
+        for row in table.locator("tbody tr:not(.mean)").evaluate_all(
+            "rows => rows.map(r => [...r.querySelectorAll('td')].map(c => c.dataset.wish))"
+        )
+    ]
     signs = {tuple(w > 0 for w in row) for row in rows}
     assert len(signs) > 1  # different digits wish different things
     assert mean == pytest.approx([sum(column) / len(rows) for column in zip(*rows)], abs=1e-5)

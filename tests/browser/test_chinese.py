@@ -15,7 +15,9 @@ from tests.browser.conftest import stroke
 
 pytestmark = pytest.mark.browser
 
-ZH = json.loads((Path(__file__).resolve().parents[2] / "src/scratchnet/web/static/i18n/zh.json").read_text(encoding="utf-8"))
+ZH = json.loads(
+    (Path(__file__).resolve().parents[2] / "src/scratchnet/web/static/i18n/zh.json").read_text(encoding="utf-8")
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -25,8 +27,14 @@ def open_page(browser: Browser, url: str, locale: str = "en-US") -> Iterator[Pag
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
     # A missing string logs a console error (i18n.js); a refused request's own log line is not the page's fault.
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    tab.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     tab.goto(url)
     yield tab
     context.close()

@@ -30,7 +30,12 @@ def open_page(browser: Browser, url: str, origin: str) -> tuple[Page, list[str]]
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: None if request.url.startswith(origin) or request.url.startswith("data:") else problems.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(origin) or request.url.startswith("data:") else problems.append(request.url)
+        ),
+    )
     page.goto(url)
     return page, problems
 
@@ -43,7 +48,9 @@ def test_a_student_draws_and_reads_but_is_not_offered_training(browser: Browser,
     page.get_by_test_id("tab-train").click()
     expect(page.get_by_test_id("train-access")).to_be_visible()
     expect(page.get_by_test_id("train-start")).to_be_disabled()
-    status = page.evaluate("""async () => (await fetch("/api/train", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"})).status""")
+    status = page.evaluate(
+        """async () => (await fetch("/api/train", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"})).status"""
+    )
     assert status == 401
     page.context.close()
     assert not problems, problems

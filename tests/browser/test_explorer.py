@@ -25,7 +25,9 @@ def test_drawing_a_digit_shows_its_answer(page: Page, digit: str):
     for points in DIGITS[digit]:
         stroke(page, points, steps=2 if len(points) > 3 else 6)
     expect(page.get_by_test_id("prediction")).to_have_text(digit)
-    expect(page.get_by_test_id("probabilities").locator(".best")).to_have_attribute("data-testid", f"probability-{digit}")
+    expect(page.get_by_test_id("probabilities").locator(".best")).to_have_attribute(
+        "data-testid", f"probability-{digit}"
+    )
 
 
 def test_the_layer_view_follows_the_drawing_and_clear_empties_it(page: Page):

@@ -43,7 +43,10 @@ def test_a_three_digit_number_drawn_with_the_mouse_is_read_with_its_boxes(page: 
 def test_a_scribble_is_not_a_digit(page: Page):
     use_the_reader(page)
     turns = np.linspace(0, 2 * math.pi * 3, 90)
-    spiral = [(140 + (10 + 30 * t / math.pi) * math.cos(t) * 0.9, 140 + (10 + 30 * t / math.pi) * math.sin(t) * 0.9) for t in turns]
+    spiral = [
+        (140 + (10 + 30 * t / math.pi) * math.cos(t) * 0.9, 140 + (10 + 30 * t / math.pi) * math.sin(t) * 0.9)
+        for t in turns
+    ]
     stroke(page, spiral, steps=1)
     expect(page.get_by_test_id("prediction")).to_have_text("not a digit")
     expect(page.get_by_test_id("character").first).to_contain_text("not a digit")
@@ -52,7 +55,9 @@ def test_a_scribble_is_not_a_digit(page: Page):
 @pytest.fixture
 def phone(browser: Browser, server: str) -> Iterator[Page]:
     """The explorer on a phone-sized page with a touch screen (touch events, no mouse)."""
-    context = browser.new_context(viewport={"width": 400, "height": 860}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 400, "height": 860}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))

@@ -21,15 +21,40 @@ def test_presets_say_what_the_sources_say():
     assert (ch1.layers, ch1.cost, ch1.lr, ch1.epochs, ch1.batch_size) == ((784, 30, 10), "quadratic", 3.0, 30, 10)
     ch3 = PRESETS["book-ch3"].config
     assert (ch3.layers, ch3.cost, ch3.init, ch3.lr, ch3.lmbda, ch3.batch_size, ch3.epochs) == (
-        (784, 100, 10), "cross-entropy", "scaled", 0.1, 5.0, 10, 60,  # "60 epochs at η = 0.1 and λ = 5.0 ... 98.04 percent"
+        (784, 100, 10),
+        "cross-entropy",
+        "scaled",
+        0.1,
+        5.0,
+        10,
+        60,  # "60 epochs at η = 0.1 and λ = 5.0 ... 98.04 percent"
     )
     assert PRESETS["book-ch1"].reported == 0.9542 and PRESETS["book-ch3"].reported == 0.9804
 
 
 def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path):
     result = run_cli(
-        "train", "--preset", "book-ch3", "--limit", "1000", "--epochs", "2", "--lmbda", "1.5", "--full-train",
-        "--optimizer", "momentum", "--momentum", "0.5", "--schedule", "cosine", "--dropout", "0.1", "--out", "m.npz", cwd=tmp_path,
+        "train",
+        "--preset",
+        "book-ch3",
+        "--limit",
+        "1000",
+        "--epochs",
+        "2",
+        "--lmbda",
+        "1.5",
+        "--full-train",
+        "--optimizer",
+        "momentum",
+        "--momentum",
+        "0.5",
+        "--schedule",
+        "cosine",
+        "--dropout",
+        "0.1",
+        "--out",
+        "m.npz",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "preset  book-ch3:" in result.stdout and "L2 λ = 1.5" in result.stdout
@@ -41,7 +66,10 @@ def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path
     assert (config["layers"], config["lr"]) == ([784, 100, 10], 0.1)  # from the preset
     trained_on = header["trained_on"]
     assert trained_on["full_train"] is True and trained_on["images"] == 1000 + 10_000
-    assert trained_on["epochs_chosen_on_validation"] in (1, 2) and config["epochs"] == trained_on["epochs_chosen_on_validation"]
+    assert (
+        trained_on["epochs_chosen_on_validation"] in (1, 2)
+        and config["epochs"] == trained_on["epochs_chosen_on_validation"]
+    )
     assert len(header["history"]["epochs"]) == config["epochs"]
     info = run_cli("info", "m.npz", cwd=tmp_path)
     assert "11,000 images (--full-train" in info.stdout and "book-ch3" in info.stdout
@@ -49,7 +77,16 @@ def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path
 
 def test_reproduce_quick_runs_every_preset_through_the_cli_and_writes_the_report(tmp_path):
     (tmp_path / "docs").mkdir()
-    result = run_cli("reproduce", "--quick", "--seeds", "1", "--out", "docs/accuracy.md", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
+    result = run_cli(
+        "reproduce",
+        "--quick",
+        "--seeds",
+        "1",
+        "--out",
+        "docs/accuracy.md",
+        cwd=tmp_path,
+        env={"OPENBLAS_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stderr
     report = (tmp_path / "docs" / "accuracy.md").read_text()
     for name in PRESETS:
@@ -91,10 +128,15 @@ def test_report_says_why_a_target_measured_on_validation_is_missed():
     from scratchnet.cli.reproduce import Result, _report
 
     args = argparse.Namespace(quick=False, jobs=1)
-    missed = Result(PRESETS["book-ch3"], accuracies=[0.9797, 0.9787], seconds=[60.0, 62.0], validations=[0.9799, 0.9801])
+    missed = Result(
+        PRESETS["book-ch3"], accuracies=[0.9797, 0.9787], seconds=[60.0, 62.0], validations=[0.9799, 0.9801]
+    )
     text = _report({"book-ch3": missed}, args, 122.0, None)
     assert "measured 97.92% (97.97%, 97.87%): **not met**" in text
-    assert "The source's 98.04% is measured on its validation images; on those, the epochs these runs kept average 98.00%." in text
+    assert (
+        "The source's 98.04% is measured on its validation images; on those, the epochs these runs kept average 98.00%."
+        in text
+    )
     met = Result(PRESETS["book-ch3"], accuracies=[0.9810, 0.9802], seconds=[60.0, 62.0], validations=[0.981, 0.981])
     text = _report({"book-ch3": met}, args, 122.0, None)
     assert "98.06% (98.10%, 98.02%): met." in text and "validation images; on those" not in text

@@ -69,7 +69,13 @@ def damaged_data(folder: Path, how: str) -> Path:
 
 @pytest.mark.parametrize(
     "how, fragment",
-    [("missing", "no t10k-images"), ("magic", "magic number"), ("truncated", "truncated"), ("not-gzip", "cannot read"), ("counts", "must agree")],
+    [
+        ("missing", "no t10k-images"),
+        ("magic", "magic number"),
+        ("truncated", "truncated"),
+        ("not-gzip", "cannot read"),
+        ("counts", "must agree"),
+    ],
 )
 def test_damaged_idx_files_exit_1_before_training(tmp_path, how, fragment):
     folder = damaged_data(tmp_path / "data", how)
@@ -118,7 +124,20 @@ def test_unknown_command_and_missing_arguments_exit_2(tmp_path):
 
 
 def test_diverging_training_stops_with_advice(tmp_path):
-    result = run_cli("train", "--layers", "784,30,10", "--activation", "relu", "--cost", "log-likelihood", "--lr", "1e30", "--epochs", "3", cwd=tmp_path)
+    result = run_cli(
+        "train",
+        "--layers",
+        "784,30,10",
+        "--activation",
+        "relu",
+        "--cost",
+        "log-likelihood",
+        "--lr",
+        "1e30",
+        "--epochs",
+        "3",
+        cwd=tmp_path,
+    )
     assert_one_line_error(result, 1, "epoch 1", "smaller learning rate")
     assert not (tmp_path / "model.npz").exists()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +16,20 @@ from tests.conftest import run_cli
 def trained(tmp_path_factory, mnist):
     """A 784-30-10 model trained for 2 epochs by `scratchnet train`, with its output."""
     cwd = tmp_path_factory.mktemp("train")
-    result = run_cli("train", "--layers", "784,30,10", "--epochs", "2", "--seed", "3", "--out", "net.npz", "--metrics-json", "metrics.json", cwd=cwd)
+    result = run_cli(
+        "train",
+        "--layers",
+        "784,30,10",
+        "--epochs",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        "net.npz",
+        "--metrics-json",
+        "metrics.json",
+        cwd=cwd,
+    )
     return cwd, result
 
 

@@ -13,7 +13,9 @@ from tests.cli.test_bad_input import assert_one_line_error
 from tests.conftest import run_cli
 
 
-def test_export_writes_an_onnx_file_that_reads_the_digits_as_the_model_does(tmp_path: Path, trained_model: Path, mnist: MNIST):
+def test_export_writes_an_onnx_file_that_reads_the_digits_as_the_model_does(
+    tmp_path: Path, trained_model: Path, mnist: MNIST
+):
     result = run_cli("export", str(trained_model), "net.onnx", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "wrote net.onnx" in result.stdout and "784-30-10" in result.stdout
@@ -27,7 +29,9 @@ def test_export_writes_an_onnx_file_that_reads_the_digits_as_the_model_does(tmp_
 
 def test_export_of_a_file_that_is_not_a_model_exits_1_and_writes_nothing(tmp_path: Path):
     (tmp_path / "fake.npz").write_bytes(b"not a zip")
-    assert_one_line_error(run_cli("export", "fake.npz", "out.onnx", cwd=tmp_path), 1, "fake.npz", "not a scratchnet model")
+    assert_one_line_error(
+        run_cli("export", "fake.npz", "out.onnx", cwd=tmp_path), 1, "fake.npz", "not a scratchnet model"
+    )
     assert not (tmp_path / "out.onnx").exists()
 
 

@@ -15,7 +15,11 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path):
     env = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "train", "--layers", "784,20,10", "--epochs", "50", "--out", "ckpt.npz"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     assert process.stdout is not None

@@ -7,7 +7,11 @@ from tests.conftest import run_cli
 
 def _rows(stdout: str) -> list[list[str]]:
     """Return the cells of the table's body rows."""
-    return [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in stdout.splitlines() if line.startswith("│")]
+    return [
+        [cell.strip() for cell in line.strip().strip("│").split("│")]
+        for line in stdout.splitlines()
+        if line.startswith("│")
+    ]
 
 
 def _header(stdout: str) -> list[str]:
@@ -41,7 +45,9 @@ def test_learning_xor_is_reported_not_converged(tmp_path):
     assert "converged after" in run_cli("perceptron", "--learn", "or", cwd=tmp_path).stdout
 
 
-@pytest.mark.parametrize("args", [["--weights", "6,x"], ["--weights", "6,2", "--names", "a"], ["--threshold", "1", "--bias", "2"]])
+@pytest.mark.parametrize(
+    "args", [["--weights", "6,x"], ["--weights", "6,2", "--names", "a"], ["--threshold", "1", "--bias", "2"]]
+)
 def test_bad_arguments_exit_2_with_one_line(tmp_path, args):
     done = run_cli("perceptron", *args, cwd=tmp_path)
     assert done.returncode == 2

@@ -10,8 +10,19 @@ from tests.conftest import run_cli
 
 pytest.importorskip("matplotlib")
 
-KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-         "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes"]
+KINDS = [
+    "step-vs-sigmoid",
+    "descent",
+    "sgd-path",
+    "learning-curves",
+    "hidden-weights",
+    "confusion",
+    "mistakes",
+    "noise",
+    "dream",
+    "gradient-importance",
+    "wishes",
+]
 
 
 def _assert_png(path):
@@ -45,15 +56,18 @@ def test_model_free_kinds_ignore_a_missing_model(tmp_path):
     _assert_png(tmp_path / "curves.png")
 
 
-@pytest.mark.parametrize("args, code", [
-    (["plot", "dream", "--out", "x.png"], 1),  # no model trained yet
-    (["plot", "dream", "--model", "missing.npz", "--out", "x.png"], 1),
-    (["plot", "nonsense", "--out", "x.png"], 2),
-    (["plot", "descent", "--out", "no/such/folder/x.png"], 2),
-    (["plot", "descent", "--digit", "3", "--out", "x.png"], 2),  # only the wishes figure has an example
-    (["plot", "wishes", "--digit", "3", "--index", "4", "--out", "x.png"], 2),
-    (["plot", "wishes", "--index", "-1", "--out", "x.png"], 2),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["plot", "dream", "--out", "x.png"], 1),  # no model trained yet
+        (["plot", "dream", "--model", "missing.npz", "--out", "x.png"], 1),
+        (["plot", "nonsense", "--out", "x.png"], 2),
+        (["plot", "descent", "--out", "no/such/folder/x.png"], 2),
+        (["plot", "descent", "--digit", "3", "--out", "x.png"], 2),  # only the wishes figure has an example
+        (["plot", "wishes", "--digit", "3", "--index", "4", "--out", "x.png"], 2),
+        (["plot", "wishes", "--index", "-1", "--out", "x.png"], 2),
+    ],
+)
 def test_bad_requests_get_one_line(tmp_path, args, code):
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == code
@@ -72,7 +86,10 @@ def test_without_matplotlib_plot_says_how_to_install_it(tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize("choice, shown", [(["--digit", "7"], "test digit #0, a 7"), (["--index", "1"], "test digit #1, a 2"), ([], "test digit #1, a 2")])
+@pytest.mark.parametrize(
+    "choice, shown",
+    [(["--digit", "7"], "test digit #0, a 7"), (["--index", "1"], "test digit #1, a 2"), ([], "test digit #1, a 2")],
+)
 def test_wishes_draws_the_chosen_test_digit(choice, shown, cli_trained_model, tmp_path):
     done = run_cli("plot", "wishes", "--model", str(cli_trained_model), *choice, "--out", "wishes.png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -80,7 +97,9 @@ def test_wishes_draws_the_chosen_test_digit(choice, shown, cli_trained_model, tm
     _assert_png(tmp_path / "wishes.png")
 
 
-@pytest.mark.parametrize("choice, message", [(["--digit", "12"], "no example of digit 12"), (["--index", "10000"], "no test digit 10000")])
+@pytest.mark.parametrize(
+    "choice, message", [(["--digit", "12"], "no example of digit 12"), (["--index", "10000"], "no test digit 10000")]
+)
 def test_wishes_refuses_an_example_that_does_not_exist(choice, message, cli_trained_model, tmp_path):
     done = run_cli("plot", "wishes", "--model", str(cli_trained_model), *choice, "--out", "x.png", cwd=tmp_path)
     assert done.returncode == 1

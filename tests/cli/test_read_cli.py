@@ -56,10 +56,14 @@ def test_read_json_gives_the_digits_with_their_boxes(tmp_path, mnist):
     answer = json.loads(done.stdout)
     assert [item["path"] for item in answer] == ["number1.png", "house.jpg"]
     read_number, house = answer
-    assert not read_number["rejected"] and read_number["text"] == "".join(str(d["digit"]) for d in read_number["digits"])
+    assert not read_number["rejected"] and read_number["text"] == "".join(
+        str(d["digit"]) for d in read_number["digits"]
+    )
     assert len(read_number["digits"]) == len(truths["number1.png"])
     lefts = [d["box"][0] for d in read_number["digits"]]
-    assert lefts == sorted(lefts) and all(len(d["box"]) == 4 and 0 < d["confidence"] <= 1 for d in read_number["digits"])
+    assert lefts == sorted(lefts) and all(
+        len(d["box"]) == 4 and 0 < d["confidence"] <= 1 for d in read_number["digits"]
+    )
     assert house == {"path": "house.jpg", "text": "", "rejected": True, "digits": []}
 
 
@@ -72,7 +76,11 @@ def test_read_with_a_ten_output_model_still_says_not_a_digit(tmp_path, mnist, cl
 
 def test_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, mnist):
     (tmp_path / "notes.png").write_text("not a picture")
-    for args, code in ([("read", "absent.png"), 1], [("read", "notes.png"), 1], [("read", "notes.png", "--model", "absent.npz"), 1]):
+    for args, code in (
+        [("read", "absent.png"), 1],
+        [("read", "notes.png"), 1],
+        [("read", "notes.png", "--model", "absent.npz"), 1],
+    ):
         done = run_cli(*args, cwd=tmp_path)
         assert done.returncode == code and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("scratchnet: error: ")

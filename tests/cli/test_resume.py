@@ -16,14 +16,38 @@ from scratchnet.io import load_model
 from tests.conftest import run_cli
 
 # Momentum, a cosine schedule, dropout and augmentation: every piece of state a checkpoint must carry.
-RUN = ["--layers", "784,16,10", "--limit", "1000", "--epochs", "6", "--batch-size", "20", "--lr", "0.1",
-       "--optimizer", "momentum", "--schedule", "cosine", "--dropout", "0.2", "--augment", "shift,rotate"]
+RUN = [
+    "--layers",
+    "784,16,10",
+    "--limit",
+    "1000",
+    "--epochs",
+    "6",
+    "--batch-size",
+    "20",
+    "--lr",
+    "0.1",
+    "--optimizer",
+    "momentum",
+    "--schedule",
+    "cosine",
+    "--dropout",
+    "0.2",
+    "--augment",
+    "shift,rotate",
+]
 
 
 def _start(arguments: list[str], cwd) -> subprocess.Popen[str]:
     env = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "scratchnet", "train", *arguments], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "train", *arguments],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _kill_at_a_random_moment(process: subprocess.Popen[str], chance: random.Random) -> None:
@@ -65,7 +89,9 @@ def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(
     for ours, theirs in zip(resumed.weights + resumed.biases, expected.weights + expected.biases):
         assert ours.tobytes() == theirs.tobytes(), f"kill moments drawn with seed {seed}"
     measured = ("training_cost", "validation_accuracy", "learning_rate")
-    assert [[r[k] for k in measured] for r in header["history"]["epochs"]] == [[r[k] for k in measured] for r in expected_header["history"]["epochs"]]
+    assert [[r[k] for k in measured] for r in header["history"]["epochs"]] == [
+        [r[k] for k in measured] for r in expected_header["history"]["epochs"]
+    ]
     assert not checkpoint.exists()
 
 
@@ -73,7 +99,19 @@ def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(
 def kept_checkpoint(tmp_path_factory):
     """The checkpoint of a finished two-epoch run, kept."""
     folder = tmp_path_factory.mktemp("kept")
-    done = run_cli("train", "--layers", "784,10", "--limit", "300", "--epochs", "2", "--out", "m.npz", "--keep-checkpoint", cwd=folder)
+    done = run_cli(
+        "train",
+        "--layers",
+        "784,10",
+        "--limit",
+        "300",
+        "--epochs",
+        "2",
+        "--out",
+        "m.npz",
+        "--keep-checkpoint",
+        cwd=folder,
+    )
     assert done.returncode == 0, done.stderr
     return folder / "m.npz.ckpt"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,7 +25,11 @@ def start_server(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
     environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "200"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "serve", *args, "--port", "0"],
-        cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     lines = []
@@ -103,13 +107,25 @@ def test_serve_on_a_taken_port_fails_in_one_line(tmp_path, trained_model):
 # Classroom mode: served beyond 127.0.0.1 ---------------------------------------------------------
 
 
-def start_classroom(*args: str, cwd: Path, host: str = "127.0.0.2") -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
+def start_classroom(
+    *args: str, cwd: Path, host: str = "127.0.0.2"
+) -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
     """Start `scratchnet serve ARGS --host HOST --port 0`; return the process, the printed URLs by role
     (explorer, teacher, students) and the lines printed after the students' URL (the QR code)."""
-    environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+    environment = {
+        **os.environ,
+        "SCRATCHNET_HOME": str(cwd / ".scratchnet"),
+        "COLUMNS": "200",
+        "PYTHONIOENCODING": "utf-8",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "serve", *args, "--host", host, "--port", "0"],
-        cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     assert process.stdout is not None
     urls: dict[str, str] = {}
@@ -183,7 +199,9 @@ def test_no_token_serves_openly_with_a_one_line_warning(tmp_path, trained_model)
     assert len(warnings) == 1 and "without a token" in warnings[0]
 
 
-@pytest.mark.parametrize("args", [["--token", "short"], ["--token", "has space in it"], ["--token", "abcdefgh", "--no-token"]])
+@pytest.mark.parametrize(
+    "args", [["--token", "short"], ["--token", "has space in it"], ["--token", "abcdefgh", "--no-token"]]
+)
 def test_a_bad_token_choice_is_a_usage_error(tmp_path, args):
     done = run_cli("serve", *args, cwd=tmp_path)
     assert done.returncode == 2
@@ -224,14 +242,21 @@ def test_the_students_address_of_a_wildcard_host_is_one_of_this_machines_own():
     assert not ipaddress.ip_address(address).is_unspecified
     with socket.socket() as probe:
         probe.bind((address, 0))  # only an address of this machine can be bound
-    assert reachable_address("127.0.0.2") == "127.0.0.2" and reachable_address("teacher-laptop.local") == "teacher-laptop.local"
+    assert (
+        reachable_address("127.0.0.2") == "127.0.0.2"
+        and reachable_address("teacher-laptop.local") == "teacher-laptop.local"
+    )
 
 
 def test_a_token_chosen_on_this_machine_is_enforced_and_printed(tmp_path, trained_model):
     environment = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet"), "COLUMNS": "200"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "serve", str(trained_model), "--token", "only-me-here", "--port", "0"],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(3)]  # model, explorer on, teacher

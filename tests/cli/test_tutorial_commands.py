@@ -17,13 +17,28 @@ TUTORIAL = ROOT / "docs" / "tutorial.md"
 TUTORIAL_ZH = ROOT / "docs" / "tutorial.zh.md"
 SEED_TERMS = ("感知器", "激活值", "权重", "偏置", "代价函数", "梯度下降", "随机梯度下降", "反向传播")
 """The seed tutorial's words for the book's terms, which the Chinese page uses as the seed does."""
-KINDS = ["step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-         "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes"]
+KINDS = [
+    "step-vs-sigmoid",
+    "descent",
+    "sgd-path",
+    "learning-curves",
+    "hidden-weights",
+    "confusion",
+    "mistakes",
+    "noise",
+    "dream",
+    "gradient-importance",
+    "wishes",
+]
 
 
 def _blocks(language: set[str], page: Path = TUTORIAL) -> list[str]:
     """Return the bodies of the fenced blocks whose info string is in language."""
-    return [body for info, body in re.findall(r"^```(\w*)\n(.*?)^```", page.read_text(), flags=re.M | re.S) if info in language]
+    return [
+        body
+        for info, body in re.findall(r"^```(\w*)\n(.*?)^```", page.read_text(), flags=re.M | re.S)
+        if info in language
+    ]
 
 
 def _commands(page: Path = TUTORIAL) -> list[list[str]]:
@@ -62,7 +77,9 @@ def test_the_tutorial_shows_what_its_perceptron_commands_print(tmp_path):
         if args[0] == "perceptron" and "--learn" not in args:
             first = run_cli(*args, cwd=tmp_path, env={"COLUMNS": "100"}).stdout.splitlines()[0]
             assert first.startswith("output 1 when")
-        if args[0] == "perceptron" and ("--threshold" in args and args[args.index("--threshold") + 1] == "5" or "--bias" in args):
+        if args[0] == "perceptron" and (
+            "--threshold" in args and args[args.index("--threshold") + 1] == "5" or "--bias" in args
+        ):
             shown = run_cli(*args, cwd=tmp_path, env={"COLUMNS": "100"}).stdout
             assert shown.strip() in text
 
@@ -81,7 +98,9 @@ def test_the_python_examples_run(page):
 
 def test_the_quoted_backprop_code_is_in_network_py():
     source = {line.strip() for line in (ROOT / "src" / "scratchnet" / "core" / "network.py").read_text().splitlines()}
-    quoted = [line.strip() for body in _blocks({"python"}) if ">>>" not in body for line in body.splitlines() if line.strip()]
+    quoted = [
+        line.strip() for body in _blocks({"python"}) if ">>>" not in body for line in body.splitlines() if line.strip()
+    ]
     assert any("(BP1)" in q for q in quoted) and any("(BP4)" in q for q in quoted)
     for line in quoted:
         assert line in source, f"docs/tutorial.md quotes a line network.py no longer has: {line}"

@@ -26,7 +26,11 @@ from scratchnet.io import load_model, save_model
 from tests.strategies import mutated
 
 EXAMPLES = int(os.environ.get("SCRATCHNET_FUZZ_EXAMPLES", "150"))
-fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+fuzz = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def model_bytes(tmp_path: Path, compressed: bool = False) -> bytes:

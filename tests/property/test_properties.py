@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratchnet import DataFormatError, Network
+from scratchnet.core.encoding import one_hot
 from scratchnet.data.mnist import read_idx
 from scratchnet.io import load_model, save_model
-from scratchnet.core.encoding import one_hot
 from scratchnet.training.sgd import update
 from tests.strategies import activations, costs, layer_sizes, seeds
 

@@ -101,7 +101,9 @@ def test_the_wish_for_every_activation_is_minus_its_derivative_by_central_differ
 
 
 @given(sizes=layer_sizes, activation=activations, cost=costs, seed=seeds, n=st.integers(1, 3), data=st.data())
-def test_one_neurons_routes_move_its_z_as_the_steps_do_and_add_up_to_the_layer_before(sizes, activation, cost, seed, n, data):
+def test_one_neurons_routes_move_its_z_as_the_steps_do_and_add_up_to_the_layer_before(
+    sizes, activation, cost, seed, n, data
+):
     net = network(sizes, activation, cost, seed)
     X, labels = examples(net, seed, n)
     found = wishes(net, X, labels)

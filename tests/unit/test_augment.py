@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from scratchnet import ConfigError
 from scratchnet.data.augment import Augmenter, bilinear, gaussian_matrix
 
 
@@ -29,7 +28,9 @@ def test_shifts_move_whole_images_by_at_most_two_pixels(mnist):
     for image, shifted in zip(X.reshape(-1, 28, 28) / 255, out.reshape(-1, 28, 28)):
         padded = np.pad(image, 2)
         matches = [
-            (dr, dc) for dr in range(-2, 3) for dc in range(-2, 3)
+            (dr, dc)
+            for dr in range(-2, 3)
+            for dc in range(-2, 3)
             if np.allclose(shifted, padded[2 + dr : 30 + dr, 2 + dc : 30 + dc], atol=1e-6)
         ]
         assert matches, "each output must be its input shifted by whole pixels"
@@ -56,7 +57,12 @@ def test_gaussian_blur_by_matrices_equals_the_double_sum():
     sigma, u = 1.5, np.random.default_rng(3).uniform(-1, 1, (9, 9))
     G = gaussian_matrix(9, sigma)
     kernel = lambda d: np.exp(-(d**2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))  # noqa: E731
-    expected = np.array([[sum(kernel(i - k) * kernel(j - l) * u[k, l] for k in range(9) for l in range(9)) for j in range(9)] for i in range(9)])
+    expected = np.array(
+        [
+            [sum(kernel(i - k) * kernel(j - l) * u[k, l] for k in range(9) for l in range(9)) for j in range(9)]
+            for i in range(9)
+        ]
+    )
     np.testing.assert_allclose(G @ u @ G.T, expected, rtol=1e-12)
 
 

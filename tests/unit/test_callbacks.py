@@ -10,8 +10,19 @@ import pytest
 
 from scratchnet import Network, TrainingDivergedError, TrainOptions
 from scratchnet.training.callbacks import (
-    STOP, Callback, Checkpoint, Divergence, EachEpoch, EarlyStop, KeepBest, PlateauSchedule, Progress, RecordHistory,
-    TimeBudget, overrides, standard_callbacks,
+    STOP,
+    Callback,
+    Checkpoint,
+    Divergence,
+    EachEpoch,
+    EarlyStop,
+    KeepBest,
+    PlateauSchedule,
+    Progress,
+    RecordHistory,
+    TimeBudget,
+    overrides,
+    standard_callbacks,
 )
 from scratchnet.training.state import EpochRecord, TrainingState
 
@@ -108,7 +119,14 @@ def test_checkpoint_saves_the_state_after_every_epoch():
 
 
 def test_only_the_time_budget_acts_between_steps_and_the_options_choose_the_callbacks():
-    assert [overrides(c, "on_step") for c in (TimeBudget(1.0, 1), KeepBest(), Progress(print), Callback())] == [True, False, False, False]
-    names = [type(c).__name__ for c in standard_callbacks(TrainOptions(schedule="plateau", early_stop=3, time_budget=5.0))]
+    assert [overrides(c, "on_step") for c in (TimeBudget(1.0, 1), KeepBest(), Progress(print), Callback())] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    names = [
+        type(c).__name__ for c in standard_callbacks(TrainOptions(schedule="plateau", early_stop=3, time_budget=5.0))
+    ]
     assert names == ["Divergence", "RecordHistory", "KeepBest", "PlateauSchedule", "EarlyStop", "TimeBudget"]
     assert [type(c).__name__ for c in standard_callbacks(TrainOptions())] == ["Divergence", "RecordHistory", "KeepBest"]

@@ -3,6 +3,8 @@ a damaged checkpoint loads or raises ModelFileError, nothing else."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,14 +20,37 @@ CASES = {
     # the fast path: plain SGD
     "plain": (dict(activation="sigmoid"), TrainOptions(epochs=4, batch_size=10, lr=3.0)),
     # the fast path with momentum's velocities, a cosine schedule, L2 and dropout's generator
-    "momentum": (dict(activation="sigmoid", cost="cross-entropy"),
-                 TrainOptions(epochs=4, batch_size=10, lr=0.5, optimizer="momentum", schedule="cosine", lmbda=1.0, dropout=0.2)),
+    "momentum": (
+        dict(activation="sigmoid", cost="cross-entropy"),
+        TrainOptions(epochs=4, batch_size=10, lr=0.5, optimizer="momentum", schedule="cosine", lmbda=1.0, dropout=0.2),
+    ),
     # Adam's moments and step count, the plateau schedule's η and wait, early stopping's count, dropout's generator
-    "adam": (dict(activation="relu", cost="log-likelihood", init="he"),
-             TrainOptions(epochs=4, batch_size=25, lr=0.002, optimizer="adam", schedule="plateau", patience=1, early_stop=3, dropout=0.3)),
+    "adam": (
+        dict(activation="relu", cost="log-likelihood", init="he"),
+        TrainOptions(
+            epochs=4,
+            batch_size=25,
+            lr=0.002,
+            optimizer="adam",
+            schedule="plateau",
+            patience=1,
+            early_stop=3,
+            dropout=0.3,
+        ),
+    ),
     # Nesterov's velocities, the cosine schedule, L2, augmentation on the helper thread
-    "nesterov": (dict(activation="tanh", cost="cross-entropy"),
-                 TrainOptions(epochs=4, batch_size=20, lr=0.05, optimizer="nesterov", schedule="cosine", lmbda=2.0, augment=("shift", "elastic"))),
+    "nesterov": (
+        dict(activation="tanh", cost="cross-entropy"),
+        TrainOptions(
+            epochs=4,
+            batch_size=20,
+            lr=0.05,
+            optimizer="nesterov",
+            schedule="cosine",
+            lmbda=2.0,
+            augment=("shift", "elastic"),
+        ),
+    ),
 }
 
 
@@ -88,19 +113,28 @@ def checkpoint_bytes(tmp_path_factory) -> bytes:
     rng = np.random.default_rng(0)
     X, y = rng.random((40, 4)), rng.integers(0, 2, 40)
     options = TrainOptions(epochs=2, batch_size=10, lr=0.1, optimizer="momentum", early_stop=2, dropout=0.2)
-    fit(Network([4, 3, 2], seed=2), X, y, options, validation=(X, y), callbacks=[Checkpoint(lambda s: save_checkpoint(folder / "c.ckpt", s))])
+    fit(
+        Network([4, 3, 2], seed=2),
+        X,
+        y,
+        options,
+        validation=(X, y),
+        callbacks=[Checkpoint(lambda s: save_checkpoint(folder / "c.ckpt", s))],
+    )
     return (folder / "c.ckpt").read_bytes()
 
 
 def test_mutated_checkpoints_load_or_raise_model_file_error(checkpoint_bytes, tmp_path):
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=mutated(checkpoint_bytes))
     def check(data: bytes) -> None:
         path = tmp_path / "mutated.ckpt"
         path.write_bytes(data)
-        try:
+        with contextlib.suppress(ModelFileError):
             load_checkpoint(path)
-        except ModelFileError:
-            pass
 
     check()

@@ -22,7 +22,9 @@ def test_network_html_lists_each_layer_and_the_13002_parameters_of_the_tutorials
 
 def test_network_html_names_the_output_layers_own_activation():
     html = Network([4, 3, 2], activation="relu", cost="log-likelihood")._repr_html_()
-    assert "<td>1 (hidden)</td><td>3</td><td>relu</td>" in html and "<td>2 (output)</td><td>2</td><td>softmax</td>" in html
+    assert (
+        "<td>1 (hidden)</td><td>3</td><td>relu</td>" in html and "<td>2 (output)</td><td>2</td><td>softmax</td>" in html
+    )
 
 
 def _history() -> History:
@@ -35,7 +37,11 @@ def test_history_html_tables_every_epoch_and_marks_the_best():
     html = _history()._repr_html_()
     assert "3 epochs, best validation accuracy 90.00% at epoch 2" in html
     rows = re.findall(r"<tr[^>]*><td>(\d+)</td><td>([\d.]+)</td><td>([\d.]+%)</td><td>([\d.]+%)</td>", html)
-    assert rows == [("1", "0.3000", "79.00%", "80.00%"), ("2", "0.1500", "89.00%", "90.00%"), ("3", "0.1000", "84.00%", "85.00%")]
+    assert rows == [
+        ("1", "0.3000", "79.00%", "80.00%"),
+        ("2", "0.1500", "89.00%", "90.00%"),
+        ("3", "0.1000", "84.00%", "85.00%"),
+    ]
     assert re.search(r'<tr style="font-weight:bold"><td>2</td>', html)
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from scratchnet import Network
-from scratchnet.tutorial import explain
 from scratchnet.errors import ConfigError, ModelFileError
 from scratchnet.io import load_model
+from scratchnet.tutorial import explain
 
 
 @pytest.fixture(scope="module")
@@ -16,17 +16,22 @@ def trained(cli_trained_model):
 
 def test_valleys_gradient_matches_central_differences(rng):
     v, eps = rng.uniform(-2, 2, size=(20, 2)), 1e-6
-    numeric = np.stack([
-        (explain.valleys(v[:, 0] + eps, v[:, 1]) - explain.valleys(v[:, 0] - eps, v[:, 1])) / (2 * eps),
-        (explain.valleys(v[:, 0], v[:, 1] + eps) - explain.valleys(v[:, 0], v[:, 1] - eps)) / (2 * eps),
-    ], axis=1)
+    numeric = np.stack(
+        [
+            (explain.valleys(v[:, 0] + eps, v[:, 1]) - explain.valleys(v[:, 0] - eps, v[:, 1])) / (2 * eps),
+            (explain.valleys(v[:, 0], v[:, 1] + eps) - explain.valleys(v[:, 0], v[:, 1] - eps)) / (2 * eps),
+        ],
+        axis=1,
+    )
     np.testing.assert_allclose(explain.valleys_gradient(v), numeric, rtol=1e-6, atol=1e-8)
 
 
 def test_descent_rolls_downhill_into_different_valleys():
     t1, t2 = explain.VALLEY_TILT
     # the valleys' floors: roots of 4v³ − 4v + t = 0 with positive curvature 12v² − 4 > 0
-    floors = [sorted(r.real for r in np.roots([4, 0, -4, t]) if abs(r.imag) < 1e-12 and 12 * r.real**2 > 4) for t in (t1, t2)]
+    floors = [
+        sorted(r.real for r in np.roots([4, 0, -4, t]) if abs(r.imag) < 1e-12 and 12 * r.real**2 > 4) for t in (t1, t2)
+    ]
     ends = set()
     for start in explain.DESCENT_STARTS:
         path = explain.descend(start)
@@ -45,9 +50,13 @@ def test_full_batch_descent_walks_straight_and_sgd_staggers(mnist):
     assert paths.full_batch_costs[0] == paths.sgd_costs[0]  # the same start
     assert np.all(np.diff(paths.full_batch_costs) <= 0)  # the exact gradient always goes down
     assert np.any(np.diff(paths.sgd_costs) > 0)  # the noisy one sometimes goes up
-    assert paths.full_batch_costs[-1] < 0.6 * paths.full_batch_costs[0] and paths.sgd_costs[-1] < 0.6 * paths.sgd_costs[0]
+    assert (
+        paths.full_batch_costs[-1] < 0.6 * paths.full_batch_costs[0] and paths.sgd_costs[-1] < 0.6 * paths.sgd_costs[0]
+    )
+
     def wander(path):
         return paths.path_length(path) / np.linalg.norm(path[-1] - path[0])
+
     assert wander(paths.sgd_path) > wander(paths.full_batch_path) >= 1.0
     assert paths.full_batch_path.shape == paths.sgd_path.shape == (41, 2)
 
@@ -84,10 +93,12 @@ def test_every_dream_makes_its_output_sure_and_looks_nothing_like_a_digit(traine
 def test_noise_gets_confident_answers(trained, mnist):
     net, _ = trained
     report = explain.noise_confidences(net, mnist.test.images[:2000], count=500)
-    assert report.noise.shape == (500, 784) and 0 <= report.noise.min() and report.noise.max() <= 1
+    assert report.noise.shape == (500, 784) and report.noise.min() >= 0 and report.noise.max() <= 1
     probabilities = net.probabilities(report.noise)
     np.testing.assert_array_equal(report.answers, probabilities.argmax(axis=1))
-    assert np.all((report.noise_confidences >= 0.1 - 1e-6) & (report.noise_confidences <= 1 + 1e-6))  # top of ten ≥ 1/10
+    assert np.all(
+        (report.noise_confidences >= 0.1 - 1e-6) & (report.noise_confidences <= 1 + 1e-6)
+    )  # top of ten ≥ 1/10
     assert report.mean_noise_confidence > 0.5  # five times a uniform guess, about nothing
     assert report.mean_digit_confidence > report.mean_noise_confidence
 

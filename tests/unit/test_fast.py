@@ -9,8 +9,8 @@ import pytest
 
 import scratchnet.training.loop
 from scratchnet import Network
+from scratchnet.core.encoding import as_input, one_hot
 from scratchnet.training.fast import FastSGD, supports
-from scratchnet.core.network import as_input, one_hot
 from scratchnet.training.sgd import update
 
 ROWS = 3_005  # 300 mini-batches of 10 and a short last one of 5
@@ -55,7 +55,9 @@ CASES = [
 @pytest.mark.parametrize("sizes, activation, cost, eta", CASES)
 def test_fast_epoch_takes_the_reference_steps_in_float64(mnist, sizes, activation, cost, eta):
     reference, fast = both_ways(mnist, sizes, activation, cost, eta, "float64")
-    assert largest_difference(reference, Network(sizes, activation, cost, init="scaled", seed=7, dtype="float64")) > 0.01
+    assert (
+        largest_difference(reference, Network(sizes, activation, cost, init="scaled", seed=7, dtype="float64")) > 0.01
+    )
     assert largest_difference(reference, fast) < 1e-10
 
 
@@ -80,7 +82,16 @@ def _train(mnist, monkeypatch, use_fast, lr=3.0, **options):
         monkeypatch.setattr(scratchnet.training.loop, "supports", lambda net, X: False)
     net = Network([784, 16, 16, 10], seed=5, dtype="float64")
     X, y = mnist.train.images[:2_000], mnist.train.labels[:2_000]
-    history = net.sgd(X, y, epochs=2, batch_size=10, lr=lr, validation=(mnist.validation.images[:500], mnist.validation.labels[:500]), keep="last", **options)
+    history = net.sgd(
+        X,
+        y,
+        epochs=2,
+        batch_size=10,
+        lr=lr,
+        validation=(mnist.validation.images[:500], mnist.validation.labels[:500]),
+        keep="last",
+        **options,
+    )
     return net, history, len(calls)
 
 
@@ -190,6 +201,11 @@ def test_fast_dropout_draws_the_references_masks_across_chunks_and_a_short_last_
     fast = FastSGD(nets[1], X, Y, 10, 0.05, dropout=0.4, noise=noise[1])
     assert fast.chunk < ROWS  # several chunks, each drawing its masks
     fast.epoch(order)
-    assert largest_difference(nets[0], Network([784, 30, 20, 10], "relu", "log-likelihood", init="he", seed=7, dtype="float64")) > 0.01
+    assert (
+        largest_difference(
+            nets[0], Network([784, 30, 20, 10], "relu", "log-likelihood", init="he", seed=7, dtype="float64")
+        )
+        > 0.01
+    )
     assert largest_difference(*nets) < 1e-10
     assert noise[0].random() == noise[1].random()  # the generators drew the same numbers, no more, no fewer

@@ -23,12 +23,14 @@ def test_an_enlarged_inverted_mnist_digit_comes_back_close_to_the_original(mnist
         x = mnistify(digit_picture(mnist, index))
         original = mnist.test.images[index] / 255.0
         assert x.shape == (784,) and x.dtype == np.float32
-        assert 0.0 <= x.min() and x.max() <= 1.0
+        assert x.min() >= 0.0 and x.max() <= 1.0
         assert np.abs(x - original).mean() < 0.12
 
 
 def test_both_polarities_give_the_same_input(mnist):
-    np.testing.assert_allclose(mnistify(digit_picture(mnist, 3)), mnistify(digit_picture(mnist, 3, dark_on_light=False)), atol=1e-6)
+    np.testing.assert_allclose(
+        mnistify(digit_picture(mnist, 3)), mnistify(digit_picture(mnist, 3, dark_on_light=False)), atol=1e-6
+    )
 
 
 def test_the_digit_fits_20x20_and_its_centre_of_mass_is_central():
@@ -71,7 +73,12 @@ def test_bad_files_are_refused(tmp_path):
     (tmp_path / "text.png").write_text("not an image")
     Image.new("L", (64, 64), 255).save(tmp_path / "whole.png")
     (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:60])
-    for name, message in [("absent.png", "no such image"), ("empty.png", "not a readable image"), ("text.png", "not a readable image"), ("cut.png", "image")]:
+    for name, message in [
+        ("absent.png", "no such image"),
+        ("empty.png", "not a readable image"),
+        ("text.png", "not a readable image"),
+        ("cut.png", "image"),
+    ]:
         with pytest.raises(DataFormatError, match=message):
             load_image(tmp_path / name)
 

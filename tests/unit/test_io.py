@@ -50,6 +50,7 @@ def header_set(key, value):
         header = json.loads(str(arrays["header"]))
         header[key] = value
         arrays["header"] = np.array(json.dumps(header))
+
     return mutate
 
 
@@ -145,7 +146,9 @@ def test_a_directory_entry_needing_a_newer_zip_version_is_refused(tmp_path):
     save_model(path, Network([5, 4, 3]))
     data = bytearray(path.read_bytes())
     entry = data.find(b"PK\x01\x02")
-    data[entry + 6 : entry + 8] = (109).to_bytes(2, "little")  # "version needed to extract": 10.9, zipfile reads up to 6.3
+    data[entry + 6 : entry + 8] = (109).to_bytes(
+        2, "little"
+    )  # "version needed to extract": 10.9, zipfile reads up to 6.3
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="zip file version 10.9"):
         load_model(path)
@@ -163,7 +166,12 @@ def test_a_deflated_model_with_a_damaged_stream_is_refused(tmp_path):
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("weights_0.npy")
     local = info.header_offset  # the local header: 30 bytes, then its own name and extra field
-    start = local + 30 + int.from_bytes(data[local + 26 : local + 28], "little") + int.from_bytes(data[local + 28 : local + 30], "little")
+    start = (
+        local
+        + 30
+        + int.from_bytes(data[local + 26 : local + 28], "little")
+        + int.from_bytes(data[local + 28 : local + 30], "little")
+    )
     data[start : start + 8] = b"\xff" * 8  # an invalid deflate block type
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="weights_0"):
@@ -195,7 +203,13 @@ def test_a_checkpoint_whose_state_runs_past_the_end_of_the_file_is_refused(tmp_p
 
     path = tmp_path / "c.ckpt"
     X, y = np.random.default_rng(0).random((20, 4)), np.arange(20) % 2
-    fit(Network([4, 3, 2], seed=1), X, y, TrainOptions(epochs=1, batch_size=10, optimizer="momentum"), callbacks=[Checkpoint(lambda s: save_checkpoint(path, s))])
+    fit(
+        Network([4, 3, 2], seed=1),
+        X,
+        y,
+        TrainOptions(epochs=1, batch_size=10, optimizer="momentum"),
+        callbacks=[Checkpoint(lambda s: save_checkpoint(path, s))],
+    )
     with zipfile.ZipFile(path) as archive:
         state_member = next(name for name in archive.namelist() if name.startswith("state_"))
     push_member_past_the_end(path, state_member)

@@ -27,7 +27,10 @@ def write_set(folder: Path, n_train: int = 30, n_test: int = 10, style: str = "-
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        for kind, array in (("images-idx3", rng.integers(0, 256, (n, 28, 28))), ("labels-idx1", rng.integers(0, 10, n))):
+        for kind, array in (
+            ("images-idx3", rng.integers(0, 256, (n, 28, 28))),
+            ("labels-idx1", rng.integers(0, 10, n)),
+        ):
             name = f"{prefix}-{kind}-ubyte".replace("-idx", style)
             data = idx_bytes(np.asarray(array))
             if compress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scratchnet.data.negatives import KINDS, NEGATIVE_SHARE, render, with_negatives, negatives
+from scratchnet.data.negatives import KINDS, NEGATIVE_SHARE, negatives, render, with_negatives
 
 
 def test_the_same_seed_gives_the_same_pictures_and_another_seed_others():
@@ -23,7 +23,9 @@ def test_every_kind_is_boxed_in_20x20_and_centred_by_mass_in_28x28(kind):
         rows, columns = np.nonzero(field > 0)
         assert max(rows.max() - rows.min(), columns.max() - columns.min()) + 1 <= 20
         ys, xs = np.indices(field.shape)
-        assert abs((ys * field).sum() / field.sum() - 13.5) <= 1.0 and abs((xs * field).sum() / field.sum() - 13.5) <= 1.0
+        assert (
+            abs((ys * field).sum() / field.sum() - 13.5) <= 1.0 and abs((xs * field).sum() / field.sum() - 13.5) <= 1.0
+        )
 
 
 def test_negatives_join_the_digits_under_their_own_label():

@@ -49,7 +49,9 @@ def test_bad_sizes_are_refused_with_the_value(sizes):
         Network(sizes)
 
 
-@pytest.mark.parametrize("option", [{"activation": "swish"}, {"cost": "hinge"}, {"dtype": "float16"}, {"init": "zeros"}])
+@pytest.mark.parametrize(
+    "option", [{"activation": "swish"}, {"cost": "hinge"}, {"dtype": "float16"}, {"init": "zeros"}]
+)
 def test_unknown_names_are_refused(option):
     with pytest.raises(ConfigError, match="must be one of"):
         Network([3, 2], **option)

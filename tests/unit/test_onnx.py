@@ -33,7 +33,9 @@ def by_the_book(net: Network, X: np.ndarray) -> np.ndarray:
         "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
         "tanh": np.tanh,
         "relu": lambda z: np.maximum(z, 0),
-        "softmax": lambda z: np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True),
+        "softmax": lambda z: (
+            np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+        ),
     }
     A = X.astype(np.float64)
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
@@ -65,14 +67,18 @@ def _assert_agrees_on_every_image(net: Network, X: np.ndarray) -> None:
     assert np.array_equal(probabilities.argmax(axis=1), net.predict(X))
 
 
-def test_sigmoid_quadratic_network_agrees_on_all_10000_test_images(trained_model: Path, test_inputs: np.ndarray, mnist: MNIST):
+def test_sigmoid_quadratic_network_agrees_on_all_10000_test_images(
+    trained_model: Path, test_inputs: np.ndarray, mnist: MNIST
+):
     net, _header = load_model(trained_model)
     assert (net.activation.name, net.cost_function.name) == ("sigmoid", "quadratic")
     assert net.evaluate(test_inputs, mnist.test.labels) > 8_000  # a trained network, not a random one
     _assert_agrees_on_every_image(net, test_inputs)
 
 
-def test_relu_softmax_network_agrees_on_all_10000_test_images(relu_softmax: Network, test_inputs: np.ndarray, mnist: MNIST):
+def test_relu_softmax_network_agrees_on_all_10000_test_images(
+    relu_softmax: Network, test_inputs: np.ndarray, mnist: MNIST
+):
     assert relu_softmax.output_activation.name == "softmax"
     assert relu_softmax.evaluate(test_inputs, mnist.test.labels) > 8_000
     _assert_agrees_on_every_image(relu_softmax, test_inputs)
@@ -92,7 +98,9 @@ def test_every_activation_and_cost_exports_the_books_feedforward(activation: str
         assert np.allclose(probabilities, expected, atol=1e-5)
     else:
         positive = expected.sum(axis=1) > 0
-        assert np.allclose(probabilities[positive], (expected / expected.sum(axis=1, keepdims=True))[positive], atol=1e-5)
+        assert np.allclose(
+            probabilities[positive], (expected / expected.sum(axis=1, keepdims=True))[positive], atol=1e-5
+        )
         assert np.allclose(probabilities[~positive], 0.25)
 
 
@@ -115,7 +123,10 @@ def test_the_model_declares_its_opset_ir_version_input_and_outputs():
     dims = [d.dim_value or d.dim_param for d in model.graph.input[0].type.tensor_type.shape.dim]
     assert dims == ["n", 784] and model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert "(n, 784)" in model.doc_string and "[0, 1]" in model.doc_string
-    assert sum(t.dims[0] * (t.dims[1] if len(t.dims) > 1 else 1) for t in model.graph.initializer if t.name[0] in "Wb") == 13_002
+    assert (
+        sum(t.dims[0] * (t.dims[1] if len(t.dims) > 1 else 1) for t in model.graph.initializer if t.name[0] in "Wb")
+        == 13_002
+    )
 
 
 def test_save_onnx_writes_a_file_onnx_loads_back(tmp_path: Path):

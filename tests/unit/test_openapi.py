@@ -32,7 +32,9 @@ def tiny_mnist() -> MNIST:
 
 
 DATA = tiny_mnist()
-APP = create_app(Explorer(Network([784, 12, 10], seed=0), "a seeded network", None, None, load_data=lambda: DATA), token=new_token())
+APP = create_app(
+    Explorer(Network([784, 12, 10], seed=0), "a seeded network", None, None, load_data=lambda: DATA), token=new_token()
+)
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 
 CHECKS = [
@@ -44,7 +46,9 @@ CHECKS = [
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))  # the same cases every run: CI never flakes
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)  # the same cases every run: CI never flakes
 def test_every_operation_meets_its_description_and_never_answers_5xx(case):
     response = case.call()
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:200])
@@ -52,7 +56,11 @@ def test_every_operation_meets_its_description_and_never_answers_5xx(case):
 
 
 def test_every_route_is_described():
-    described = {(path, method.upper()) for path, operations in json.loads(OPENAPI.read_text())["paths"].items() for method in operations}
+    described = {
+        (path, method.upper())
+        for path, operations in json.loads(OPENAPI.read_text())["paths"].items()
+        for method in operations
+    }
     served = set()
     for route in APP.routes:
         if isinstance(route, Route):

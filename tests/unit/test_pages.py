@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.handwriting import drawing, number, photograph, photo
+from benchmarks.handwriting import drawing, number, photo, photograph
 from scratchnet.data.characters import split_characters
 from scratchnet.data.images import mnistify, read_characters
 from scratchnet.data.pages import find_ink, otsu_threshold, ruled_lines, stroke_width
@@ -108,7 +108,9 @@ def test_every_character_fits_mnists_box_and_is_centred_by_mass(mnist):
         rows, columns = np.nonzero(field > 0.05)
         assert max(rows.max() - rows.min(), columns.max() - columns.min()) + 1 <= 21
         ys, xs = np.indices(field.shape)
-        assert abs((ys * field).sum() / field.sum() - 13.5) <= 1.0 and abs((xs * field).sum() / field.sum() - 13.5) <= 1.0
+        assert (
+            abs((ys * field).sum() / field.sum() - 13.5) <= 1.0 and abs((xs * field).sum() / field.sum() - 13.5) <= 1.0
+        )
 
 
 def test_a_phone_photo_and_its_drawing_give_nearly_the_same_input(mnist):

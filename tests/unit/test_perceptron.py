@@ -93,12 +93,16 @@ def test_bad_perceptrons_are_refused_naming_the_value():
 
 def test_sigmoid_neuron_output_and_gradient():
     neuron = SigmoidNeuron([2.0, -1.0], bias=0.5)
-    assert neuron.output((0.0, 0.0)) == pytest.approx(1 / (1 + 2.718281828459045 ** -0.5))
+    assert neuron.output((0.0, 0.0)) == pytest.approx(1 / (1 + 2.718281828459045**-0.5))
     x, eps = (0.3, 0.8), 1e-6
     grad_w, grad_b = neuron.gradient(x)
-    numeric_b = (SigmoidNeuron([2.0, -1.0], bias=0.5 + eps).output(x) - SigmoidNeuron([2.0, -1.0], bias=0.5 - eps).output(x)) / (2 * eps)
+    numeric_b = (
+        SigmoidNeuron([2.0, -1.0], bias=0.5 + eps).output(x) - SigmoidNeuron([2.0, -1.0], bias=0.5 - eps).output(x)
+    ) / (2 * eps)
     assert grad_b == pytest.approx(numeric_b, rel=1e-7)
-    numeric_w0 = (SigmoidNeuron([2.0 + eps, -1.0], bias=0.5).output(x) - SigmoidNeuron([2.0 - eps, -1.0], bias=0.5).output(x)) / (2 * eps)
+    numeric_w0 = (
+        SigmoidNeuron([2.0 + eps, -1.0], bias=0.5).output(x) - SigmoidNeuron([2.0 - eps, -1.0], bias=0.5).output(x)
+    ) / (2 * eps)
     assert grad_w[0] == pytest.approx(numeric_w0, rel=1e-7)
 
 

@@ -43,7 +43,9 @@ def test_the_figure_shows_the_wishes_of_the_chosen_test_digit(net, mnist):
         shown = mosaic[r * cell : r * cell + 28, c * cell : c * cell + 28]
         wish = found.weights[0][0][j].reshape(28, 28)
         largest = np.abs(wish).max()
-        np.testing.assert_allclose(shown * largest, wish, rtol=1e-6, atol=1e-12)  # each panel ÷ its largest, written above it
+        np.testing.assert_allclose(
+            shown * largest, wish, rtol=1e-6, atol=1e-12
+        )  # each panel ÷ its largest, written above it
         assert f"neuron {j}: {largest:.1e}" in [text.get_text() for text in mosaic_axes.texts]
         np.testing.assert_array_equal(shown[x[0].reshape(28, 28) == 0], 0)  # black pixels: no wish
     assert "a 7" in axes_named(fig, "outputs").figure.get_axes()[0].get_title()

@@ -10,9 +10,9 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from scratchnet.tutorial import explain, plots  # noqa: E402
 from scratchnet.errors import ConfigError  # noqa: E402
 from scratchnet.io import load_model  # noqa: E402
+from scratchnet.tutorial import explain, plots  # noqa: E402
 
 
 def _check_readable(fig: Figure, render: bool = False) -> None:

@@ -22,7 +22,9 @@ def test_its_header_names_the_preset_and_the_data_it_was_trained_on(mnist):
     _, header = load_reader()
     assert header["preset"] == "reader"
     preset = PRESETS["reader"].config.to_dict()
-    made_by = {name: value for name, value in header["config"].items() if name != "training_sample"}  # that one only measures
+    made_by = {
+        name: value for name, value in header["config"].items() if name != "training_sample"
+    }  # that one only measures
     assert made_by == {name: preset[name] for name in made_by}  # made by the preset as it stands
     assert header["data"]["sha256"] == mnist.sha256
     assert header["trained_on"]["negatives"]["made_by"] == "scratchnet.data.negatives"

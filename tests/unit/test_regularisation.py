@@ -54,7 +54,9 @@ def test_l2_gradient_matches_finite_differences(cost):
     lmbda, n = 2.0, 7
     nabla_w, nabla_b = net.backprop(X, Y)
     nabla_w = add_l2_gradient(nabla_w, net.weights, lmbda, n)
-    numeric = _central_differences(lambda: net.cost(X, Y) + l2_penalty(net.weights, lmbda, n), [*net.weights, *net.biases])
+    numeric = _central_differences(
+        lambda: net.cost(X, Y) + l2_penalty(net.weights, lmbda, n), [*net.weights, *net.biases]
+    )
     assert _relative_error([*nabla_w, *nabla_b], numeric) < 1e-7
 
 
@@ -70,7 +72,9 @@ def _thinned_cost(net, X, Y, masks):
     return net.cost_function.value(a, Y)
 
 
-@pytest.mark.parametrize(("cost", "activation"), [("quadratic", "sigmoid"), ("cross-entropy", "tanh"), ("log-likelihood", "sigmoid")])
+@pytest.mark.parametrize(
+    ("cost", "activation"), [("quadratic", "sigmoid"), ("cross-entropy", "tanh"), ("log-likelihood", "sigmoid")]
+)
 def test_dropout_gradient_with_a_fixed_mask_matches_finite_differences(cost, activation):
     net, X, Y = _problem(cost, activation)
     masks = dropout_masks(np.random.default_rng(0), len(X), net.sizes[1:-1], p=0.5, dtype=np.float64)

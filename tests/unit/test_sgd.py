@@ -44,7 +44,14 @@ def test_same_seed_gives_bit_identical_weights_after_training(mnist):
 def test_training_lowers_the_cost_and_learns_real_digits(mnist):
     X, y = mnist.train.images[:5000], mnist.train.labels[:5000]
     net = Network([784, 30, 10], seed=2)
-    history = net.sgd(X, y, epochs=3, batch_size=10, lr=3.0, validation=(mnist.validation.images[:2000], mnist.validation.labels[:2000]))
+    history = net.sgd(
+        X,
+        y,
+        epochs=3,
+        batch_size=10,
+        lr=3.0,
+        validation=(mnist.validation.images[:2000], mnist.validation.labels[:2000]),
+    )
     costs = [r.training_cost for r in history.epochs]
     assert costs[-1] < costs[0]
     assert history.epochs[-1].validation_accuracy > 0.8
@@ -63,7 +70,12 @@ def test_keep_best_restores_the_epoch_with_the_best_validation_accuracy(mnist):
 def test_callback_returning_false_stops_training(mnist):
     net = Network([784, 10])
     seen = []
-    history = net.sgd(mnist.train.images[:500], mnist.train.labels[:500], epochs=5, callback=lambda r: seen.append(r.epoch) or r.epoch < 2)
+    history = net.sgd(
+        mnist.train.images[:500],
+        mnist.train.labels[:500],
+        epochs=5,
+        callback=lambda r: seen.append(r.epoch) or r.epoch < 2,
+    )
     assert seen == [1, 2] and len(history.epochs) == 2
 
 

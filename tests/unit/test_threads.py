@@ -69,12 +69,16 @@ def test_the_environment_caps_the_cores(monkeypatch):
 @pytest.mark.parametrize("cores", [1, 2, 3, 8, 16])
 def test_jobs_side_by_side_never_ask_for_more_threads_than_cores(cores):
     for jobs in range(1, cores + 1):
-        assert 1 <= threads_per_job(jobs, cores) and jobs * threads_per_job(jobs, cores) <= cores
+        assert threads_per_job(jobs, cores) >= 1 and jobs * threads_per_job(jobs, cores) <= cores
     assert threads_per_job(1, cores) == cores
 
 
 def test_the_threads_setting_takes_a_count_or_zero_for_chosen_by_the_work():
-    assert TrainOptions().threads is None and TrainOptions(threads=0).threads is None and TrainOptions(threads=3).threads == 3
+    assert (
+        TrainOptions().threads is None
+        and TrainOptions(threads=0).threads is None
+        and TrainOptions(threads=3).threads == 3
+    )
     with pytest.raises(ConfigError, match="threads must be a positive integer, or 0"):
         TrainOptions(threads=-1)
     parser = build_parser()
@@ -95,17 +99,26 @@ def test_network_sgd_applies_the_policy_and_restores_the_threads_after(two_cores
     X, y = images
     with threadpool_limits(limits=1, user_api="blas"):
         wide = Network(WIDE, activation="relu", cost="log-likelihood", init="he", seed=0)
-        assert _threads_during(lambda callback: wide.sgd(X, y, epochs=1, batch_size=128, lr=0.01, callback=callback)) == ({2}, {1})
+        assert _threads_during(
+            lambda callback: wide.sgd(X, y, epochs=1, batch_size=128, lr=0.01, callback=callback)
+        ) == ({2}, {1})
     with threadpool_limits(limits=2, user_api="blas"):
         small = Network(TUTORIAL, seed=0)
-        assert _threads_during(lambda callback: small.sgd(X, y, epochs=2, batch_size=10, callback=callback)) == ({1}, {2})
+        assert _threads_during(lambda callback: small.sgd(X, y, epochs=2, batch_size=10, callback=callback)) == (
+            {1},
+            {2},
+        )
 
 
 def test_the_threads_setting_overrides_the_policy(two_cores, images):
     X, y = images
     with threadpool_limits(limits=2, user_api="blas"):
         wide = Network(WIDE, activation="relu", cost="log-likelihood", init="he", seed=0)
-        during, _ = _threads_during(lambda callback: scratchnet.train(wide, X, y, epochs=1, batch_size=128, lr=0.01, callback=callback, threads=1))
+        during, _ = _threads_during(
+            lambda callback: scratchnet.train(
+                wide, X, y, epochs=1, batch_size=128, lr=0.01, callback=callback, threads=1
+            )
+        )
         assert during == {1}
     with threadpool_limits(limits=1, user_api="blas"):
         small = Network(TUTORIAL, seed=0)
@@ -114,7 +127,13 @@ def test_the_threads_setting_overrides_the_policy(two_cores, images):
         from scratchnet.training.callbacks import EachEpoch
 
         seen: list[set[int]] = []
-        fit(Network(TUTORIAL, seed=0), X, y, TrainOptions(epochs=1, threads=2), callbacks=[EachEpoch(lambda record: seen.append(_blas_threads()))])
+        fit(
+            Network(TUTORIAL, seed=0),
+            X,
+            y,
+            TrainOptions(epochs=1, threads=2),
+            callbacks=[EachEpoch(lambda record: seen.append(_blas_threads()))],
+        )
         assert seen == [{2}]
 
 

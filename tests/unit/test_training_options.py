@@ -67,7 +67,15 @@ def test_dropout_training_leaves_evaluation_deterministic_and_whole():
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("lmbda", -1.0), ("optimizer", "rmsprop"), ("momentum", 1.0), ("schedule", "linear"), ("dropout", 1.0), ("early_stop", 0), ("augment", ["blur"])],
+    [
+        ("lmbda", -1.0),
+        ("optimizer", "rmsprop"),
+        ("momentum", 1.0),
+        ("schedule", "linear"),
+        ("dropout", 1.0),
+        ("early_stop", 0),
+        ("augment", ["blur"]),
+    ],
 )
 def test_bad_options_are_refused_naming_the_value(option, value):
     X, y = _small_problem()
@@ -98,7 +106,9 @@ def test_the_training_figures_come_from_a_fixed_sample_and_say_so(mnist):
         net = Network([784, 16, 10], seed=0)
         record = net.sgd(X, y, epochs=1, keep="last", training_sample=sample).epochs[-1]
         assert record.training_rows == rows
-        assert record.training_accuracy == net.evaluate(X[:rows], y[:rows]) / rows  # measured after the epoch, on those rows
+        assert (
+            record.training_accuracy == net.evaluate(X[:rows], y[:rows]) / rows
+        )  # measured after the epoch, on those rows
 
 
 def test_the_default_sample_is_five_thousand_images_and_the_validation_stays_whole(mnist):

@@ -20,8 +20,8 @@ from starlette.testclient import TestClient
 
 from scratchnet import MNIST, TrainConfig
 from scratchnet.data.images import mnistify
-from scratchnet.io import load_model
 from scratchnet.errors import DataFormatError
+from scratchnet.io import load_model
 from scratchnet.web import Explorer, create_app
 from scratchnet.web.app import STATIC
 from scratchnet.web.validation import MAX_BODY_BYTES
@@ -41,7 +41,9 @@ def arrays(trained_model: Path) -> dict[str, np.ndarray]:
 @pytest.fixture
 def client(trained_model: Path, mnist: MNIST, tmp_path: Path) -> Iterator[TestClient]:
     net, header = load_model(trained_model)
-    explorer = Explorer(net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist)
+    explorer = Explorer(
+        net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist
+    )
     with TestClient(create_app(explorer)) as test_client:
         yield test_client
 
@@ -376,9 +378,10 @@ def test_an_oversized_body_is_refused_while_streaming(client):
 
 
 def test_a_false_content_length_is_refused(client):
-    response = client.post("/api/predict", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"})
+    response = client.post(
+        "/api/predict", content=b"{}", headers={"content-type": "application/json", "content-length": "abc"}
+    )
     assert response.status_code == 400
-
 
 
 def test_a_training_that_fails_says_why_and_keeps_the_model(trained_model):
@@ -395,7 +398,9 @@ def test_a_training_that_fails_says_why_and_keeps_the_model(trained_model):
     assert explorer.model is not None and explorer.model.version == 1
 
 
-def test_the_served_model_downloads_as_onnx_that_answers_like_the_model(client: TestClient, trained_model: Path, mnist: MNIST):
+def test_the_served_model_downloads_as_onnx_that_answers_like_the_model(
+    client: TestClient, trained_model: Path, mnist: MNIST
+):
     import onnxruntime
 
     response = client.get("/api/model.onnx")

@@ -29,7 +29,9 @@ def arrays(trained_model: Path) -> dict[str, np.ndarray]:
 @pytest.fixture
 def client(trained_model: Path, mnist: MNIST, tmp_path: Path) -> Iterator[TestClient]:
     net, header = load_model(trained_model)
-    explorer = Explorer(net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist)
+    explorer = Explorer(
+        net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist
+    )
     with TestClient(create_app(explorer)) as test_client:
         yield test_client
 
@@ -126,19 +128,22 @@ def test_a_mini_batch_step_follows_the_mean_of_different_digits_wishes(client, m
     assert step["after"]["batch_cost"] < step["before"]["batch_cost"]
 
 
-@pytest.mark.parametrize("path, body, fragment", [
-    ("/api/wishes", {}, "field 'index' is missing"),
-    ("/api/wishes", {"index": 10_000}, "index must be an integer in 0..9999"),
-    ("/api/wishes", {"digit": 10}, "digit must be an integer in 0..9"),
-    ("/api/wishes", {"input": [0.5] * 10, "label": 1}, "input must hold 784 numbers"),
-    ("/api/wishes", {"input": [0.5] * 784, "label": 11}, "label must be an integer in 0..9"),
-    ("/api/wishes", {"index": 0, "neuron": {"layer": 3, "index": 0}}, "layer must be an integer in 1..2"),
-    ("/api/wishes", {"index": 0, "neuron": "2,2"}, "neuron must be an object"),
-    ("/api/wishes/step", {"index": 0, "mode": "all"}, "mode must be one of example, batch"),
-    ("/api/wishes/step", {"index": 0, "eta": 0}, "eta must be a finite number"),
-    ("/api/wishes/step", {"index": 0, "mode": "batch", "m": 0}, "m must be an integer in 1..100"),
-    ("/api/wishes/step", {"index": 0, "steps": 51}, "steps must be an integer in 1..50"),
-])
+@pytest.mark.parametrize(
+    "path, body, fragment",
+    [
+        ("/api/wishes", {}, "field 'index' is missing"),
+        ("/api/wishes", {"index": 10_000}, "index must be an integer in 0..9999"),
+        ("/api/wishes", {"digit": 10}, "digit must be an integer in 0..9"),
+        ("/api/wishes", {"input": [0.5] * 10, "label": 1}, "input must hold 784 numbers"),
+        ("/api/wishes", {"input": [0.5] * 784, "label": 11}, "label must be an integer in 0..9"),
+        ("/api/wishes", {"index": 0, "neuron": {"layer": 3, "index": 0}}, "layer must be an integer in 1..2"),
+        ("/api/wishes", {"index": 0, "neuron": "2,2"}, "neuron must be an object"),
+        ("/api/wishes/step", {"index": 0, "mode": "all"}, "mode must be one of example, batch"),
+        ("/api/wishes/step", {"index": 0, "eta": 0}, "eta must be a finite number"),
+        ("/api/wishes/step", {"index": 0, "mode": "batch", "m": 0}, "m must be an integer in 1..100"),
+        ("/api/wishes/step", {"index": 0, "steps": 51}, "steps must be an integer in 1..50"),
+    ],
+)
 def test_bad_requests_answer_400_with_a_message(client, path, body, fragment):
     response = client.post(path, json=body)
     assert response.status_code == 400

@@ -28,7 +28,9 @@ QUICK_TRAINING = {"layers": [784, 10], "epochs": 1, "training_size": 100}
 @pytest.fixture
 def explorer(trained_model: Path, mnist: MNIST, tmp_path: Path) -> Explorer:
     net, header = load_model(trained_model)
-    return Explorer(net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist)
+    return Explorer(
+        net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist
+    )
 
 
 @pytest.fixture
@@ -140,7 +142,9 @@ def test_without_a_token_everything_is_open_as_on_this_machine(explorer):
 
 
 def test_cors_stays_closed_and_the_security_headers_stay(classroom):
-    preflight = classroom.options("/api/train", headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"})
+    preflight = classroom.options(
+        "/api/train", headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in preflight.headers
     response = classroom.get("/api/model", headers={"Origin": "http://elsewhere.example"})
     assert "access-control-allow-origin" not in response.headers
@@ -153,15 +157,24 @@ def test_a_state_change_from_another_sites_page_is_refused_even_with_the_token(c
     elsewhere = {"Origin": "http://elsewhere.example", "Authorization": f"Bearer {TOKEN}"}
     refused = classroom.post("/api/train/stop", headers=elsewhere)  # a bodiless form POST needs no preflight
     assert refused.status_code == 403 and "cross-site" in refused.json()["error"]
-    assert classroom.post("/api/train/stop", headers={**elsewhere, "Origin": "http://testserver"}).status_code == 409  # own page: no training runs
+    assert (
+        classroom.post("/api/train/stop", headers={**elsewhere, "Origin": "http://testserver"}).status_code == 409
+    )  # own page: no training runs
     with TestClient(create_app(explorer)) as open_client:  # on this machine, without a token, too
         assert open_client.post("/api/train/stop", headers={"Origin": "null"}).status_code == 403
-        assert open_client.post("/api/predict", json={"width": 1, "height": 1, "grey": "AA=="}, headers={"Origin": "http://testserver"}).status_code == 200
+        assert (
+            open_client.post(
+                "/api/predict", json={"width": 1, "height": 1, "grey": "AA=="}, headers={"Origin": "http://testserver"}
+            ).status_code
+            == 200
+        )
 
 
 def test_bodies_stay_capped_for_the_teacher_too(classroom):
     body = b'{"layers": [' + b"1, " * 400_000 + b"1]}"
-    response = classroom.post("/api/train", content=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+    response = classroom.post(
+        "/api/train", content=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    )
     assert response.status_code == 413
 
 
@@ -180,14 +193,19 @@ def held_app() -> tuple[Any, asyncio.Event]:
     return app, release
 
 
-async def statuses_when_held(admission_arguments: dict[str, int], clients: list[str], path: str = "/api/predict") -> tuple[list[int], list[httpx.Response], int]:
+async def statuses_when_held(
+    admission_arguments: dict[str, int], clients: list[str], path: str = "/api/predict"
+) -> tuple[list[int], list[httpx.Response], int]:
     """Send one request from each client address while the app holds them all; return their statuses,
     the responses, and how many were answered while the app still held the others (the refusals)."""
     app, release = held_app()
     admission = Admission(app, **admission_arguments)
     transports = {client: httpx.ASGITransport(admission, client=(client, 5000)) for client in set(clients)}
     async with asyncio.timeout(20):
-        tasks = [asyncio.create_task(httpx.AsyncClient(transport=transports[c], base_url="http://test").get(path)) for c in clients]
+        tasks = [
+            asyncio.create_task(httpx.AsyncClient(transport=transports[c], base_url="http://test").get(path))
+            for c in clients
+        ]
         await asyncio.sleep(0.5)
         answered_while_held = sum(task.done() for task in tasks)
         release.set()
@@ -196,7 +214,9 @@ async def statuses_when_held(admission_arguments: dict[str, int], clients: list[
 
 
 def test_past_the_bound_in_flight_the_answer_is_an_immediate_503_with_retry_after():
-    statuses, responses, answered_while_held = asyncio.run(statuses_when_held({"max_in_flight": 3, "max_per_client": 10}, [f"10.0.0.{i}" for i in range(5)]))
+    statuses, responses, answered_while_held = asyncio.run(
+        statuses_when_held({"max_in_flight": 3, "max_per_client": 10}, [f"10.0.0.{i}" for i in range(5)])
+    )
     assert sorted(statuses) == [200, 200, 200, 503, 503] and answered_while_held == 2  # refused at once, not queued
     refused = next(r for r in responses if r.status_code == 503)
     assert refused.headers["retry-after"] == "1" and "busy" in refused.json()["error"]
@@ -204,14 +224,18 @@ def test_past_the_bound_in_flight_the_answer_is_an_immediate_503_with_retry_afte
 
 def test_one_client_cannot_take_more_than_its_share():
     clients = ["10.0.0.1"] * 4 + ["10.0.0.2"]
-    statuses, responses, answered_while_held = asyncio.run(statuses_when_held({"max_in_flight": 10, "max_per_client": 2}, clients))
+    statuses, responses, answered_while_held = asyncio.run(
+        statuses_when_held({"max_in_flight": 10, "max_per_client": 2}, clients)
+    )
     assert statuses.count(429) == 2 and statuses[-1] == 200 and answered_while_held == 2  # the other client is served
     assert next(r for r in responses if r.status_code == 429).headers["retry-after"] == "1"
 
 
 def test_the_event_stream_and_pages_are_not_counted():
     for path in ("/api/train/events", "/", "/static/app.js"):
-        statuses, _, _ = asyncio.run(statuses_when_held({"max_in_flight": 1, "max_per_client": 1}, ["10.0.0.1"] * 3, path))
+        statuses, _, _ = asyncio.run(
+            statuses_when_held({"max_in_flight": 1, "max_per_client": 1}, ["10.0.0.1"] * 3, path)
+        )
         assert statuses == [200, 200, 200], path
 
 
@@ -228,11 +252,17 @@ def test_mutated_request_bodies_get_an_answer_or_a_json_4xx_never_a_5xx(classroo
 
     valid = {
         "/api/predict": json.dumps(compact(mnist.test.images[0], scale=1)).encode(),
-        "/api/neuron": json.dumps({"layer": 1, "index": 3, "input": (mnist.test.images[0] / 255).round(2).tolist()}).encode(),
+        "/api/neuron": json.dumps(
+            {"layer": 1, "index": 3, "input": (mnist.test.images[0] / 255).round(2).tolist()}
+        ).encode(),
         "/api/train": json.dumps({**QUICK_TRAINING, "epochs": 100}).encode(),  # refused: no token
     }[path]
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(body=mutated(valid))
     def check(body: bytes) -> None:
         response = classroom.post(path, content=body, headers={"Content-Type": "application/json"})

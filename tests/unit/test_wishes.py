@@ -47,7 +47,9 @@ def test_one_step_along_the_mean_wish_lowers_the_mean_cost(mnist):
     Y = one_hot(labels, 10, np.float64)
     before = net.cost(X, Y)
     mean_w, mean_b = wishes(net, X, labels).mean()
-    net.set_parameters([W + 0.5 * w for W, w in zip(net.weights, mean_w)], [b + 0.5 * d for b, d in zip(net.biases, mean_b)])
+    net.set_parameters(
+        [W + 0.5 * w for W, w in zip(net.weights, mean_w)], [b + 0.5 * d for b, d in zip(net.biases, mean_b)]
+    )
     assert net.cost(X, Y) < before
 
 
@@ -65,7 +67,8 @@ def test_the_short_address_of_the_issue_is_the_same_function():
 
 
 @pytest.mark.parametrize(
-    "labels", [np.array([0, 1]), np.array([0, 1, 5]), np.array([0.0, 1.0, 1.0]), np.array([[0, 1, 1]]), np.array([-1, 0, 0])]
+    "labels",
+    [np.array([0, 1]), np.array([0, 1, 5]), np.array([0.0, 1.0, 1.0]), np.array([[0, 1, 1]]), np.array([-1, 0, 0])],
 )
 def test_labels_that_do_not_fit_are_refused_with_a_message(labels):
     net = Network([4, 3, 2], seed=1)

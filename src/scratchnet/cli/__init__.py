@@ -48,7 +48,9 @@ def build_parser() -> ArgumentParser:
     """Return the parser for every subcommand."""
     from scratchnet import __version__
 
-    parser = ArgumentParser(prog=PROG, description="A neural network from scratch in NumPy that reads handwritten digits.")
+    parser = ArgumentParser(
+        prog=PROG, description="A neural network from scratch in NumPy that reads handwritten digits."
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _subcommand_modules():

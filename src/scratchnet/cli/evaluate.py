@@ -11,17 +11,25 @@ from rich.table import Table
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError
+from scratchnet.core.network import Network
 from scratchnet.data.mnist import load_mnist
 from scratchnet.io import load_model
-from scratchnet.core.network import Network
 
 
 def register(subparsers: Any) -> None:
     """Add the `evaluate` subcommand."""
-    parser = subparsers.add_parser("evaluate", help="test a saved model: accuracy, per digit, confusion matrix",
-                                   description="Evaluate a saved model on the test images.")
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="test a saved model: accuracy, per digit, confusion matrix",
+        description="Evaluate a saved model on the test images.",
+    )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
-    parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the shipped MNIST)")
+    parser.add_argument(
+        "--data",
+        type=arguments.directory,
+        metavar="DIR",
+        help="a folder of MNIST-format IDX files (default: the shipped MNIST)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -35,7 +43,9 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
 def check_model_fits(net: Network, pixels: int, num_classes: int) -> None:
     """Raise UsageError unless the model's input and output layers fit the data."""
     if net.sizes[0] != pixels or net.sizes[-1] < num_classes:
-        raise UsageError(f"the model takes {net.sizes[0]} inputs and gives {net.sizes[-1]} outputs; the data has {pixels} pixels and {num_classes} classes")
+        raise UsageError(
+            f"the model takes {net.sizes[0]} inputs and gives {net.sizes[-1]} outputs; the data has {pixels} pixels and {num_classes} classes"
+        )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -62,6 +72,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     for digit in range(classes):
         confusion.add_column(str(digit), justify="right")
     for digit in range(classes):
-        confusion.add_row(str(digit), *(f"[bold]{v}[/bold]" if j == digit else str(v) for j, v in enumerate(matrix[digit])))
+        confusion.add_row(
+            str(digit), *(f"[bold]{v}[/bold]" if j == digit else str(v) for j, v in enumerate(matrix[digit]))
+        )
     console.print(confusion)
     return 0

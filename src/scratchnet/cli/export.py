@@ -14,9 +14,11 @@ from scratchnet.io import load_model
 def register(subparsers: Any) -> None:
     """Add the `export` subcommand."""
     parser = subparsers.add_parser(
-        "export", help="write a model as an ONNX file",
+        "export",
+        help="write a model as an ONNX file",
         description="Write a saved model as ONNX (needs pip install 'scratchnet[onnx]'): input 'input', float32 (n, 784) "
-        "grey levels in [0, 1]; outputs 'activations' and 'probabilities'.")
+        "grey levels in [0, 1]; outputs 'activations' and 'probabilities'.",
+    )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
     parser.add_argument("out", metavar="OUT.onnx", type=output_file, help="the ONNX file to write")
     parser.set_defaults(handler=run)
@@ -28,5 +30,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     net, _header = load_model(args.model)
     path = save_onnx(args.out, net)
-    console.print(f"wrote {path} ({path.stat().st_size:,} bytes, ONNX opset {OPSET}): {'-'.join(map(str, net.sizes))} network")
+    console.print(
+        f"wrote {path} ({path.stat().st_size:,} bytes, ONNX opset {OPSET}): {'-'.join(map(str, net.sizes))} network"
+    )
     return 0

@@ -13,7 +13,11 @@ from scratchnet.io import load_model
 
 def register(subparsers: Any) -> None:
     """Add the `info` subcommand."""
-    parser = subparsers.add_parser("info", help="show what a model file holds", description="Show a model file's architecture, settings and metrics.")
+    parser = subparsers.add_parser(
+        "info",
+        help="show what a model file holds",
+        description="Show a model file's architecture, settings and metrics.",
+    )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
     parser.set_defaults(handler=run)
 
@@ -30,7 +34,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     table.add_row("dtype / init", f"{header['dtype']} / {header.get('init')}")
     config = header.get("config") or {}
     if config:
-        table.add_row("training", ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("layers", "extra") and v not in ({}, None)))
+        table.add_row(
+            "training",
+            ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("layers", "extra") and v not in ({}, None)),
+        )
     if header.get("preset"):
         table.add_row("preset", str(header["preset"]))
     trained_on = header.get("trained_on") or {}

@@ -46,7 +46,9 @@ def _names(text: str) -> tuple[str, ...]:
     """Return 'weather,partner,transit' as a tuple of non-empty names."""
     names = tuple(part.strip() for part in text.split(","))
     if not all(names):
-        raise argparse.ArgumentTypeError(f"must be names separated by commas, like weather,partner,transit; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be names separated by commas, like weather,partner,transit; got {text!r}"
+        )
     return names
 
 
@@ -58,14 +60,34 @@ def register(subparsers: Any) -> None:
         description="Print the output of the perceptron `1 if w·x > threshold else 0` for every 0/1 input. "
         "The default is the tutorial's cheese festival: weights 6 (good weather), 2 (partner comes), 2 (near transit), threshold 5.",
     )
-    parser.add_argument("--weights", type=_numbers, default=CHEESE_FESTIVAL_WEIGHTS, metavar="6,2,2", help="w, one weight per input (default: %(metavar)s)")
+    parser.add_argument(
+        "--weights",
+        type=_numbers,
+        default=CHEESE_FESTIVAL_WEIGHTS,
+        metavar="6,2,2",
+        help="w, one weight per input (default: %(metavar)s)",
+    )
     rule = parser.add_mutually_exclusive_group()
     rule.add_argument("--threshold", type=_number, help="output 1 when w·x > threshold (default: 5)")
     rule.add_argument("--bias", type=_number, help="b = −threshold: output 1 when w·x + b > 0")
-    parser.add_argument("--names", type=_names, metavar="NAME,...", help="a name for each input, heading its column "
-                        "(default: weather,partner,transit for three inputs, else x1,x2,...)")
-    parser.add_argument("--learn", choices=sorted(LOGIC_GATES), help="instead: train a two-input perceptron on this gate by Rosenblatt's rule")
-    parser.add_argument("--max-epochs", type=int, default=100, help="with --learn: give up after this many epochs (default: %(default)s)")
+    parser.add_argument(
+        "--names",
+        type=_names,
+        metavar="NAME,...",
+        help="a name for each input, heading its column "
+        "(default: weather,partner,transit for three inputs, else x1,x2,...)",
+    )
+    parser.add_argument(
+        "--learn",
+        choices=sorted(LOGIC_GATES),
+        help="instead: train a two-input perceptron on this gate by Rosenblatt's rule",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=100,
+        help="with --learn: give up after this many epochs (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -75,20 +97,30 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _run_learn(args, console)
     weights = args.weights
     if len(weights) > MAX_INPUTS:
-        raise UsageError(f"argument --weights: at most {MAX_INPUTS} inputs fit a printed truth table; got {len(weights)}")
+        raise UsageError(
+            f"argument --weights: at most {MAX_INPUTS} inputs fit a printed truth table; got {len(weights)}"
+        )
     if args.names is not None:
         names = args.names
         if len(names) != len(weights):
-            raise UsageError(f"argument --names: needs one name per weight ({len(weights)}); got {len(names)}: {','.join(names)}")
+            raise UsageError(
+                f"argument --names: needs one name per weight ({len(weights)}); got {len(names)}: {','.join(names)}"
+            )
     else:
-        names = CHEESE_FESTIVAL_INPUTS if len(weights) == len(CHEESE_FESTIVAL_INPUTS) else tuple(f"x{j + 1}" for j in range(len(weights)))
+        names = (
+            CHEESE_FESTIVAL_INPUTS
+            if len(weights) == len(CHEESE_FESTIVAL_INPUTS)
+            else tuple(f"x{j + 1}" for j in range(len(weights)))
+        )
     if args.bias is not None:
         perceptron = Perceptron(weights, bias=args.bias)
     else:
         perceptron = Perceptron(weights, threshold=5.0 if args.threshold is None else args.threshold)
     rule = _weighted_sum(perceptron.weights, names)
     if args.bias is not None:
-        console.print(f"output 1 when {rule} {'−' if perceptron.bias < 0 else '+'} {abs(perceptron.bias):g} > 0, else 0")
+        console.print(
+            f"output 1 when {rule} {'−' if perceptron.bias < 0 else '+'} {abs(perceptron.bias):g} > 0, else 0"
+        )
     else:
         console.print(f"output 1 when {rule} > {perceptron.threshold:g}, else 0")
     table = Table()
@@ -120,10 +152,14 @@ def _run_learn(args: argparse.Namespace, console: Console) -> int:
     result = learn(TWO_BIT_INPUTS, targets, max_epochs=args.max_epochs)
     p = result.perceptron
     if result.converged:
-        console.print(f"{args.learn.upper()}: converged after {result.epochs} epochs: weights {', '.join(f'{w:g}' for w in p.weights)}, bias {p.bias:g}")
+        console.print(
+            f"{args.learn.upper()}: converged after {result.epochs} epochs: weights {', '.join(f'{w:g}' for w in p.weights)}, bias {p.bias:g}"
+        )
     else:
-        console.print(f"{args.learn.upper()}: did not converge in {result.epochs} epochs "
-                      f"(still {result.mistakes[-1]} mistakes in the last epoch): no line separates its 1s from its 0s")
+        console.print(
+            f"{args.learn.upper()}: did not converge in {result.epochs} epochs "
+            f"(still {result.mistakes[-1]} mistakes in the last epoch): no line separates its 1s from its 0s"
+        )
     table = Table()
     for name in ("x1", "x2", "target", "output"):
         table.add_column(name, justify="center")

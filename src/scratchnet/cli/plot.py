@@ -11,8 +11,17 @@ import scratchnet.cli.arguments as arguments
 from scratchnet.errors import ScratchnetError
 
 KINDS = (
-    "step-vs-sigmoid", "descent", "sgd-path", "learning-curves", "hidden-weights",
-    "confusion", "mistakes", "noise", "dream", "gradient-importance", "wishes",
+    "step-vs-sigmoid",
+    "descent",
+    "sgd-path",
+    "learning-curves",
+    "hidden-weights",
+    "confusion",
+    "mistakes",
+    "noise",
+    "dream",
+    "gradient-importance",
+    "wishes",
 )
 """The same names as `scratchnet.tutorial.plots.KINDS`, listed here so `--help` works without matplotlib."""
 
@@ -27,16 +36,29 @@ class PlotsUnavailableError(ScratchnetError):
 def register(subparsers: Any) -> None:
     """Add the `plot` subcommand."""
     parser = subparsers.add_parser(
-        "plot", help="draw one of the tutorial's pictures as a PNG",
+        "plot",
+        help="draw one of the tutorial's pictures as a PNG",
         description="Draw a picture of the tutorial: " + "; ".join(KINDS) + ". "
         "The kinds from learning-curves on read a trained model: MODEL, or the last one `scratchnet train` saved.",
     )
     parser.add_argument("kind", choices=KINDS, metavar="KIND", help="what to draw: " + ", ".join(KINDS))
-    parser.add_argument("--model", metavar="MODEL", help="a model file (default: the last trained); ignored by the kinds that need none")
-    parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the shipped MNIST)")
+    parser.add_argument(
+        "--model", metavar="MODEL", help="a model file (default: the last trained); ignored by the kinds that need none"
+    )
+    parser.add_argument(
+        "--data",
+        type=arguments.directory,
+        metavar="DIR",
+        help="a folder of MNIST-format IDX files (default: the shipped MNIST)",
+    )
     parser.add_argument("--out", type=arguments.output_file, required=True, metavar="FILE", help="the PNG to write")
     example = parser.add_mutually_exclusive_group()
-    example.add_argument("--digit", type=arguments.non_negative_int, metavar="D", help="wishes: the first test image of digit D (default 2)")
+    example.add_argument(
+        "--digit",
+        type=arguments.non_negative_int,
+        metavar="D",
+        help="wishes: the first test image of digit D (default 2)",
+    )
     example.add_argument("--index", type=arguments.non_negative_int, metavar="N", help="wishes: test image number N")
     parser.set_defaults(handler=run)
 
@@ -46,7 +68,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     try:
         from scratchnet.tutorial import plots
     except ImportError as err:
-        raise PlotsUnavailableError(f"scratchnet plot needs matplotlib, which is not installed ({err}); run: pip install 'scratchnet[plots]'") from err
+        raise PlotsUnavailableError(
+            f"scratchnet plot needs matplotlib, which is not installed ({err}); run: pip install 'scratchnet[plots]'"
+        ) from err
     from scratchnet.data.mnist import load_mnist
     from scratchnet.io import last_model_path, load_model, write_atomically
 

@@ -13,9 +13,12 @@ from scratchnet.io import load_model
 
 def register(subparsers: Any) -> None:
     """Add the `predict` subcommand."""
-    parser = subparsers.add_parser("predict", help="read the digit in PNG/JPEG pictures",
-                                   description="Read the digit in each picture (any size, dark-on-light or light-on-dark), "
-                                   "prepared the way MNIST's digits were: 20×20 box, centred by mass in 28×28.")
+    parser = subparsers.add_parser(
+        "predict",
+        help="read the digit in PNG/JPEG pictures",
+        description="Read the digit in each picture (any size, dark-on-light or light-on-dark), "
+        "prepared the way MNIST's digits were: 20×20 box, centred by mass in 28×28.",
+    )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
     parser.add_argument("images", metavar="IMAGE", nargs="+", help="a picture of one digit")
     parser.set_defaults(handler=run)

@@ -16,13 +16,22 @@ from scratchnet.reading import READER, has_reject_class, load_reader, read
 def register(subparsers: Any) -> None:
     """Add the `read` subcommand."""
     parser = subparsers.add_parser(
-        "read", help="read the digits in pictures: drawings, photos, numbers; or say 'not a digit'",
+        "read",
+        help="read the digits in pictures: drawings, photos, numbers; or say 'not a digit'",
         description="Read the handwriting in each picture (a drawing, a scan or a phone photo; one digit or a number "
         "written in a row) and print `PATH: 2026`, or `PATH: not a digit` when nothing in it reads as a digit.",
     )
     parser.add_argument("images", metavar="IMAGE", nargs="+", help="a PNG, JPEG or other picture")
-    parser.add_argument("--model", metavar="MODEL", help=f"a model file written by `scratchnet train` (default: the shipped reader, {READER.name})")
-    parser.add_argument("--json", action="store_true", help='print one JSON array: {"path", "text", "rejected", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]} per picture')
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        help=f"a model file written by `scratchnet train` (default: the shipped reader, {READER.name})",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON array: {"path", "text", "rejected", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]} per picture',
+    )
     parser.set_defaults(handler=run)
 
 
@@ -33,7 +42,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if net.sizes[0] != 784 or net.sizes[-1] not in (10, 11):
         from scratchnet.cli.arguments import UsageError
 
-        raise UsageError(f"argument --model: the model must take 784 inputs (28×28) and give 10 or 11 outputs; got {'-'.join(map(str, net.sizes))}")
+        raise UsageError(
+            f"argument --model: the model must take 784 inputs (28×28) and give 10 or 11 outputs; got {'-'.join(map(str, net.sizes))}"
+        )
     pictures = [load_image(path) for path in args.images]  # all validated before any answer
     readings = [read(grey, net, None if has_reject_class(net) else gate) for grey in pictures]
     if args.json:

@@ -19,7 +19,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ from rich.table import Table
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError
+from scratchnet.io import write_atomically
 from scratchnet.training.config import PRESETS, Preset
 from scratchnet.training.threads import THREAD_VARIABLES, available_cores, threads_per_job
-from scratchnet.io import write_atomically
 
 QUICK = ("--limit", "2000", arguments.flag("epochs"), "1")
 """What --quick adds to every run: 2,000 training images, one epoch (a smoke test, not a measurement)."""
@@ -73,11 +73,33 @@ def register(subparsers: Any) -> None:
         description="Run `scratchnet train --preset NAME` for each preset and seed, print a table of what the source "
         "reports against what scratchnet measured, and write it with accuracy-against-time curves to a Markdown report.",
     )
-    parser.add_argument("--presets", type=_preset_names, default=tuple(PRESETS), metavar="NAME,...", help=f"which presets to run (default: {','.join(PRESETS)})")
-    parser.add_argument("--seeds", type=arguments.positive_int, metavar="N", help="seeds per preset (default: 3, and 1 for best)")
-    parser.add_argument("--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs")
-    parser.add_argument("--jobs", type=arguments.positive_int, default=1, metavar="N", help="runs side by side, at most the machine's cores, each on cores/N BLAS threads so that they do not fight for the cores; 'best' always runs alone, on threads chosen by the work (default: %(default)s)")
-    parser.add_argument("--out", type=arguments.output_file, default=Path("docs/accuracy.md"), metavar="PATH", help="the Markdown report; the figure goes beside it as PNG (default: %(default)s)")
+    parser.add_argument(
+        "--presets",
+        type=_preset_names,
+        default=tuple(PRESETS),
+        metavar="NAME,...",
+        help=f"which presets to run (default: {','.join(PRESETS)})",
+    )
+    parser.add_argument(
+        "--seeds", type=arguments.positive_int, metavar="N", help="seeds per preset (default: 3, and 1 for best)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=arguments.positive_int,
+        default=1,
+        metavar="N",
+        help="runs side by side, at most the machine's cores, each on cores/N BLAS threads so that they do not fight for the cores; 'best' always runs alone, on threads chosen by the work (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=arguments.output_file,
+        default=Path("docs/accuracy.md"),
+        metavar="PATH",
+        help="the Markdown report; the figure goes beside it as PNG (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -92,9 +114,22 @@ def _preset_names(text: str) -> tuple[str, ...]:
 
 def train_command(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> list[str]:
     """Return the command line of one run: `scratchnet train --preset name --seed seed`, on `threads` BLAS threads if given."""
-    return [sys.executable, "-m", "scratchnet", "train", "--preset", name, arguments.flag("seed"), str(seed),
-            "--out", str(workdir / f"{name}-{seed}.npz"), "--metrics-json", str(workdir / f"{name}-{seed}.json"),
-            *(QUICK if quick else ()), *((arguments.flag("threads"), str(threads)) if threads is not None else ())]
+    return [
+        sys.executable,
+        "-m",
+        "scratchnet",
+        "train",
+        "--preset",
+        name,
+        arguments.flag("seed"),
+        str(seed),
+        "--out",
+        str(workdir / f"{name}-{seed}.npz"),
+        "--metrics-json",
+        str(workdir / f"{name}-{seed}.json"),
+        *(QUICK if quick else ()),
+        *((arguments.flag("threads"), str(threads)) if threads is not None else ()),
+    ]
 
 
 def run_threads(jobs: int) -> int | None:
@@ -104,11 +139,15 @@ def run_threads(jobs: int) -> int | None:
     """
     cores = available_cores()
     if jobs > cores:
-        raise UsageError(f"argument --jobs: must be at most the {cores} cores this process may use, so that runs side by side do not fight for them; got {jobs}")
+        raise UsageError(
+            f"argument --jobs: must be at most the {cores} cores this process may use, so that runs side by side do not fight for them; got {jobs}"
+        )
     return threads_per_job(jobs, cores) if jobs > 1 else None
 
 
-def _train_once(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> tuple[float, float, dict[str, Any]]:
+def _train_once(
+    name: str, seed: int, quick: bool, threads: int | None, workdir: Path
+) -> tuple[float, float, dict[str, Any]]:
     """Run `scratchnet train --preset name --seed seed` in a child process; return (accuracy, seconds, metrics)."""
     metrics = workdir / f"{name}-{seed}.json"
     command = train_command(name, seed, quick, threads, workdir)
@@ -134,8 +173,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
     results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
     plan = [(name, seed) for name in names for seed in range(args.seeds or PRESETS[name].seeds)]
-    console.print(f"reproduce {len(plan)} runs: " + ", ".join(f"{name} ×{args.seeds or PRESETS[name].seeds}" for name in names)
-                  + (" (quick: 2,000 images, 1 epoch)" if args.quick else ""))
+    console.print(
+        f"reproduce {len(plan)} runs: "
+        + ", ".join(f"{name} ×{args.seeds or PRESETS[name].seeds}" for name in names)
+        + (" (quick: 2,000 images, 1 epoch)" if args.quick else "")
+    )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="scratchnet-reproduce-") as temporary:
         workdir = Path(temporary)
@@ -143,7 +185,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         def one(name: str, seed: int) -> None:
             result = results[name]
             try:
-                accuracy, seconds, data = _train_once(name, seed, args.quick, None if name == "best" else threads, workdir)
+                accuracy, seconds, data = _train_once(
+                    name, seed, args.quick, None if name == "best" else threads, workdir
+                )
             except (RuntimeError, OSError, ValueError, KeyError) as err:
                 result.failures.append(str(err))
                 console.print(f"  {name} seed {seed}: failed: {err}")
@@ -211,8 +255,11 @@ def _table(results: dict[str, Result]) -> Table:
     for name, result in results.items():
         preset = result.preset
         table.add_row(
-            name, f"{100 * preset.reported:.2f}%" if preset.reported else "–", _measured(result),
-            f"≥ {100 * preset.target:.1f}%" if preset.target else "–", _verdict(result),
+            name,
+            f"{100 * preset.reported:.2f}%" if preset.reported else "–",
+            _measured(result),
+            f"≥ {100 * preset.target:.1f}%" if preset.target else "–",
+            _verdict(result),
             f"{statistics.fmean(result.seconds):.0f}" if result.seconds else "–",
         )
     return table
@@ -238,8 +285,14 @@ def _write_figure(results: dict[str, Result], path: Path) -> Path | None:
                 if record["validation_accuracy"] is not None:
                     seconds.append(elapsed)
                     accuracies.append(100 * record["validation_accuracy"])
-            axes.plot(seconds, accuracies, color=colours[index % len(colours)], alpha=0.9, linewidth=1.2,
-                      label=name if run_index == 0 else None)
+            axes.plot(
+                seconds,
+                accuracies,
+                color=colours[index % len(colours)],
+                alpha=0.9,
+                linewidth=1.2,
+                label=name if run_index == 0 else None,
+            )
     axes.set_xscale("log")
     axes.set_xlabel("seconds of training (log scale)")
     axes.set_ylabel("validation accuracy (%)")
@@ -282,32 +335,51 @@ def _augmentation_cost(result: Result) -> str:
     )
 
 
-def _report(results: dict[str, Result], args: argparse.Namespace, total: float, figure: Path | None, augmentation: str | None = None) -> str:
-    """Return the Markdown report: how it was made, the table, the targets in words, the figure."""
+def _provenance(results: dict[str, Result], args: argparse.Namespace, total: float) -> list[str]:
+    """Return the report's title and how it was made: the command, the versions, the machine, the time."""
     import numpy as np
 
     from scratchnet import __version__
 
-    lines = [
+    return [
         "# Accuracy: from the tutorial's 94.5% to the strongest fully connected network",
         "",
         f"Written by `scratchnet reproduce{' --quick' if args.quick else ''}"
         f"{' --presets ' + ','.join(results) if tuple(results) != tuple(PRESETS) else ''}"
-        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
+        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
         f"(scratchnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores, {total / 60:.1f} minutes in all).",
         "Each run is `scratchnet train --preset NAME --seed S`; its seconds are end to end (load, train, test, save)"
-        + (f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
-           if args.jobs > 1 else "."),
+        + (
+            f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
+            if args.jobs > 1
+            else "."
+        ),
         "Accuracies are on the 10,000 MNIST test images, with the network kept as the preset says "
         "(the best epoch on the 10,000 validation images, or the last).",
         "",
     ]
+
+
+def _report(
+    results: dict[str, Result],
+    args: argparse.Namespace,
+    total: float,
+    figure: Path | None,
+    augmentation: str | None = None,
+) -> str:
+    """Return the Markdown report: how it was made, the table, the targets in words, the figure."""
+    lines = _provenance(results, args, total)
     if args.quick:
-        lines += ["**Quick mode**: 2,000 training images and one epoch per run. These numbers check that "
-                  "everything runs; they measure nothing.", ""]
-    lines += ["| preset | network and training | source | source reports | scratchnet measured (test) | validation, kept epoch | target | met | seconds per run |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "**Quick mode**: 2,000 training images and one epoch per run. These numbers check that "
+            "everything runs; they measure nothing.",
+            "",
+        ]
+    lines += [
+        "| preset | network and training | source | source reports | scratchnet measured (test) | validation, kept epoch | target | met | seconds per run |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, result in results.items():
         preset = result.preset
         lines.append(
@@ -316,9 +388,15 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
             f"| {_validation(result)} | {f'≥ {100 * preset.target:.1f}%' if preset.target else '–'} | {_verdict(result)} "
             f"| {f'{statistics.fmean(result.seconds):.0f}' if result.seconds else '–'} |"
         )
-    lines += ["", "Measured: test accuracy, the mean over the seeds ± half the range, so every seed lies inside. "
-              "Validation: the mean accuracy on the 10,000 validation images of the epoch each run kept, the figure "
-              "the book reports in chapter 3.", "", "## Targets", ""]
+    lines += [
+        "",
+        "Measured: test accuracy, the mean over the seeds ± half the range, so every seed lies inside. "
+        "Validation: the mean accuracy on the 10,000 validation images of the epoch each run kept, the figure "
+        "the book reports in chapter 3.",
+        "",
+        "## Targets",
+        "",
+    ]
     lines += _targets(results, args.quick)
     for name, result in results.items():
         for failure in result.failures:
@@ -329,7 +407,13 @@ def _report(results: dict[str, Result], args: argparse.Namespace, total: float, 
     if augmentation is not None:
         lines += ["", "## The cost of augmentation", "", augmentation]
     if figure is not None:
-        lines += ["", "## Accuracy against time", "", f"![validation accuracy against seconds of training]({figure.name})", ""]
+        lines += [
+            "",
+            "## Accuracy against time",
+            "",
+            f"![validation accuracy against seconds of training]({figure.name})",
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -341,11 +425,15 @@ def _targets(results: dict[str, Result], quick: bool) -> list[str]:
         if preset.target is None or quick:
             continue
         if not result.accuracies:
-            lines.append(f"- `{name}`: every run failed, so the target of {100 * preset.target:.1f}% is **not shown to be met**.")
+            lines.append(
+                f"- `{name}`: every run failed, so the target of {100 * preset.target:.1f}% is **not shown to be met**."
+            )
             continue
         seeds = ", ".join(f"{100 * a:.2f}%" for a in result.accuracies)
         verdict = "met" if result.met() else "**not met**"
-        line = f"- `{name}`: target ≥ {100 * preset.target:.1f}%, measured {100 * result.mean:.2f}% ({seeds}): {verdict}."
+        line = (
+            f"- `{name}`: target ≥ {100 * preset.target:.1f}%, measured {100 * result.mean:.2f}% ({seeds}): {verdict}."
+        )
         if not result.met() and preset.reported_on == "validation" and result.validations and preset.reported:
             line += (
                 f" The source's {100 * preset.reported:.2f}% is measured on its validation images; on those, the epochs "

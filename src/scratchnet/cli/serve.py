@@ -24,9 +24,9 @@ from typing import Any
 
 from rich.console import Console
 
-from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ModelFileError
 from scratchnet.io import last_model_path, load_model, state_directory
+from scratchnet.training.config import TrainConfig
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 """Hosts served without a token: only this machine can reach them."""
@@ -52,7 +52,9 @@ def port_number(text: str) -> int:
 def token_text(text: str) -> str:
     """Return text as a token: 8 to 200 URL-safe characters (letters, digits, - _ . ~)."""
     if not re.fullmatch(r"[A-Za-z0-9._~-]{8,200}", text):
-        raise argparse.ArgumentTypeError(f"must be 8 to 200 letters, digits or - _ . ~; got {len(text)} characters {text[:12]!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be 8 to 200 letters, digits or - _ . ~; got {len(text)} characters {text[:12]!r}"
+        )
     return text
 
 
@@ -66,16 +68,33 @@ def register(subparsers: Any) -> None:
         "locally; no network access is needed. With --host 0.0.0.0 a class can open it: a token, printed in the teacher's "
         "URL, guards training; students draw without one, from the printed URL or its QR code.",
     )
-    parser.add_argument("model", metavar="MODEL", nargs="?",
-                        help="a model file written by `scratchnet train` (default: the last one trained; with none, "
-                        "the tutorial's network is trained in the background)")
-    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s, this machine only)")
-    parser.add_argument("--port", type=port_number, default=8000, help="the port to listen on, 0 for any free one (default: %(default)s)")
+    parser.add_argument(
+        "model",
+        metavar="MODEL",
+        nargs="?",
+        help="a model file written by `scratchnet train` (default: the last one trained; with none, "
+        "the tutorial's network is trained in the background)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: %(default)s, this machine only)"
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=8000,
+        help="the port to listen on, 0 for any free one (default: %(default)s)",
+    )
     guard = parser.add_mutually_exclusive_group()
-    guard.add_argument("--token", type=token_text,
-                       help="the token that starting and stopping trainings needs (default: a random one when served beyond this machine)")
-    guard.add_argument("--no-token", action="store_true",
-                       help="serve beyond this machine without a token: anyone who reaches the page can start trainings (not advised)")
+    guard.add_argument(
+        "--token",
+        type=token_text,
+        help="the token that starting and stopping trainings needs (default: a random one when served beyond this machine)",
+    )
+    guard.add_argument(
+        "--no-token",
+        action="store_true",
+        help="serve beyond this machine without a token: anyone who reaches the page can start trainings (not advised)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -89,15 +108,26 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except ImportError as err:
         from scratchnet.cli.arguments import UsageError
 
-        raise UsageError(f"the explorer needs the web extra (pip install 'scratchnet[web]'); missing {err.name}") from err
+        raise UsageError(
+            f"the explorer needs the web extra (pip install 'scratchnet[web]'); missing {err.name}"
+        ) from err
     explorer = _explorer(args, console)
     token = args.token or (None if args.no_token or args.host in LOCAL_HOSTS else new_token())
     if args.no_token and args.host not in LOCAL_HOSTS:
-        print(f"scratchnet: warning: serving {args.host} without a token: anyone who reaches the page can start and stop trainings", file=sys.stderr)
+        print(
+            f"scratchnet: warning: serving {args.host} without a token: anyone who reaches the page can start and stop trainings",
+            file=sys.stderr,
+        )
     listener = _listen(args.host, args.port)
     config = uvicorn.Config(
-        create_app(explorer, token=token), log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="off",
-        backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=MAX_CONNECTIONS,
+        create_app(explorer, token=token),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+        backlog=BACKLOG,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=MAX_CONNECTIONS,
     )
     _announce(console, listener, token, classroom=args.host not in LOCAL_HOSTS)
     try:
@@ -123,7 +153,10 @@ def _explorer(args: argparse.Namespace, console: Console) -> Any:
         explorer = Explorer(None, save_directory=save_directory)
         tutorial = TrainConfig()
         explorer.start_training(tutorial, 50_000, live=True)
-        console.print(f"model   none trained yet: training the tutorial's {'-'.join(map(str, tutorial.layers))} network in the background", soft_wrap=True)
+        console.print(
+            f"model   none trained yet: training the tutorial's {'-'.join(map(str, tutorial.layers))} network in the background",
+            soft_wrap=True,
+        )
         return explorer
     net, header = load_model(path)
     note = "" if args.model is not None else " (the last trained model)"
@@ -159,7 +192,9 @@ def reachable_address(host: str) -> str:
         return host
     if not wildcard:
         return host
-    family, probe = (socket.AF_INET6, "2001:db8::1") if ":" in host else (socket.AF_INET, "192.0.2.1")  # documentation addresses
+    family, probe = (
+        (socket.AF_INET6, "2001:db8::1") if ":" in host else (socket.AF_INET, "192.0.2.1")
+    )  # documentation addresses
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as udp:
             udp.connect((probe, 9))  # a UDP connect sends nothing: it only picks the outgoing interface
@@ -176,9 +211,17 @@ def _announce(console: Console, listener: socket.socket, token: str | None, clas
     console.print(f"explorer on {_url(host, port)}  (Ctrl-C to stop)", soft_wrap=True)
     students = _url(reachable_address(host), port)
     if token is not None:
-        console.print(f"teacher  {students}?token={token}  (lets this browser start and stop trainings; keep it off the projector)", soft_wrap=True, highlight=False)
+        console.print(
+            f"teacher  {students}?token={token}  (lets this browser start and stop trainings; keep it off the projector)",
+            soft_wrap=True,
+            highlight=False,
+        )
     if classroom:
-        console.print(f"students {students}  (drawing, predicting and browsing need no token; or scan:)", soft_wrap=True, highlight=False)
+        console.print(
+            f"students {students}  (drawing, predicting and browsing need no token; or scan:)",
+            soft_wrap=True,
+            highlight=False,
+        )
         print_qr_code(students, console)
 
 

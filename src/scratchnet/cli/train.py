@@ -19,14 +19,23 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as Bar
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError, flag
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, Split, load_mnist
 from scratchnet.errors import ConfigError, ModelFileError
-from scratchnet.io import CHECKPOINT_SUFFIX, load_checkpoint, remember_last_model, round_to_storage, save_checkpoint, save_model, write_json
+from scratchnet.io import (
+    CHECKPOINT_SUFFIX,
+    load_checkpoint,
+    remember_last_model,
+    round_to_storage,
+    save_checkpoint,
+    save_model,
+    write_json,
+)
 from scratchnet.training.callbacks import Callback, Checkpoint, EachEpoch, Progress
 from scratchnet.training.config import PRESETS, TrainConfig
 from scratchnet.training.loop import fit
@@ -58,7 +67,13 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag(item.name), choices=item.constraint.choices, default=None, help=help_text)
         else:
             metavar = item.constraint.metavar or item.symbol or item.name.upper()
-            parser.add_argument(flag(item.name), type=arguments.parsed_by(item.constraint, item.name), default=None, metavar=metavar, help=help_text)
+            parser.add_argument(
+                flag(item.name),
+                type=arguments.parsed_by(item.constraint, item.name),
+                default=None,
+                metavar=metavar,
+                help=help_text,
+            )
 
 
 def register(subparsers: Any) -> None:
@@ -70,16 +85,48 @@ def register(subparsers: Any) -> None:
         "The defaults are the tutorial's: 784-16-16-10 sigmoid neurons, quadratic cost, 30 epochs, m = 10, η = 3.0. "
         "--preset starts from another configuration (" + ", ".join(PRESETS) + "); every other flag overrides it.",
     )
-    parser.add_argument("--preset", choices=list(PRESETS), default=None, help="a named configuration to start from (default: tutorial)")
+    parser.add_argument(
+        "--preset", choices=list(PRESETS), default=None, help="a named configuration to start from (default: tutorial)"
+    )
     add_setting_flags(parser)
-    parser.add_argument("--data", type=arguments.directory, metavar="DIR", help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)")
-    parser.add_argument("--limit", type=arguments.positive_int, metavar="N", help="train on only the first N training images (for quick runs)")
-    parser.add_argument("--out", type=arguments.output_file, metavar="PATH", help=f"where to save the model (default: {DEFAULT_OUT})")
-    parser.add_argument("--storage", choices=["float16"], help="store the weights in half precision (half the file; the test accuracy is measured on the rounded weights, and loading gives float32 back)")
-    parser.add_argument("--metrics-json", type=arguments.output_file, metavar="PATH", help="also write the per-epoch metrics as JSON")
-    parser.add_argument("--checkpoint", type=arguments.output_file, metavar="PATH", help=f"where to keep the checkpoint of every epoch (default: OUT{CHECKPOINT_SUFFIX})")
-    parser.add_argument("--keep-checkpoint", action="store_true", help="keep the checkpoint when the run finishes (default: remove it)")
-    parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue the run this checkpoint holds, with its settings (--out, --data, --threads may be given again)")
+    parser.add_argument(
+        "--data",
+        type=arguments.directory,
+        metavar="DIR",
+        help="a folder of MNIST-format IDX files (default: the MNIST shipped with scratchnet)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=arguments.positive_int,
+        metavar="N",
+        help="train on only the first N training images (for quick runs)",
+    )
+    parser.add_argument(
+        "--out", type=arguments.output_file, metavar="PATH", help=f"where to save the model (default: {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--storage",
+        choices=["float16"],
+        help="store the weights in half precision (half the file; the test accuracy is measured on the rounded weights, and loading gives float32 back)",
+    )
+    parser.add_argument(
+        "--metrics-json", type=arguments.output_file, metavar="PATH", help="also write the per-epoch metrics as JSON"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=arguments.output_file,
+        metavar="PATH",
+        help=f"where to keep the checkpoint of every epoch (default: OUT{CHECKPOINT_SUFFIX})",
+    )
+    parser.add_argument(
+        "--keep-checkpoint", action="store_true", help="keep the checkpoint when the run finishes (default: remove it)"
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="CKPT",
+        help="continue the run this checkpoint holds, with its settings (--out, --data, --threads may be given again)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -147,10 +194,17 @@ class Job:
     def settings(self, data: MNIST) -> dict[str, Any]:
         """Return what a checkpoint must hold to resume this job."""
         return {
-            "config": self.config.to_dict(), "preset": self.preset, "limit": self.limit,
-            "data": None if self.data is None else str(self.data), "data_sha256": data.sha256, "out": str(self.out),
+            "config": self.config.to_dict(),
+            "preset": self.preset,
+            "limit": self.limit,
+            "data": None if self.data is None else str(self.data),
+            "data_sha256": data.sha256,
+            "out": str(self.out),
             "metrics_json": None if self.metrics_json is None else str(self.metrics_json),
-            "keep_checkpoint": self.keep_checkpoint, "stage": self.stage, "trained_on": self.trained_on, "storage": self.storage,
+            "keep_checkpoint": self.keep_checkpoint,
+            "stage": self.stage,
+            "trained_on": self.trained_on,
+            "storage": self.storage,
         }
 
 
@@ -158,14 +212,27 @@ def _new_job(args: argparse.Namespace) -> Job:
     """Return the job the command line's flags describe."""
     out = args.out or DEFAULT_OUT
     checkpoint = args.checkpoint or Path(str(out) + CHECKPOINT_SUFFIX)
-    job = Job(config_from(args), args.preset or "tutorial", args.limit, args.data, out, args.metrics_json, checkpoint, args.keep_checkpoint)
+    job = Job(
+        config_from(args),
+        args.preset or "tutorial",
+        args.limit,
+        args.data,
+        out,
+        args.metrics_json,
+        checkpoint,
+        args.keep_checkpoint,
+    )
     job.storage = args.storage
     return job
 
 
 def _resumed_job(args: argparse.Namespace) -> Job:
     """Return the job a checkpoint holds, with --out, --data, --metrics-json, --checkpoint given again taking over."""
-    given = [flag(name) for name in ("preset", *SETTINGS, "limit") if name not in RESUMABLE and getattr(args, name, None) is not None]
+    given = [
+        flag(name)
+        for name in ("preset", *SETTINGS, "limit")
+        if name not in RESUMABLE and getattr(args, name, None) is not None
+    ]
     if given:
         raise UsageError(f"argument --resume: the settings come from the checkpoint; got {', '.join(given)} too")
     state, saved = load_checkpoint(args.resume)
@@ -176,14 +243,24 @@ def _resumed_job(args: argparse.Namespace) -> Job:
             state.options = replace(state.options, threads=config.threads)
         out = args.out or Path(saved["out"])
         job = Job(
-            config, str(saved["preset"]), saved["limit"], args.data or (saved["data"] and Path(saved["data"])), out,
-            args.metrics_json or (saved["metrics_json"] and Path(saved["metrics_json"])), args.checkpoint or args.resume,
-            args.keep_checkpoint or bool(saved["keep_checkpoint"]), str(saved["stage"]), dict(saved["trained_on"]), state,
+            config,
+            str(saved["preset"]),
+            saved["limit"],
+            args.data or (saved["data"] and Path(saved["data"])),
+            out,
+            args.metrics_json or (saved["metrics_json"] and Path(saved["metrics_json"])),
+            args.checkpoint or args.resume,
+            args.keep_checkpoint or bool(saved["keep_checkpoint"]),
+            str(saved["stage"]),
+            dict(saved["trained_on"]),
+            state,
         )
         job.data_sha256 = str(saved["data_sha256"])
         job.storage = args.storage or saved.get("storage")
     except (KeyError, TypeError, ValueError, ConfigError) as err:
-        raise ModelFileError(f"{args.resume}: the checkpoint's settings are damaged ({type(err).__name__}: {err})") from err
+        raise ModelFileError(
+            f"{args.resume}: the checkpoint's settings are damaged ({type(err).__name__}: {err})"
+        ) from err
     if config.options() != state.options:
         raise ModelFileError(f"{args.resume}: the checkpoint's settings and training state disagree")
     job.earlier_seconds = state.elapsed
@@ -195,9 +272,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     job = _resumed_job(args) if args.resume is not None else _new_job(args)
     data = load_mnist(job.data)
     if job.data_sha256 not in (None, data.sha256):
-        raise ModelFileError(f"{args.resume}: the checkpoint was trained on MNIST files with SHA-256 {job.data_sha256[:12]}…; these have {data.sha256[:12]}…")
+        raise ModelFileError(
+            f"{args.resume}: the checkpoint was trained on MNIST files with SHA-256 {job.data_sha256[:12]}…; these have {data.sha256[:12]}…"
+        )
     check_layers_fit(job.config.layers, data)
-    training = data.train if job.limit is None else Split(data.train.images[: job.limit], data.train.labels[: job.limit])
+    training = (
+        data.train if job.limit is None else Split(data.train.images[: job.limit], data.train.labels[: job.limit])
+    )
     data, training, negatives = _add_negatives(job.config, data, training)
     started = time.perf_counter()
     try:
@@ -222,10 +303,19 @@ def _add_negatives(config: TrainConfig, data: MNIST, training: Split) -> tuple[M
 
     label = data.num_classes
     images, labels, count = with_negatives(training.images, training.labels, label, config.seed, part=0)
-    note: dict[str, Any] = {"negatives": {"label": label, "training": count, "seed": [config.seed, 0], "made_by": "scratchnet.data.negatives"}}
+    note: dict[str, Any] = {
+        "negatives": {
+            "label": label,
+            "training": count,
+            "seed": [config.seed, 0],
+            "made_by": "scratchnet.data.negatives",
+        }
+    }
     training = Split(images, labels)
     if len(data.validation):
-        images, labels, count = with_negatives(data.validation.images, data.validation.labels, label, config.seed, part=1)
+        images, labels, count = with_negatives(
+            data.validation.images, data.validation.labels, label, config.seed, part=1
+        )
         note["negatives"].update(validation=count, validation_seed=[config.seed, 1])
         data = replace(data, validation=Split(images, labels))
     return data, training, note
@@ -243,11 +333,25 @@ def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> N
         if not config.full_train:
             return
         chosen = job.history.best_epoch or len(job.history.epochs)
-        job.trained_on = {"images": len(training) + len(data.validation), "validation_images": 0, "full_train": True,
-                          "epochs_chosen_on_validation": chosen, "choice_history": job.history.to_dict()}
-        console.print(f"full    epoch {chosen} was the best on validation: training afresh on all {job.trained_on['images']:,} images for {chosen} epochs")
-        job.config, job.stage, job.state = config.with_options(epochs=chosen, keep="last", early_stop=None), "full", None
-    everything = Split(np.concatenate([training.images, data.validation.images]), np.concatenate([training.labels, data.validation.labels]))
+        job.trained_on = {
+            "images": len(training) + len(data.validation),
+            "validation_images": 0,
+            "full_train": True,
+            "epochs_chosen_on_validation": chosen,
+            "choice_history": job.history.to_dict(),
+        }
+        console.print(
+            f"full    epoch {chosen} was the best on validation: training afresh on all {job.trained_on['images']:,} images for {chosen} epochs"
+        )
+        job.config, job.stage, job.state = (
+            config.with_options(epochs=chosen, keep="last", early_stop=None),
+            "full",
+            None,
+        )
+    everything = Split(
+        np.concatenate([training.images, data.validation.images]),
+        np.concatenate([training.labels, data.validation.labels]),
+    )
     job.net = job.state.net if job.state is not None else _build(job.config)
     if job.state is not None:
         _describe(console, job, job.net, data, everything)
@@ -263,21 +367,33 @@ def _describe(console: Console, job: Job, net: Network, data: MNIST, training: S
     """Print the run's settings, network, data and training in four lines (and where a resumed run stands)."""
     config = job.config
     console.print(f"preset  {job.preset}: " + "; ".join(config.describe()))
-    console.print(f"network {'-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases")
-    console.print(f"data    {data.source}: {len(training):,} training, {len(data.validation):,} validation, {len(data.test):,} test images")
-    console.print(f"train   {config.epochs} epochs of mini-batch SGD, m = {config.batch_size}, η = {config.lr:g}, {config.dtype}, seed {config.seed}")
+    console.print(
+        f"network {'-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases"
+    )
+    console.print(
+        f"data    {data.source}: {len(training):,} training, {len(data.validation):,} validation, {len(data.test):,} test images"
+    )
+    console.print(
+        f"train   {config.epochs} epochs of mini-batch SGD, m = {config.batch_size}, η = {config.lr:g}, {config.dtype}, seed {config.seed}"
+    )
     if job.state is not None:
         console.print(f"resume  from {job.checkpoint} after epoch {job.state.epoch}/{config.epochs}")
 
 
-def _train_with_progress(console: Console, job: Job, data: MNIST, training: Split, validation: tuple[Any, Any] | None, validation_size: int) -> None:
+def _train_with_progress(
+    console: Console, job: Job, data: MNIST, training: Split, validation: tuple[Any, Any] | None, validation_size: int
+) -> None:
     """Train job.net on `training` with a progress bar, one printed line per epoch and a checkpoint after each."""
     config, net = job.config, job.net
     assert net is not None
     job.history = job.state.history if job.state is not None else History()
     with Bar(
-        TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True,
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         first = 1 + (job.state.epoch if job.state is not None else 0)
         task = bar.add_task("train", total=len(training), epoch=min(first, config.epochs))
@@ -288,13 +404,25 @@ def _train_with_progress(console: Console, job: Job, data: MNIST, training: Spli
 
         settings = job.settings(data)
         callbacks: list[Callback] = [
-            Progress(lambda done: bar.update(task, completed=done)), EachEpoch(on_epoch),
+            Progress(lambda done: bar.update(task, completed=done)),
+            EachEpoch(on_epoch),
             Checkpoint(lambda state: save_checkpoint(job.checkpoint, state, settings)),
         ]
-        fit(net, training.images, training.labels, config.options(), validation=validation, callbacks=callbacks, history=job.history, state=job.state)
+        fit(
+            net,
+            training.images,
+            training.labels,
+            config.options(),
+            validation=validation,
+            callbacks=callbacks,
+            history=job.history,
+            state=job.state,
+        )
 
 
-def _metadata(config: TrainConfig, data: MNIST, history: History, seconds: float, test_accuracy: float | None, complete: bool) -> dict[str, Any]:
+def _metadata(
+    config: TrainConfig, data: MNIST, history: History, seconds: float, test_accuracy: float | None, complete: bool
+) -> dict[str, Any]:
     """Return the header fields a trained model carries besides its architecture."""
     return {
         "config": config.to_dict(),
@@ -321,7 +449,13 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
     remember_last_model(job.out)
     console.print(f"saved the model to {job.out}")
     if job.metrics_json:
-        write_json(job.metrics_json, {key: metadata[key] for key in ("config", "preset", "trained_on", "history", "test_accuracy", "seconds", "data")})
+        write_json(
+            job.metrics_json,
+            {
+                key: metadata[key]
+                for key in ("config", "preset", "trained_on", "history", "test_accuracy", "seconds", "data")
+            },
+        )
         console.print(f"wrote the metrics to {job.metrics_json}")
     if not job.keep_checkpoint:
         job.checkpoint.unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Encoding between data and neurons: targets y as one-hot rows, grey levels as input activations.
 
-    one_hot(labels)   y, the desired output: 1 at the label's neuron, 0 at the others
-    as_input(X)       a^0, the input layer's activations: grey levels 0..255 scaled into [0, 1]
+one_hot(labels)   y, the desired output: 1 at the label's neuron, 0 at the others
+as_input(X)       a^0, the input layer's activations: grey levels 0..255 scaled into [0, 1]
 """
 
 from __future__ import annotations

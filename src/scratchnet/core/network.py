@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from scratchnet.core.activations import ACTIVATIONS, Activation
 from scratchnet.core.costs import COSTS
-from scratchnet.core.encoding import Array, as_input, one_hot
+from scratchnet.core.encoding import Array, as_input
 from scratchnet.errors import ConfigError, DataFormatError
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -140,9 +140,7 @@ class Network:
     def check_input(self, X: NDArray[Any]) -> None:
         """Raise DataFormatError unless X is a 2-D array of sizes[0] columns."""
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise DataFormatError(
-                f"inputs must have shape (n, {self.sizes[0]}); got an array of shape {X.shape}"
-            )
+            raise DataFormatError(f"inputs must have shape (n, {self.sizes[0]}); got an array of shape {X.shape}")
 
     def feedforward(self, X: NDArray[Any]) -> Array:
         """Return the output activations for the rows of X, shape (n, sizes[-1]): a^l = σ(W^l a^(l−1) + b^l).
@@ -200,7 +198,9 @@ class Network:
         and masks of ones give the gradient without them.
         """
         if masks is not None and len(masks) != len(self.weights) - 1:
-            raise DataFormatError(f"dropout needs one mask per hidden layer ({len(self.weights) - 1}); got {len(masks)}")
+            raise DataFormatError(
+                f"dropout needs one mask per hidden layer ({len(self.weights) - 1}); got {len(masks)}"
+            )
         Z, A, primes = self._trace(X, masks)
         Y = np.asarray(Y, dtype=self.dtype)
         delta = self.cost_function.output_error(Z[-1], A[-1], Y, self.output_activation) / len(A[0])  # (BP1)

@@ -111,7 +111,9 @@ class Augmenter:
         if "scale" in self.kinds:
             inverse_scale = (1 / rng.uniform(1 - self.max_scale, 1 + self.max_scale, (m, 1, 1))).astype(np.float32)
         if "shift" in self.kinds:
-            shift_rows, shift_columns = rng.integers(-self.max_shift, self.max_shift + 1, (2, m, 1, 1)).astype(np.float32)
+            shift_rows, shift_columns = rng.integers(-self.max_shift, self.max_shift + 1, (2, m, 1, 1)).astype(
+                np.float32
+            )
         centre_row, centre_column = (self.height - 1) / 2, (self.width - 1) / 2
         rows = centre_row + shift_rows + inverse_scale * (cos * self._rows - sin * self._columns)
         columns = centre_column + shift_columns + inverse_scale * (sin * self._rows + cos * self._columns)
@@ -149,7 +151,9 @@ def change_thickness(images: NDArray[np.floating], rng: np.random.Generator) -> 
     return images + np.maximum(u, 0) * (dilated - images) + np.minimum(u, 0) * (images - eroded)
 
 
-def bilinear(images: NDArray[Any], rows: NDArray[np.floating], columns: NDArray[np.floating], dtype: Any = np.float32) -> Array:
+def bilinear(
+    images: NDArray[Any], rows: NDArray[np.floating], columns: NDArray[np.floating], dtype: Any = np.float32
+) -> Array:
     """Return images read at the points (rows, columns) by bilinear interpolation, black outside, (m, h'·w').
 
     images is (m, h, w), uint8 grey levels (scaled to [0, 1]) or floats; rows and columns are (m, h', w')

@@ -99,7 +99,9 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[_Group]]:
     largest = areas[candidates].max()
     specks = ((bottoms - tops < SHORT * tallest) & (areas < SPECK_AREA * largest)) | (areas < DUST * largest)
     kept = np.flatnonzero(candidates & ~specks)
-    return labels, [_Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept]
+    return labels, [
+        _Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept
+    ]
 
 
 def group_pieces(groups: list[_Group]) -> list[_Group]:
@@ -123,13 +125,18 @@ def group_pieces(groups: list[_Group]) -> list[_Group]:
     _attach_short_pieces(groups, tallest)
     largest = max(g.area for g in groups)
     return sorted(
-        (g for g in groups if g.area >= SMALL_CHARACTER_AREA * largest or g.bottom - g.top >= SHORT * tallest), key=lambda g: (g.left + g.right) / 2
+        (g for g in groups if g.area >= SMALL_CHARACTER_AREA * largest or g.bottom - g.top >= SHORT * tallest),
+        key=lambda g: (g.left + g.right) / 2,
     )
 
 
 def _gap(first: _Group, second: _Group) -> int:
     """Return the distance between two boxes in pixels (0 when they touch or overlap), the larger of the two axes'."""
-    return max(0, max(first.left, second.left) - min(first.right, second.right), max(first.top, second.top) - min(first.bottom, second.bottom))
+    return max(
+        0,
+        max(first.left, second.left) - min(first.right, second.right),
+        max(first.top, second.top) - min(first.bottom, second.bottom),
+    )
 
 
 def _attach_short_pieces(groups: list[_Group], tallest: int) -> None:
@@ -184,7 +191,12 @@ def _character(page: Page, labels: NDArray[np.int32], group: _Group) -> Characte
     ink = np.clip(ink / strong, 0.0, 1.0)  # the ink's own darkness is 1, as MNIST's strokes were
     ink[ink < 0.05] = 0.0
     s = page.scale
-    box = (round(group.left * s), round(group.top * s), max(1, round((group.right - group.left) * s)), max(1, round((group.bottom - group.top) * s)))
+    box = (
+        round(group.left * s),
+        round(group.top * s),
+        max(1, round((group.right - group.left) * s)),
+        max(1, round((group.bottom - group.top) * s)),
+    )
     return Character(box, mnist_field(ink))
 
 

@@ -26,7 +26,6 @@ MAX_PIXELS = 40_000_000
 """The largest picture accepted (width × height), checked before decoding: no decompression bombs."""
 
 
-
 class BlankImageError(DataFormatError):
     """The picture holds no ink to read."""
 
@@ -47,7 +46,9 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise DataFormatError(f"{path}: image of {width}×{height} pixels; at most {MAX_PIXELS:,} pixels accepted")
+                    raise DataFormatError(
+                        f"{path}: image of {width}×{height} pixels; at most {MAX_PIXELS:,} pixels accepted"
+                    )
                 if width == 0 or height == 0:
                     raise DataFormatError(f"{path}: image of {width}×{height} pixels holds nothing")
                 image.load()

@@ -104,7 +104,9 @@ def read_idx(path: str | Path, ndim: int | None = None) -> tuple[NDArray[np.uint
                 raise DataFormatError(f"{path}: IDX header asks for {size:,} bytes; at most {MAX_IDX_BYTES:,} accepted")
             payload = stream.read(size)
             if len(payload) < size:
-                raise DataFormatError(f"{path}: truncated: header promises {size:,} data bytes, file has {len(payload):,}")
+                raise DataFormatError(
+                    f"{path}: truncated: header promises {size:,} data bytes, file has {len(payload):,}"
+                )
             if stream.read(1):
                 raise DataFormatError(f"{path}: {size:,} data bytes expected after the header; found more")
     except FileNotFoundError as err:
@@ -172,7 +174,9 @@ def load_mnist(directory: str | Path | None = None, validation_size: int = VALID
     if directory is None:
         for stem, digest in zip(SHIPPED_SHA256, digests):
             if digest != SHIPPED_SHA256[stem]:
-                raise DataFormatError(f"shipped {stem}: SHA-256 {digest} does not match the published {SHIPPED_SHA256[stem]}")
+                raise DataFormatError(
+                    f"shipped {stem}: SHA-256 {digest} does not match the published {SHIPPED_SHA256[stem]}"
+                )
     if not 0 <= validation_size < len(train):
         raise DataFormatError(f"validation_size must lie in 0..{len(train) - 1}; got {validation_size}")
     cut = len(train) - validation_size

@@ -56,7 +56,17 @@ def _smooth(points: list[Point], steps: int = 12) -> list[Point]:
     for i in range(1, len(padded) - 2):
         p0, p1, p2, p3 = (np.array(p) for p in padded[i - 1 : i + 3])
         for t in np.linspace(0, 1, steps, endpoint=False):
-            curve.append(tuple(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3)))
+            curve.append(
+                tuple(
+                    0.5
+                    * (
+                        (2 * p1)
+                        + (-p0 + p2) * t
+                        + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                        + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3
+                    )
+                )
+            )
     curve.append(points[-1])
     return [(float(x), float(y)) for x, y in curve]
 
@@ -73,7 +83,15 @@ def letter(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> N
     """Draw one letter or sign of LETTERS in Pillow's built-in font, outlined to a random weight."""
     font = ImageFont.load_default(size=int(rng.integers(60, 90)))
     char = LETTERS[int(rng.integers(len(LETTERS)))]
-    draw.text((CANVAS / 2, CANVAS / 2), char, fill=255, font=font, anchor="mm", stroke_width=int(rng.integers(0, 5)), stroke_fill=255)
+    draw.text(
+        (CANVAS / 2, CANVAS / 2),
+        char,
+        fill=255,
+        font=font,
+        anchor="mm",
+        stroke_width=int(rng.integers(0, 5)),
+        stroke_fill=255,
+    )
 
 
 def scribble(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> None:
@@ -137,7 +155,11 @@ def spiral(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> N
     t = np.linspace(0, 2 * math.pi * turns, 120)
     radius = 6 + (CANVAS / 2 - 14 - 6) * t / t[-1]
     direction = 1 if rng.random() < 0.5 else -1
-    _stroke(draw, [(CANVAS / 2 + r * math.cos(a), CANVAS / 2 + direction * r * math.sin(a)) for r, a in zip(radius, t)], width)
+    _stroke(
+        draw,
+        [(CANVAS / 2 + r * math.cos(a), CANVAS / 2 + direction * r * math.sin(a)) for r, a in zip(radius, t)],
+        width,
+    )
 
 
 def _polygon(draw: ImageDraw.ImageDraw, corners: list[Point], width: int, filled: bool = False) -> None:
@@ -147,18 +169,23 @@ def _polygon(draw: ImageDraw.ImageDraw, corners: list[Point], width: int, filled
         _stroke(draw, [*corners, corners[0]], width)
 
 
+def _regular_polygon(c: float, r: float, sides: int, turn: float) -> list[tuple[float, float]]:
+    """Return the corners of a regular polygon of radius r about (c, c), the first at angle `turn`."""
+    return [(c + r * math.cos(a), c + r * math.sin(a)) for a in turn + np.arange(sides) * 2 * math.pi / sides]
+
+
 def shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> None:
     """Draw a square, triangle, star, cross, heart, grid, arrow, face or blob (one at random)."""
     c, r = CANVAS / 2, rng.uniform(30, 44)
     kind = int(rng.integers(10))
     if kind == 9:  # a pentagon or hexagon: corners, where a 0 has none
         sides = int(rng.integers(5, 7))
-        _polygon(draw, [(c + r * math.cos(a), c + r * math.sin(a)) for a in rng.uniform(0, 1) + np.arange(sides) * 2 * math.pi / sides], width)
+        _polygon(draw, _regular_polygon(c, r, sides, rng.uniform(0, 1)), width)
     elif kind == 0:  # square or rectangle
         w, h = r * rng.uniform(0.7, 1), r * rng.uniform(0.7, 1)
         _polygon(draw, [(c - w, c - h), (c + w, c - h), (c + w, c + h), (c - w, c + h)], width, rng.random() < 0.2)
-    elif kind == 1:  # triangle
-        _polygon(draw, [(c + r * math.cos(a), c + r * math.sin(a)) for a in rng.uniform(0, 0.4) + np.arange(3) * 2 * math.pi / 3 - math.pi / 2], width)
+    elif kind == 1:  # triangle, standing on its base
+        _polygon(draw, _regular_polygon(c, r, 3, rng.uniform(0, 0.4) - math.pi / 2), width)
     elif kind == 2:  # five-pointed star
         a = np.arange(10) * math.pi / 5 - math.pi / 2
         radii = np.where(np.arange(10) % 2 == 0, r, r * 0.42)
@@ -166,7 +193,8 @@ def shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
     elif kind == 3:  # cross or X
         turn = 0 if rng.random() < 0.5 else math.pi / 4
         for angle in (turn, turn + math.pi / 2):
-            _stroke(draw, [(c - r * math.cos(angle), c - r * math.sin(angle)), (c + r * math.cos(angle), c + r * math.sin(angle))], width)
+            dx, dy = r * math.cos(angle), r * math.sin(angle)
+            _stroke(draw, [(c - dx, c - dy), (c + dx, c + dy)], width)
     elif kind == 4:  # heart
         t = np.linspace(0, 2 * math.pi, 60)
         xs, ys = 16 * np.sin(t) ** 3, -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
@@ -185,10 +213,17 @@ def shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
         for side in (-1, 1):
             e = max(3.0, width / 1.5)
             draw.ellipse((c + side * r * 0.4 - e, c - r * 0.3 - e, c + side * r * 0.4 + e, c - r * 0.3 + e), fill=255)
-        draw.arc((c - r * 0.55, c - r * 0.4, c + r * 0.55, c + r * 0.6), 20, 160, fill=255, width=max(3, width * 2 // 3))
+        draw.arc(
+            (c - r * 0.55, c - r * 0.4, c + r * 0.55, c + r * 0.6), 20, 160, fill=255, width=max(3, width * 2 // 3)
+        )
     else:  # a filled blob
         angles = np.sort(rng.uniform(0, 2 * math.pi, 7))
-        _polygon(draw, [(c + r * rng.uniform(0.5, 1) * math.cos(a), c + r * rng.uniform(0.5, 1) * math.sin(a)) for a in angles], width, True)
+        _polygon(
+            draw,
+            [(c + r * rng.uniform(0.5, 1) * math.cos(a), c + r * rng.uniform(0.5, 1) * math.sin(a)) for a in angles],
+            width,
+            True,
+        )
 
 
 def noise(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> None:
@@ -204,10 +239,26 @@ def noise(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
 
 
 KINDS: dict[str, Kind] = {
-    "letter": letter, "scribble": scribble, "loops": loops, "zigzag": zigzag, "spiral": spiral, "shape": shape, "ring": ring, "noise": noise,
+    "letter": letter,
+    "scribble": scribble,
+    "loops": loops,
+    "zigzag": zigzag,
+    "spiral": spiral,
+    "shape": shape,
+    "ring": ring,
+    "noise": noise,
 }
 """The kinds of negative, by name; `negatives` draws them in the proportions of WEIGHTS."""
-WEIGHTS = {"letter": 0.3, "scribble": 0.18, "loops": 0.07, "zigzag": 0.06, "spiral": 0.05, "shape": 0.2, "ring": 0.08, "noise": 0.06}
+WEIGHTS = {
+    "letter": 0.3,
+    "scribble": 0.18,
+    "loops": 0.07,
+    "zigzag": 0.06,
+    "spiral": 0.05,
+    "shape": 0.2,
+    "ring": 0.08,
+    "noise": 0.06,
+}
 
 
 def render(kind: Kind, rng: np.random.Generator) -> NDArray[np.float32]:
@@ -215,7 +266,9 @@ def render(kind: Kind, rng: np.random.Generator) -> NDArray[np.float32]:
     page = Image.new("L", (CANVAS, CANVAS), 0)
     kind(ImageDraw.Draw(page), rng, _pen(rng))
     shear, angle = rng.uniform(-0.3, 0.3), rng.uniform(-25, 25)
-    page = page.transform(page.size, Image.Transform.AFFINE, (1, shear, -shear * CANVAS / 2, 0, 1, 0), Image.Resampling.BILINEAR)
+    page = page.transform(
+        page.size, Image.Transform.AFFINE, (1, shear, -shear * CANVAS / 2, 0, 1, 0), Image.Resampling.BILINEAR
+    )
     page = page.rotate(angle, Image.Resampling.BILINEAR)
     ink = np.asarray(page, dtype=np.float32) / 255.0
     if ink.max() <= 0:
@@ -241,7 +294,9 @@ NEGATIVE_SHARE = 0.3
 """How many negatives join the digits when a network has a "not a digit" output: 0.3 as many."""
 
 
-def with_negatives(images: NDArray[np.uint8], labels: NDArray[np.uint8], label: int, seed: int, part: int) -> tuple[NDArray[np.uint8], NDArray[np.uint8], int]:
+def with_negatives(
+    images: NDArray[np.uint8], labels: NDArray[np.uint8], label: int, seed: int, part: int
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8], int]:
     """Return (images, labels, count) with NEGATIVE_SHARE · n made-up negatives appended under `label`.
 
     `part` keeps the parts apart (0 training, 1 validation): their negatives come from the seeds

@@ -90,7 +90,9 @@ def working_size(grey: Grey) -> tuple[Grey, float]:
     if factor == 1.0:
         return grey, 1.0
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    resized = Image.fromarray(grey, mode="F").resize(size, Image.Resampling.BILINEAR if factor > 1 else Image.Resampling.BOX)
+    resized = Image.fromarray(grey, mode="F").resize(
+        size, Image.Resampling.BILINEAR if factor > 1 else Image.Resampling.BOX
+    )
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0), 1.0 / factor
 
 
@@ -108,8 +110,14 @@ def is_dark_on_light(grey: Grey) -> bool:
         return median > 0.6
     height, width = grey.shape
     factor = max(1, max(height, width) // POLARITY_SIDE)
-    small = np.asarray(Image.fromarray(grey, mode="F").resize((max(1, width // factor), max(1, height // factor)), Image.Resampling.BOX))
-    residual = small - ndimage.median_filter(small, size=max(3, round(POLARITY_WINDOW * max(small.shape))) | 1, mode="nearest")
+    small = np.asarray(
+        Image.fromarray(grey, mode="F").resize(
+            (max(1, width // factor), max(1, height // factor)), Image.Resampling.BOX
+        )
+    )
+    residual = small - ndimage.median_filter(
+        small, size=max(3, round(POLARITY_WINDOW * max(small.shape))) | 1, mode="nearest"
+    )
     return int((residual < -0.1).sum()) >= int((residual > 0.1).sum())
 
 
@@ -123,7 +131,9 @@ def stroke_width(mask: Mask) -> float:
     if area == 0:
         return 0.0
     inner = np.zeros_like(mask)
-    inner[1:-1, 1:-1] = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]  # 4-neighbours all ink
+    inner[1:-1, 1:-1] = (
+        mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    )  # 4-neighbours all ink
     boundary = int((mask & ~inner).sum())
     return 2.0 * area / max(boundary, 1)
 
@@ -142,7 +152,9 @@ def background(paper: Grey, window: int) -> Grey:
     side = max(3, window // BACKGROUND_REDUCTION) | 1
     closed = ndimage.grey_closing(small, size=(side, side), mode="nearest")
     closed = ndimage.uniform_filter(closed, size=3, mode="nearest")
-    return np.asarray(Image.fromarray(closed, mode="F").resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+    return np.asarray(
+        Image.fromarray(closed, mode="F").resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32
+    )
 
 
 def otsu_threshold(values: NDArray[np.floating], bins: int = 128) -> float:
@@ -181,14 +193,19 @@ def ruled_lines(mask: Mask) -> tuple[Mask, Mask]:
         return found[0], found[1]
     height, width = mask.shape
     tilt = max(TILTS, key=lambda theta: _sharpness(ys - xs * np.tan(theta)))
-    directions = ((ys - xs * np.tan(tilt), xs, ROW_LINE_SPAN, width), (xs + ys * np.tan(tilt), ys, COLUMN_LINE_SPAN, height))
+    directions = (
+        (ys - xs * np.tan(tilt), xs, ROW_LINE_SPAN, width),
+        (xs + ys * np.tan(tilt), ys, COLUMN_LINE_SPAN, height),
+    )
     for lines, (along, across, span, length) in zip(found, directions):
         bins = np.round(along).astype(np.int64)
         bins -= bins.min()
         covered = np.zeros((bins.max() + 3, length), dtype=bool)
         covered[bins + 1, across] = True
         covered = covered[:-2] | covered[1:-1] | covered[2:]  # a row with its neighbours
-        line_rows = _thin_bands(np.flatnonzero(covered.sum(axis=1) >= span * length), max(4, round(LINE_THICKNESS * length)))
+        line_rows = _thin_bands(
+            np.flatnonzero(covered.sum(axis=1) >= span * length), max(4, round(LINE_THICKNESS * length))
+        )
         if len(line_rows):
             line_rows = np.unique((line_rows[:, None] + np.arange(-2, 3)).ravel())  # the line's wavering edges
             on_line = np.isin(bins, line_rows)
@@ -207,7 +224,9 @@ def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
     reach = 2 * max(4, round(LINE_THICKNESS * max(found.shape))) + 1
     for lines, axis in ((rows, 0), (columns, 1)):
         if lines.any():
-            closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(kept.view(np.uint8), reach, axis=axis), reach, axis=axis)
+            closed = ndimage.minimum_filter1d(
+                ndimage.maximum_filter1d(kept.view(np.uint8), reach, axis=axis), reach, axis=axis
+            )
             kept |= closed.astype(bool) & lines & found
     return kept
 

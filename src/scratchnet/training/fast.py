@@ -147,8 +147,11 @@ class _Softmax:
         """Write softmax(scale z) into a; z is spoilt."""
         row = np.empty((len(z), 1), self.dtype)  # each row's largest z, then its Σ e^z
         return _scaled(z, self.scale) + [
-            (np.maximum.reduce, (z, 1, None, row, True)), (np.subtract, (z, row, z)),
-            (np.exp, (z, a)), (np.add.reduce, (a, 1, None, row, True)), (np.divide, (a, row, a)),
+            (np.maximum.reduce, (z, 1, None, row, True)),
+            (np.subtract, (z, row, z)),
+            (np.exp, (z, a)),
+            (np.add.reduce, (a, 1, None, row, True)),
+            (np.divide, (a, row, a)),
         ]
 
     def times_prime(self, e: Array, a: Array, s: Array) -> Plan:
@@ -197,8 +200,16 @@ class FastSGD:
     """
 
     def __init__(
-        self, net: Network, X: NDArray[Any], Y: Array, m: int, eta: float, optimizer: Optimizer | None = None, lmbda: float = 0.0,
-        dropout: float = 0.0, noise: np.random.Generator | None = None,
+        self,
+        net: Network,
+        X: NDArray[Any],
+        Y: Array,
+        m: int,
+        eta: float,
+        optimizer: Optimizer | None = None,
+        lmbda: float = 0.0,
+        dropout: float = 0.0,
+        noise: np.random.Generator | None = None,
     ) -> None:
         self.net, self.X, self.Y, self.m, self.eta, self.lmbda = net, X, Y, m, eta, lmbda
         if dropout > 0 and noise is None:
@@ -233,8 +244,12 @@ class FastSGD:
         mu = self.optimizer.mu if self.optimizer is not None else 0.0
         self.mu, self.one_plus_mu = np.array(mu, dtype), np.array(1 + mu, dtype)
         self.velocity = [np.zeros_like(w) for w in self.w_tilde_T] if self.optimizer is not None else []
-        self.update_scratch = [np.empty_like(w) for w in self.w_tilde_T] if lmbda or isinstance(self.optimizer, Nesterov) else []
-        self.masks = [np.empty((rows, size), dtype) for size in sizes[1:-1]] if dropout > 0 else []  # r of the chunk's rows
+        self.update_scratch = (
+            [np.empty_like(w) for w in self.w_tilde_T] if lmbda or isinstance(self.optimizer, Nesterov) else []
+        )
+        self.masks = (
+            [np.empty((rows, size), dtype) for size in sizes[1:-1]] if dropout > 0 else []
+        )  # r of the chunk's rows
         self.inverse_keep = np.array(1 / (1 - dropout), dtype)
 
     def _load(self) -> None:
@@ -274,15 +289,30 @@ class FastSGD:
         W = self.w_tilde_T[l]
         plan: Plan = []
         if self.lmbda:  # η ∂C/∂w = η ∂C₀/∂w + (ηλ/n) w, the biases' row left out
-            plan += [(np.multiply, (W[:-1], self.decay, self.update_scratch[l][:-1])), (np.add, (nabla[:-1], self.update_scratch[l][:-1], nabla[:-1]))]
+            plan += [
+                (np.multiply, (W[:-1], self.decay, self.update_scratch[l][:-1])),
+                (np.add, (nabla[:-1], self.update_scratch[l][:-1], nabla[:-1])),
+            ]
         if self.optimizer is None:
             return [*plan, (np.subtract, (W, nabla, W))]  # w → w − η ∂C/∂w
         v = self.velocity[l]
         if isinstance(self.optimizer, Nesterov):  # w̃ → w̃ − μ v + (1 + μ) v′, v′ = μ v − η∇C(w̃)
             scratch = self.update_scratch[l]
-            return [*plan, (np.multiply, (v, self.mu, scratch)), (np.subtract, (W, scratch, W)), (np.multiply, (v, self.mu, v)),
-                    (np.subtract, (v, nabla, v)), (np.multiply, (v, self.one_plus_mu, scratch)), (np.add, (W, scratch, W))]
-        return [*plan, (np.multiply, (v, self.mu, v)), (np.subtract, (v, nabla, v)), (np.add, (W, v, W))]  # v → μ v − η∇C, w → w + v
+            return [
+                *plan,
+                (np.multiply, (v, self.mu, scratch)),
+                (np.subtract, (W, scratch, W)),
+                (np.multiply, (v, self.mu, v)),
+                (np.subtract, (v, nabla, v)),
+                (np.multiply, (v, self.one_plus_mu, scratch)),
+                (np.add, (W, scratch, W)),
+            ]
+        return [
+            *plan,
+            (np.multiply, (v, self.mu, v)),
+            (np.subtract, (v, nabla, v)),
+            (np.add, (W, v, W)),
+        ]  # v → μ v − η∇C, w → w + v
 
     def _forward(self, x_tilde: Array, buffers: _Buffers, output: bool = True, masks: Sequence[Array] = ()) -> Plan:
         """Return the calls of the forward pass: z = ã W̃ᵀ = a Wᵀ + b and a = σ(z) (⊙ r, with dropout masks), layer by layer.
@@ -294,7 +324,9 @@ class FastSGD:
             plan.append((np.dot, (inputs[l], self.w_tilde_T[l], buffers.z[l])))
             plan += kernel.forward(buffers.z[l], None if l == last and not output else buffers.a[l])
             if l < len(masks):
-                plan.append((np.multiply, (buffers.a[l], masks[l], buffers.a[l])))  # a ⊙ r; z keeps what σ' is read from
+                plan.append(
+                    (np.multiply, (buffers.a[l], masks[l], buffers.a[l]))
+                )  # a ⊙ r; z keeps what σ' is read from
         return plan
 
     def _compile(self, rows: slice) -> Plan:
@@ -302,7 +334,14 @@ class FastSGD:
         x_tilde, y = self.inputs[rows], self.targets[rows]
         k = len(x_tilde)
         buffers = self.buffers if k == len(self.buffers.z[0]) else self.buffers.first_rows(k)
-        kernels, z, a, delta, scratch, nabla = self.kernels, buffers.z, buffers.a, buffers.delta, buffers.scratch, buffers.nabla
+        kernels, z, a, delta, scratch, nabla = (
+            self.kernels,
+            buffers.z,
+            buffers.a,
+            buffers.delta,
+            buffers.scratch,
+            buffers.nabla,
+        )
         inputs, last = [x_tilde, *buffers.a_tilde], len(z) - 1
         masks = [mask[rows] for mask in self.masks]
         plan = self._forward(x_tilde, buffers, output=not self.shifted, masks=masks)
@@ -316,7 +355,9 @@ class FastSGD:
                 plan.append((np.multiply, (d, self.scale, d)))  # ∇W̃ = (δ/255)ᵀ ã for grey levels ã = [255 x′ | 255]
             plan.append((np.dot, (inputs[l].T, d, nabla[l])))  # (BP3) and (BP4) at once: η [∂C/∂W | ∂C/∂b]ᵀ
             if l > 0:
-                plan.append((np.dot, (d, self.w_tilde_T[l][:-1].T, delta[l - 1])))  # (BP2), with the weights before this step
+                plan.append(
+                    (np.dot, (d, self.w_tilde_T[l][:-1].T, delta[l - 1]))
+                )  # (BP2), with the weights before this step
                 plan += kernels[l - 1].times_prime(delta[l - 1], z[l - 1], scratch[l - 1])
                 if masks:
                     plan.append((np.multiply, (delta[l - 1], masks[l - 1], delta[l - 1])))  # (BP2) ⊙ r
@@ -328,7 +369,9 @@ class FastSGD:
         """Return the calls of the steps on the first `rows` rows of the chunk, one plan per mini-batch."""
         return [self._compile(slice(first, min(first + self.m, rows))) for first in range(0, rows, self.m)]
 
-    def epoch(self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None, etas: Sequence[float] | None = None) -> None:
+    def epoch(
+        self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None, etas: Sequence[float] | None = None
+    ) -> None:
         """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time.
 
         etas[s], if given, is the η of step s (a schedule's); otherwise every step takes the constructor's η.
@@ -405,7 +448,10 @@ class FastSGD:
         self._load()
         size = min(len(X), EVALUATION_ROWS)
         if self.evaluation is None or len(self.evaluation[0]) < size:
-            self.evaluation = (np.full((size, n_in + 1), self.inputs[0, -1], net.dtype), _Buffers(net.sizes, size, net.dtype))
+            self.evaluation = (
+                np.full((size, n_in + 1), self.inputs[0, -1], net.dtype),
+                _Buffers(net.sizes, size, net.dtype),
+            )
         held = self.remembered.get(id(X))
         converted = held[1] if held is not None and held[0] is X else None
         out = np.empty((len(X), net.sizes[-1]), net.dtype)

@@ -112,7 +112,14 @@ def fit(
             checked = measure(net, *measured, stepper.feedforward) if measured is not None else (None, None)
             state.epoch += 1
             record = EpochRecord(
-                state.epoch, cost, accuracy, checked[0], checked[1], seconds, learning_rate=state.optimizer.eta, training_rows=len(training_set[0])
+                state.epoch,
+                cost,
+                accuracy,
+                checked[0],
+                checked[1],
+                seconds,
+                learning_rate=state.optimizer.eta,
+                training_rows=len(training_set[0]),
             )
             for callback in everything:  # every one hears every epoch, even after a STOP
                 state.stopped = callback.on_epoch_end(record, state) is STOP or state.stopped
@@ -130,7 +137,8 @@ def choose_stepper(
     needs no augmentation or Adam, and no callback that acts between steps (the time budget).
     """
     takes = (
-        options.optimizer in ("sgd", "momentum", "nesterov") and not options.augment
+        options.optimizer in ("sgd", "momentum", "nesterov")
+        and not options.augment
         and not any(overrides(callback, "on_step") for callback in callbacks)
     )
     progress = _reporter(callbacks)
@@ -179,9 +187,17 @@ class FastStepper(Stepper):
     """
 
     def __init__(
-        self, net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, state: TrainingState, progress: Callable[[int], None] | None
+        self,
+        net: Network,
+        X: NDArray[Any],
+        Y: Array,
+        options: TrainOptions,
+        state: TrainingState,
+        progress: Callable[[int], None] | None,
     ) -> None:
-        self.fast = FastSGD(net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda, options.dropout, state.noise)
+        self.fast = FastSGD(
+            net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda, options.dropout, state.noise
+        )
         self.net = net
         self.feedforward = self.fast.feedforward
         self.progress = progress
@@ -193,7 +209,9 @@ class FastStepper(Stepper):
 
     def epoch(self, epoch: int, order: NDArray[np.intp], state: TrainingState) -> bool:
         steps = math.ceil(len(order) / self.fast.m)
-        etas = [state.schedule.eta_at(epoch - 1 + step / steps) for step in range(steps)]  # the reference's η_t, step by step
+        etas = [
+            state.schedule.eta_at(epoch - 1 + step / steps) for step in range(steps)
+        ]  # the reference's η_t, step by step
         self.fast.epoch(order, self.progress, etas)
         state.t, state.optimizer.eta = epoch - 1 + (steps - 1) / steps, etas[-1]
         return True
@@ -208,7 +226,13 @@ class ReferenceStepper(Stepper):
     """
 
     def __init__(
-        self, net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, callbacks: Sequence[Callback], progress: Callable[[int], None] | None
+        self,
+        net: Network,
+        X: NDArray[Any],
+        Y: Array,
+        options: TrainOptions,
+        callbacks: Sequence[Callback],
+        progress: Callable[[int], None] | None,
     ) -> None:
         self.net, self.X, self.Y, self.options, self.progress = net, X, Y, options, progress
         self.hooks = [callback.on_step for callback in callbacks if overrides(callback, "on_step")]
@@ -239,7 +263,9 @@ class ReferenceStepper(Stepper):
     def _prepare(self, batch: NDArray[np.intp], noise: np.random.Generator) -> tuple[Array, list[Array] | None]:
         """Return the mini-batch's inputs (distorted, if asked) and dropout masks (or None)."""
         net, p = self.net, self.options.dropout
-        inputs = self.augmenter(self.X[batch], noise, net.dtype) if self.augmenter else as_input(self.X[batch], net.dtype)
+        inputs = (
+            self.augmenter(self.X[batch], noise, net.dtype) if self.augmenter else as_input(self.X[batch], net.dtype)
+        )
         masks = dropout_masks(noise, len(batch), net.sizes[1:-1], p, net.dtype) if p > 0 else None
         return inputs, masks
 
@@ -271,7 +297,11 @@ class ReferenceStepper(Stepper):
 
 
 def measure(
-    net: Network, X: NDArray[Any], Y: Array, labels: NDArray[Any], feedforward: Callable[[NDArray[Any]], Array] | None = None
+    net: Network,
+    X: NDArray[Any],
+    Y: Array,
+    labels: NDArray[Any],
+    feedforward: Callable[[NDArray[Any]], Array] | None = None,
 ) -> tuple[float, float]:
     """Return (mean cost, accuracy) of net on the rows of X, feeding them forward in chunks.
 

@@ -85,7 +85,11 @@ def _is_integer(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 class Integer(Constraint):
@@ -233,7 +237,14 @@ class Setting(NamedTuple):
 def settings(cls: Any) -> list[Setting]:
     """Return the declared settings of a dataclass of this module (or an instance), in field order."""
     return [
-        Setting(f.name, f.default, f.metadata["constraint"], f.metadata["help"], f.metadata["symbol"], f.metadata["command_line"])
+        Setting(
+            f.name,
+            f.default,
+            f.metadata["constraint"],
+            f.metadata["help"],
+            f.metadata["symbol"],
+            f.metadata["command_line"],
+        )
         for f in fields(cls)
         if "constraint" in f.metadata and f.default is not MISSING
     ]
@@ -265,7 +276,9 @@ class NetworkShape(_Declared):
     layers: tuple[int, ...] = setting((784, 16, 16, 10), Layers(), "the layer sizes, input first")
     activation: str = setting("sigmoid", OneOf(tuple(ACTIVATIONS)), "the hidden layers' activation", "σ")
     cost: str = setting("quadratic", OneOf(tuple(COSTS)), "the cost", "C")
-    init: str = setting("normal", OneOf(INITS), "initial weights: normal N(0,1), scaled N(0,1/n_in), or he N(0,2/n_in) for ReLU")
+    init: str = setting(
+        "normal", OneOf(INITS), "initial weights: normal N(0,1), scaled N(0,1/n_in), or he N(0,2/n_in) for ReLU"
+    )
     seed: int = setting(0, Integer(0), "seed for the initial weights and the shuffling")
     dtype: str = setting("float32", OneOf(tuple(DTYPES)), "floating-point precision")
 
@@ -279,28 +292,47 @@ class TrainOptions(_Declared):
 
     epochs: int = setting(30, Integer(), "passes over the shuffled training set (at most, with early stopping)")
     batch_size: int = setting(10, Integer(), "m, the mini-batch size")
-    lr: float = setting(3.0, Real(0, expected="a positive finite number"), "η, the learning rate (η₀ where a schedule changes it)", "η")
-    keep: str = setting("best", OneOf(("best", "last")), "keep the epoch with the best validation accuracy, or the last")
-    lmbda: float = setting(0.0, Real(0, low_closed=True, expected="a finite number ≥ 0"), "λ, the L2 strength: C = C₀ + λ/(2n) Σw²", "λ")
+    lr: float = setting(
+        3.0, Real(0, expected="a positive finite number"), "η, the learning rate (η₀ where a schedule changes it)", "η"
+    )
+    keep: str = setting(
+        "best", OneOf(("best", "last")), "keep the epoch with the best validation accuracy, or the last"
+    )
+    lmbda: float = setting(
+        0.0, Real(0, low_closed=True, expected="a finite number ≥ 0"), "λ, the L2 strength: C = C₀ + λ/(2n) Σw²", "λ"
+    )
     optimizer: str = setting("sgd", OneOf(OPTIMIZERS), "the update rule")
-    momentum: float = setting(0.9, Real(0, 1, low_closed=True), "μ, the momentum coefficient of momentum and nesterov", "μ")
+    momentum: float = setting(
+        0.9, Real(0, 1, low_closed=True), "μ, the momentum coefficient of momentum and nesterov", "μ"
+    )
     schedule: str = setting(
-        "constant", OneOf(SCHEDULES),
+        "constant",
+        OneOf(SCHEDULES),
         "η's schedule: step halves η every --patience epochs, cosine eases it to 0, plateau halves it after "
         "--patience epochs without improvement and stops at η/128",
     )
     patience: int = setting(10, Integer(), "k, the epochs the step and plateau schedules wait", "k")
-    dropout: float = setting(0.0, Real(0, 1, low_closed=True), "p, the probability of dropping a hidden neuron during training", "p")
+    dropout: float = setting(
+        0.0, Real(0, 1, low_closed=True), "p, the probability of dropping a hidden neuron during training", "p"
+    )
     augment: tuple[str, ...] = setting((), SomeOf(AUGMENTATIONS), "distort every mini-batch afresh with these")
-    early_stop: int | None = setting(None, Optional(Integer()), "stop after K epochs without a better validation accuracy")
+    early_stop: int | None = setting(
+        None, Optional(Integer()), "stop after K epochs without a better validation accuracy"
+    )
     training_sample: int | None = setting(
-        5_000, Optional(Integer()),
+        5_000,
+        Optional(Integer()),
         "measure the training cost and accuracy after each epoch on the first this-many training images, a fixed "
         "sample that costs little (None, or a number ≥ n: on all of them); the validation figures are always exact",
     )
-    time_budget: float | None = setting(None, Optional(POSITIVE_SECONDS), "stop training after this many seconds; a cosine schedule then runs on the clock")
+    time_budget: float | None = setting(
+        None,
+        Optional(POSITIVE_SECONDS),
+        "stop training after this many seconds; a cosine schedule then runs on the clock",
+    )
     threads: int | None = setting(
-        None, Threads(),
+        None,
+        Threads(),
         "BLAS threads for the training's matrix products (0 or None: chosen by the work, `scratchnet.training.threads`: "
         "one for small products such as the tutorial's, every core for wide layers)",
     )
@@ -313,7 +345,9 @@ class TrainConfig(TrainOptions, NetworkShape):
     The fields are NetworkShape's, then TrainOptions', then `full_train`; `extra` holds free notes.
     """
 
-    full_train: bool = setting(False, Flag(), "choose the number of epochs on the validation split, then train afresh on all training images")
+    full_train: bool = setting(
+        False, Flag(), "choose the number of epochs on the validation split, then train afresh on all training images"
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -343,10 +377,14 @@ class TrainConfig(TrainOptions, NetworkShape):
             f"{self.epochs} epochs, m = {self.batch_size}, η = {self.lr:g} ({self.schedule} schedule), {self.optimizer}"
             + (f" μ = {self.momentum:g}" if self.optimizer in ("momentum", "nesterov") else ""),
         ]
-        regular = [f"L2 λ = {self.lmbda:g}" if self.lmbda else "", f"dropout p = {self.dropout:g}" if self.dropout else "",
-                   f"augment {','.join(self.augment)}" if self.augment else "",
-                   f"early stop after {self.early_stop}" if self.early_stop else "", "full train" if self.full_train else "",
-                   f"at most {self.time_budget:g} s of training" if self.time_budget else ""]
+        regular = [
+            f"L2 λ = {self.lmbda:g}" if self.lmbda else "",
+            f"dropout p = {self.dropout:g}" if self.dropout else "",
+            f"augment {','.join(self.augment)}" if self.augment else "",
+            f"early stop after {self.early_stop}" if self.early_stop else "",
+            "full train" if self.full_train else "",
+            f"at most {self.time_budget:g} s of training" if self.time_budget else "",
+        ]
         lines.append(", ".join(item for item in regular if item) or "no regularisation")
         lines.append(f"{self.dtype}, seed {self.seed}, keep the {self.keep} epoch")
         return lines

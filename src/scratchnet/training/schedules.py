@@ -70,7 +70,9 @@ class StepDecay(_Schedule):
     def __init__(self, eta: float, every: float, factor: float = 0.5) -> None:
         super().__init__(eta)
         if not every > 0 or not 0 < factor <= 1:
-            raise ConfigError(f"a step schedule needs every > 0 epochs and 0 < γ ≤ 1; got every={every!r}, γ={factor!r}")
+            raise ConfigError(
+                f"a step schedule needs every > 0 epochs and 0 < γ ≤ 1; got every={every!r}, γ={factor!r}"
+            )
         self.every, self.factor = every, factor
 
     def eta_at(self, t: float) -> float:

@@ -104,4 +104,6 @@ class Network(network.Network):
         See `train` for the parameters; X is (n, sizes[0]) floats or uint8 grey levels, y integer
         labels (n,) or one-hot (n, sizes[-1]), and m = batch_size, η = lr.
         """
-        return train(self, X, y, epochs=epochs, batch_size=batch_size, lr=lr, validation=validation, callback=callback, **options)
+        return train(
+            self, X, y, epochs=epochs, batch_size=batch_size, lr=lr, validation=validation, callback=callback, **options
+        )

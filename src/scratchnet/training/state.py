@@ -99,9 +99,14 @@ class TrainingState:
         # stream of shuffles does not depend on whether they are on.
         noise = net.rng.spawn(1)[0] if options.augment or options.dropout > 0 else None
         return cls(
-            net, options, make_optimizer(options.optimizer, options.lr, options.momentum),
-            make_schedule(options.schedule, options.lr, options.epochs, patience=options.patience, every=options.patience),
-            noise, history if history is not None else History(),
+            net,
+            options,
+            make_optimizer(options.optimizer, options.lr, options.momentum),
+            make_schedule(
+                options.schedule, options.lr, options.epochs, patience=options.patience, every=options.patience
+            ),
+            noise,
+            history if history is not None else History(),
             EarlyStopping(options.early_stop) if options.early_stop is not None else None,
         )
 
@@ -113,12 +118,18 @@ class TrainingState:
         """Return (JSON-able numbers, named arrays) that `from_payload` turns back into this state."""
         arrays: dict[str, Array] = {}
         numbers = {
-            "epoch": self.epoch, "t": self.t, "elapsed": self.seconds(), "best_score": self.best_score, "stopped": self.stopped,
+            "epoch": self.epoch,
+            "t": self.t,
+            "elapsed": self.seconds(),
+            "best_score": self.best_score,
+            "stopped": self.stopped,
             "shuffle_rng": self.net.rng.bit_generator.state,
             "noise_rng": None if self.noise is None else self.noise.bit_generator.state,
             "optimizer": _flatten(self.optimizer.state_dict(), "optimizer", arrays),
             "schedule": _flatten(self.schedule.state_dict(), "schedule", arrays),
-            "early_stopping": None if self.early_stopping is None else _flatten(self.early_stopping.state_dict(), "early", arrays),
+            "early_stopping": None
+            if self.early_stopping is None
+            else _flatten(self.early_stopping.state_dict(), "early", arrays),
             "history": self.history.to_dict(),
         }
         if self.history.best_parameters is not None:
@@ -128,7 +139,9 @@ class TrainingState:
         return numbers, arrays
 
     @classmethod
-    def from_payload(cls, net: Network, options: TrainOptions, numbers: dict[str, Any], arrays: dict[str, Array]) -> TrainingState:
+    def from_payload(
+        cls, net: Network, options: TrainOptions, numbers: dict[str, Any], arrays: dict[str, Array]
+    ) -> TrainingState:
         """Return the state `to_payload` described, for net (whose weights the caller has set).
 
         Raises KeyError, TypeError or ValueError for a payload that does not describe a state.

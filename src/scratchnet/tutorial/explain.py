@@ -26,11 +26,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
 from scratchnet.core.encoding import Array, as_input, one_hot
 from scratchnet.core.network import Network
+from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
 from scratchnet.training.optimizers import SGD
-from scratchnet.tutorial.wishes import Routes as Routes, Wishes as Wishes, wishes as wishes
+from scratchnet.tutorial.wishes import Routes as Routes
+from scratchnet.tutorial.wishes import Wishes as Wishes
+from scratchnet.tutorial.wishes import wishes as wishes
 
 # Gradient descent on a landscape with several valleys -------------------------------------------------
 
@@ -143,7 +145,9 @@ def descent_paths(
     eigenvalues, eigenvectors = np.linalg.eigh(P @ P.T)
     top = eigenvectors[:, ::-1][:, :2]
     plane = P.T @ top / np.sqrt(np.maximum(eigenvalues[::-1][:2], np.finfo(float).tiny))
-    return DescentPaths(full_costs, sgd_costs, (full_points - centre) @ plane, (sgd_points - centre) @ plane, batch_size, eta, len(X))
+    return DescentPaths(
+        full_costs, sgd_costs, (full_points - centre) @ plane, (sgd_points - centre) @ plane, batch_size, eta, len(X)
+    )
 
 
 # What the network learned ----------------------------------------------------------------------------
@@ -249,8 +253,12 @@ def noise_confidences(net: Network, digits: NDArray[Any], count: int = 1000, see
         raise ConfigError(f"count must be a positive integer; got {count!r}")
     noise = np.random.default_rng(seed).random((count, net.sizes[0]))
     probabilities = net.probabilities(noise).astype(np.float64)
-    return NoiseReport(noise, probabilities.argmax(axis=1), probabilities.max(axis=1),
-                       net.probabilities(digits).max(axis=1).astype(np.float64))
+    return NoiseReport(
+        noise,
+        probabilities.argmax(axis=1),
+        probabilities.max(axis=1),
+        net.probabilities(digits).max(axis=1).astype(np.float64),
+    )
 
 
 def first_example_of(labels: NDArray[Any], digit: int) -> int:
@@ -261,7 +269,9 @@ def first_example_of(labels: NDArray[Any], digit: int) -> int:
     return int(found[0])
 
 
-def gradient_importance(net: Network, x: NDArray[Any], label: int) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+def gradient_importance(
+    net: Network, x: NDArray[Any], label: int
+) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
     """Return (|∂C/∂w| per layer, the same normalised so each layer's largest entry is 1) for one example.
 
     C = C_x is the cost of the single example x with the given label; by (BP4) ∂C/∂w^1_jk = x_k δ^1_j,
@@ -314,4 +324,6 @@ def learning_curves(header: dict[str, Any]) -> dict[str, list[float | None]]:
     try:
         return {key: [record.get(key) for record in epochs] for key in keys}
     except AttributeError as err:
-        raise ModelFileError(f"the model's history is malformed: expected a list of epoch records; got {epochs!r:.80}") from err
+        raise ModelFileError(
+            f"the model's history is malformed: expected a list of epoch records; got {epochs!r:.80}"
+        ) from err

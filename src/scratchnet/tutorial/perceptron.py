@@ -77,8 +77,12 @@ class Perceptron:
             raise ConfigError("weights must hold at least one number; got none")
         self.weights: tuple[float, ...] = tuple(_finite_number(w, "every weight") for w in weights)
         if (threshold is None) == (bias is None):
-            raise ConfigError(f"give exactly one of threshold and bias (b = −threshold); got threshold={threshold!r}, bias={bias!r}")
-        self.bias: float = -_finite_number(threshold, "threshold") if threshold is not None else _finite_number(bias, "bias")
+            raise ConfigError(
+                f"give exactly one of threshold and bias (b = −threshold); got threshold={threshold!r}, bias={bias!r}"
+            )
+        self.bias: float = (
+            -_finite_number(threshold, "threshold") if threshold is not None else _finite_number(bias, "bias")
+        )
 
     @property
     def threshold(self) -> float:
@@ -97,7 +101,9 @@ class Perceptron:
         """
         values = list(x)
         if len(values) != len(self.weights):
-            raise DataFormatError(f"a perceptron with {len(self.weights)} weights needs {len(self.weights)} inputs; got {len(values)}: {values!r}")
+            raise DataFormatError(
+                f"a perceptron with {len(self.weights)} weights needs {len(self.weights)} inputs; got {len(values)}: {values!r}"
+            )
         numbers = [_input_number(v) for v in values]
         return math.fsum(w * v for w, v in zip(self.weights, numbers)) + self.bias
 
@@ -181,9 +187,13 @@ def learn(
     rows = [[_input_number(v) for v in x] for x in inputs]
     labels = list(targets)
     if not rows or len(rows) != len(labels):
-        raise DataFormatError(f"learn needs one target per input row, at least one; got {len(rows)} rows and {len(labels)} targets")
+        raise DataFormatError(
+            f"learn needs one target per input row, at least one; got {len(rows)} rows and {len(labels)} targets"
+        )
     if len({len(x) for x in rows}) != 1 or not rows[0]:
-        raise DataFormatError(f"every input row must have the same, non-zero length; got lengths {sorted({len(x) for x in rows})}")
+        raise DataFormatError(
+            f"every input row must have the same, non-zero length; got lengths {sorted({len(x) for x in rows})}"
+        )
     if any(t not in (0, 1) or isinstance(t, bool) for t in labels):
         raise DataFormatError(f"targets must be 0 or 1; got {labels!r}")
     weights, bias = [0.0] * len(rows[0]), 0.0

@@ -19,11 +19,11 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from scratchnet.tutorial import explain
-from scratchnet.data.mnist import MNIST
-from scratchnet.errors import ConfigError, DataFormatError
 from scratchnet.core.encoding import one_hot
 from scratchnet.core.network import Network
+from scratchnet.data.mnist import MNIST
+from scratchnet.errors import ConfigError, DataFormatError
+from scratchnet.tutorial import explain
 
 DPI = 100
 """Pixels per inch: every figure is at least 10 inches, so 1,000 pixels, wide."""
@@ -142,13 +142,22 @@ def descent(paths: Sequence[NDArray[Any]] | None = None) -> Figure:
         end_cost = float(explain.valleys(path[-1, 0], path[-1, 1]))
         axes.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", linewidth=2)
         axes.plot(path[0, 0], path[0, 1], "o", color=f"C{k % 10}", markersize=8, markeredgecolor="white")
-        axes.plot(path[-1, 0], path[-1, 1], "*", color=f"C{k % 10}", markersize=16, markeredgecolor="black",
-                  label=f"from ({path[0, 0]:.1f}, {path[0, 1]:.1f}) to C = {end_cost:.2f}")
+        axes.plot(
+            path[-1, 0],
+            path[-1, 1],
+            "*",
+            color=f"C{k % 10}",
+            markersize=16,
+            markeredgecolor="black",
+            label=f"from ({path[0, 0]:.1f}, {path[0, 1]:.1f}) to C = {end_cost:.2f}",
+        )
     axes.set_xlabel("v₁")
     axes.set_ylabel("v₂")
     axes.set_aspect("equal")
     axes.legend(loc="upper right", fontsize=8, framealpha=0.85)
-    fig.suptitle("Gradient descent v → v − η∇C: each ball rolls into the valley below its start, not always the deepest")
+    fig.suptitle(
+        "Gradient descent v → v − η∇C: each ball rolls into the valley below its start, not always the deepest"
+    )
     return fig
 
 
@@ -175,7 +184,9 @@ def sgd_path(paths: explain.DescentPaths) -> Figure:
     costs.set_title(f"cost after each step (η = {paths.eta:g})")
     costs.legend()
     costs.grid(alpha=0.3)
-    fig.suptitle("The drunk man: mini-batch SGD staggers downhill on cheap noisy gradients, full-batch descent walks straight")
+    fig.suptitle(
+        "The drunk man: mini-batch SGD staggers downhill on cheap noisy gradients, full-batch descent walks straight"
+    )
     return fig
 
 
@@ -220,7 +231,9 @@ def hidden_weights(weights: NDArray[Any], limit: int = 64) -> Figure:
     _label_cells(axes, [f"neuron {k}" for k in range(len(shown))], columns, gap=8)
     axes.set_xlabel("each panel: one hidden neuron's weights, laid out like the 28×28 pixels they come from")
     fig.colorbar(image, ax=axes, shrink=0.8, label="weight w_jk (pixel k → neuron j)")
-    fig.suptitle(f"What the first hidden layer looks for: {len(weights)} neurons' weights, not the hoped-for edges and loops")
+    fig.suptitle(
+        f"What the first hidden layer looks for: {len(weights)} neurons' weights, not the hoped-for edges and loops"
+    )
     return fig
 
 
@@ -256,7 +269,9 @@ def mistakes(images: NDArray[Any], found: explain.Mistakes, limit: int = 30) -> 
     fig = _new_figure(figsize=(12, 1.45 * rows + 1.0), layout="constrained")
     axes = fig.subplots()
     axes.imshow(tiled, cmap="gray_r", vmin=0, vmax=1)
-    labels = [f"true {found.labels[k]}, said {found.answers[k]}\n{100 * found.confidences[k]:.0f}% sure" for k in range(count)]
+    labels = [
+        f"true {found.labels[k]}, said {found.answers[k]}\n{100 * found.confidences[k]:.0f}% sure" for k in range(count)
+    ]
     _label_cells(axes, labels, columns, gap=12)
     axes.set_xlabel("each panel: a misread 28×28 test image, the most confident mistakes first")
     fig.suptitle(f"{len(found.indices):,} test digits misread; the {count} it was surest about")
@@ -273,14 +288,26 @@ def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
         axes.imshow(_digit(report.noise[k]), cmap="gray_r", vmin=0, vmax=1)
         axes.set_xticks([])
         axes.set_yticks([])
-        axes.set_title(f"\"{report.answers[k]}\", {100 * report.noise_confidences[k]:.0f}% sure", fontsize=9)
+        axes.set_title(f'"{report.answers[k]}", {100 * report.noise_confidences[k]:.0f}% sure', fontsize=9)
     top.suptitle("Random noise still gets an answer")
     axes = bottom.subplots()
     bins = np.linspace(0, 1, 41)
-    axes.hist(report.digit_confidences, bins=bins, density=True, alpha=0.6, color="C0",
-              label=f"real test digits (mean {100 * report.mean_digit_confidence:.0f}%)")
-    axes.hist(report.noise_confidences, bins=bins, density=True, alpha=0.6, color="C3",
-              label=f"uniform noise (mean {100 * report.mean_noise_confidence:.0f}%)")
+    axes.hist(
+        report.digit_confidences,
+        bins=bins,
+        density=True,
+        alpha=0.6,
+        color="C0",
+        label=f"real test digits (mean {100 * report.mean_digit_confidence:.0f}%)",
+    )
+    axes.hist(
+        report.noise_confidences,
+        bins=bins,
+        density=True,
+        alpha=0.6,
+        color="C3",
+        label=f"uniform noise (mean {100 * report.mean_noise_confidence:.0f}%)",
+    )
     axes.axvline(0.1, color="grey", linestyle=":", label="a uniform guess (10%)")
     axes.set_xlabel("top confidence (largest output, normalised so the ten sum to 1)")
     axes.set_ylabel("density")
@@ -334,7 +361,9 @@ def gradient_importance(image: NDArray[Any], label: int, normalised: Sequence[ND
         axes.set_title(f"neuron {j}", fontsize=9)
         axes.set_xticks([])
         axes.set_yticks([])
-    bottom.suptitle("first layer, as 28×28 maps (the neurons with the most at stake): only weights from inked pixels matter, ∂C/∂w = a_k δ_j")
+    bottom.suptitle(
+        "first layer, as 28×28 maps (the neurons with the most at stake): only weights from inked pixels matter, ∂C/∂w = a_k δ_j"
+    )
     fig.suptitle("Which weights matter most for this example: the gradient's entries, normalised per layer")
     return fig
 
@@ -343,8 +372,15 @@ WISHES_BATCH = 10
 """m, the mini-batch whose wishes the wishes figure averages: the example and the test digits after it."""
 
 
-def wishes(image: NDArray[Any], label: int, found: explain.Wishes, batch: explain.Wishes, batch_labels: NDArray[Any],
-           gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]], shown: int = 16) -> Figure:
+def wishes(
+    image: NDArray[Any],
+    label: int,
+    found: explain.Wishes,
+    batch: explain.Wishes,
+    batch_labels: NDArray[Any],
+    gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]],
+    shown: int = 16,
+) -> Figure:
     """Return one example's wishes layer by layer, and a mini-batch's wishes averaged beside the true −∇C.
 
     found holds the one example (`explain.wishes` of one row), batch the m examples of the mini-batch and
@@ -358,7 +394,9 @@ def wishes(image: NDArray[Any], label: int, found: explain.Wishes, batch: explai
     _one_example(top, image, label, found)
     _first_layer_wishes(middle, found.weights[0][0][:shown])
     _mini_batch_wishes(bottom, batch, batch_labels, gradient)
-    fig.suptitle("Backpropagation, as wishes: what one example wants of every layer, and what a mini-batch wants on average")
+    fig.suptitle(
+        "Backpropagation, as wishes: what one example wants of every layer, and what a mini-batch wants on average"
+    )
     return fig
 
 
@@ -378,8 +416,11 @@ def _one_example(top: Any, image: NDArray[Any], label: int, found: explain.Wishe
     output_axes.set_xticks(range(len(outputs)))
     output_axes.set_xlabel("output neuron (digit)")
     output_axes.set_ylabel("wished change −∂C_x/∂a")
-    output_axes.set_title(f"output layer: the {label} up, the others down" if np.all(np.delete(outputs, label) <= 0) and outputs[label] > 0
-                          else "output layer: how each output should move")
+    output_axes.set_title(
+        f"output layer: the {label} up, the others down"
+        if np.all(np.delete(outputs, label) <= 0) and outputs[label] > 0
+        else "output layer: how each output should move"
+    )
     before = found.activations[-2][0]
     if len(found.activations) == 2:  # no hidden layer: the layer before is the input
         bound = float(np.abs(before).max()) or 1.0
@@ -404,23 +445,46 @@ def _first_layer_wishes(middle: Any, first: NDArray[Any]) -> None:
     mosaic_axes.set_label("first-layer")
     shown_image = mosaic_axes.imshow(tiled, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0))
     _label_cells(mosaic_axes, [f"neuron {j}: {m:.1e}" for j, m in enumerate(largest)], columns, gap=8)
-    mosaic_axes.set_xlabel("each panel: the wishes −δ_j a_k for one first-layer neuron j's 784 weights, as the pixels k they come from")
-    middle.colorbar(shown_image, ax=mosaic_axes, shrink=0.85, label="wish for w_jk ÷ the panel's largest (red +, blue −)")
+    mosaic_axes.set_xlabel(
+        "each panel: the wishes −δ_j a_k for one first-layer neuron j's 784 weights, as the pixels k they come from"
+    )
+    middle.colorbar(
+        shown_image, ax=mosaic_axes, shrink=0.85, label="wish for w_jk ÷ the panel's largest (red +, blue −)"
+    )
     middle.suptitle("first layer: only the weights from inked pixels have wishes; they look like the digit")
 
 
-def _mini_batch_wishes(bottom: Any, batch: explain.Wishes, batch_labels: NDArray[Any],
-                       gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]]) -> None:
+def _mini_batch_wishes(
+    bottom: Any,
+    batch: explain.Wishes,
+    batch_labels: NDArray[Any],
+    gradient: tuple[Sequence[NDArray[Any]], Sequence[NDArray[Any]]],
+) -> None:
     """Draw each example's output-bias wishes with their mean and −∂C/∂b, and every mean wish against −∇C."""
     spread_axes, agree_axes = bottom.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
     every = batch.biases[-1]  # (m, n_out)
     rng = np.random.default_rng(0)
     for x, row in enumerate(every):
-        spread_axes.scatter(np.arange(len(row)) + rng.uniform(-0.25, 0.25, len(row)), row, s=14, alpha=0.6,
-                            color=f"C{int(batch_labels[x]) % 10}", label=None)
+        spread_axes.scatter(
+            np.arange(len(row)) + rng.uniform(-0.25, 0.25, len(row)),
+            row,
+            s=14,
+            alpha=0.6,
+            color=f"C{int(batch_labels[x]) % 10}",
+            label=None,
+        )
     mean_w, mean_b = batch.mean()
-    spread_axes.bar(range(len(mean_b[-1])), mean_b[-1], color="none", edgecolor="black", linewidth=1.2, label=f"mean of the {batch.n} wishes")
-    spread_axes.plot(range(len(mean_b[-1])), -np.asarray(gradient[1][-1]), "kx", markersize=9, label="−∂C/∂b from backprop")
+    spread_axes.bar(
+        range(len(mean_b[-1])),
+        mean_b[-1],
+        color="none",
+        edgecolor="black",
+        linewidth=1.2,
+        label=f"mean of the {batch.n} wishes",
+    )
+    spread_axes.plot(
+        range(len(mean_b[-1])), -np.asarray(gradient[1][-1]), "kx", markersize=9, label="−∂C/∂b from backprop"
+    )
     spread_axes.set_label("batch")
     spread_axes.axhline(0, color="grey", linewidth=0.6)
     spread_axes.set_xticks(range(len(mean_b[-1])))
@@ -439,8 +503,13 @@ def _mini_batch_wishes(bottom: Any, batch: explain.Wishes, batch_labels: NDArray
     agree_axes.set_title(f"all {len(true):,} weights and biases: the mean wish is −∇C")
 
 
-def figure(kind: str, net: Network | None = None, header: dict[str, Any] | None = None, data: MNIST | None = None,
-           example: int | None = None) -> Figure:
+def figure(
+    kind: str,
+    net: Network | None = None,
+    header: dict[str, Any] | None = None,
+    data: MNIST | None = None,
+    example: int | None = None,
+) -> Figure:
     """Return the figure of KIND, computing its numbers with `scratchnet.tutorial.explain`.
 
     Kinds in MODEL_KINDS need net (and header for learning-curves); those that read images

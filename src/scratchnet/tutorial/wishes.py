@@ -40,7 +40,12 @@ def _targets(net: Network, labels: NDArray[Any], n: int) -> Array:
     outputs = net.sizes[-1]
     if labels.ndim == 2 and labels.shape == (n, outputs):
         return labels.astype(net.dtype)
-    if labels.ndim != 1 or len(labels) != n or labels.dtype.kind not in "iu" or not np.all((labels >= 0) & (labels < outputs)):
+    if (
+        labels.ndim != 1
+        or len(labels) != n
+        or labels.dtype.kind not in "iu"
+        or not np.all((labels >= 0) & (labels < outputs))
+    ):
         raise DataFormatError(
             f"labels must be {n} integers in 0..{outputs - 1} or one-hot rows ({n}, {outputs}); got an array of shape {labels.shape}"
         )
@@ -150,8 +155,15 @@ class Wishes:
             "activations": wish * float(w_in @ w_in),
         }
         return Routes(
-            layer, neuron, wish, wish, self.weights[l][example, neuron].astype(np.float64),
-            (wish * w_in), a_before, w_in, contributions,
+            layer,
+            neuron,
+            wish,
+            wish,
+            self.weights[l][example, neuron].astype(np.float64),
+            (wish * w_in),
+            a_before,
+            w_in,
+            contributions,
         )
 
 
@@ -204,7 +216,9 @@ def follow(net: Network, X: NDArray[Any], labels: NDArray[Any], eta: float, step
     """
     if not eta > 0 or isinstance(steps, bool) or steps < 1:
         raise ConfigError(f"follow needs η > 0 and at least one step; got η = {eta!r}, steps = {steps!r}")
-    twin = Network(net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name)
+    twin = Network(
+        net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name
+    )
     twin.set_parameters(*net.copy_parameters())
     rule = SGD(eta)
     for _ in range(steps):

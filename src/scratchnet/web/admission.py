@@ -33,7 +33,11 @@ UNCOUNTED = frozenset({"/api/train/events", "/api/openapi.json"})
 async def refuse(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """Answer the request with status and the JSON body {"error": message}, without calling the app."""
     body = json.dumps({"error": message}).encode()
-    start_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]
+    start_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": start_headers})
     await send({"type": "http.response.body", "body": body})
 

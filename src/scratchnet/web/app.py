@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -27,9 +26,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scratchnet.training.config import TrainConfig
-from scratchnet.errors import ScratchnetError
 from scratchnet.data.images import BlankImageError, mnistify
+from scratchnet.errors import ScratchnetError
+from scratchnet.training.config import TrainConfig
 from scratchnet.web import backprop, validation
 from scratchnet.web.admission import Admission
 from scratchnet.web.auth import TokenGuard
@@ -41,7 +40,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 OPENAPI = Path(__file__).parent / "openapi.json"
 
-CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 """Only the server's own assets may load: the page works with the network cut off, and says so."""
 
 EVENT_POLL_SECONDS = 0.15
@@ -285,7 +286,10 @@ async def training_events(request: Request) -> Response:
                 return
             if (run.epoch, run.progress) != progress and not finished:
                 progress = (run.epoch, run.progress)
-                yield _event("progress", {"epoch": run.epoch + 1, "epochs": run.config.epochs, "fraction": round(run.progress, 3)})
+                yield _event(
+                    "progress",
+                    {"epoch": run.epoch + 1, "epochs": run.config.epochs, "fraction": round(run.progress, 3)},
+                )
             await asyncio.sleep(EVENT_POLL_SECONDS)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -314,7 +318,9 @@ async def access(request: Request) -> Response:
     """GET /api/access: whether this server asks for a token to change its state, and whether this
     request carries it (the page offers training only then)."""
     token_required = request.app.state.token_required
-    return JSONResponse({"token_required": token_required, "authorised": bool(request.scope["state"].get("authorised"))})
+    return JSONResponse(
+        {"token_required": token_required, "authorised": bool(request.scope["state"].get("authorised"))}
+    )
 
 
 def _explorer(request: Request) -> Explorer:

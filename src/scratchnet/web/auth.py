@@ -85,14 +85,22 @@ class TokenGuard:
 
     def matches(self, presented: str | None) -> bool:
         """Return whether presented is the token (compared in constant time)."""
-        return self.token is not None and presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
+        return (
+            self.token is not None
+            and presented is not None
+            and hmac.compare_digest(presented.encode(), self.token.encode())
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if scope["method"] not in SAFE_METHODS and not same_origin(scope):
-            await refuse(send, 403, f"cross-site request refused: Origin {_header(scope, b'origin')} is not this server ({_header(scope, b'host')})")
+            await refuse(
+                send,
+                403,
+                f"cross-site request refused: Origin {_header(scope, b'origin')} is not this server ({_header(scope, b'host')})",
+            )
             return
         presented = presented_token(scope)
         scope.setdefault("state", {})["authorised"] = self.token is None or self.matches(presented)
@@ -109,12 +117,19 @@ class TokenGuard:
     async def _open_tokened_url(self, send: Send, query: dict[str, str]) -> None:
         """Answer /?token=…: right, set the cookie and redirect to the URL without it; wrong, 403."""
         if not self.matches(query.pop("token")):
-            await refuse(send, 403, "the token in this address is not this server's; open the URL `scratchnet serve` printed")
+            await refuse(
+                send, 403, "the token in this address is not this server's; open the URL `scratchnet serve` printed"
+            )
             return
         rest = urlencode(query)
         location = "/" + (f"?{rest}" if rest else "")
         cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-        headers = [(b"location", location.encode()), (b"set-cookie", cookie.encode()), (b"cache-control", b"no-store"), (b"content-length", b"0")]
+        headers = [
+            (b"location", location.encode()),
+            (b"set-cookie", cookie.encode()),
+            (b"cache-control", b"no-store"),
+            (b"content-length", b"0"),
+        ]
         await send({"type": "http.response.start", "status": 303, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
 

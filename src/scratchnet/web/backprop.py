@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+import scratchnet.web.validation as validation
 from scratchnet.core.encoding import one_hot
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST
 from scratchnet.tutorial.wishes import follow, wishes
-import scratchnet.web.validation as validation
 from scratchnet.web.validation import RequestError
 
 MAX_BATCH = 100
@@ -94,7 +94,11 @@ def wishes_view(net: Network, chosen: Example, neuron: tuple[int, int] | None = 
         from_each = found.biases[top][0][:, None] * net.weights[top]  # (n_out, n_before): −δ_j w_jk
         partial = [_rounded(row) for row in np.cumsum(from_each, axis=0)]
     layers = [
-        {"a": _rounded(found.a[l][0], 4), "wish": _rounded(found.activations[l][0]), "bias_wish": _rounded(found.biases[l - 1][0])}
+        {
+            "a": _rounded(found.a[l][0], 4),
+            "wish": _rounded(found.activations[l][0]),
+            "bias_wish": _rounded(found.biases[l - 1][0]),
+        }
         for l in range(1, len(net.sizes))
     ]
     view: dict[str, Any] = {
@@ -121,7 +125,7 @@ def neuron_choice(data: dict[str, Any], net: Network) -> tuple[int, int] | None:
     if chosen is None:
         return None
     if not isinstance(chosen, dict):
-        raise RequestError(f"neuron must be an object {{\"layer\": l, \"index\": j}}; got {chosen!r:.40}")
+        raise RequestError(f'neuron must be an object {{"layer": l, "index": j}}; got {chosen!r:.40}')
     layer = validation.integer(chosen, "layer", 1, len(net.sizes) - 1)
     return layer, validation.integer(chosen, "index", 0, net.sizes[layer] - 1)
 

@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.training.config import TrainConfig
+from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import remember_last_model, save_model
-from scratchnet.core.network import Network
 from scratchnet.training.callbacks import EachEpoch, Progress
+from scratchnet.training.config import TrainConfig
 from scratchnet.training.loop import fit
 from scratchnet.training.state import EpochRecord, History
 from scratchnet.web.validation import RequestError
@@ -51,7 +51,9 @@ def _rounded(values: NDArray[Any], digits: int = 4) -> list[float]:
 
 def copy_network(net: Network) -> Network:
     """Return an independent copy of net (same architecture, copied weights and biases)."""
-    twin = Network(net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name)
+    twin = Network(
+        net.sizes, net.activation.name, net.cost_function.name, net.init, seed=net.seed, dtype=np.dtype(net.dtype).name
+    )
     twin.set_parameters(*net.copy_parameters())
     return twin
 
@@ -242,13 +244,18 @@ class Explorer:
         model = self.model
         if model is None:
             message = "no model yet: the first epoch of training is still running"
-            raise RequestError(message if self.run is not None and not self.run.finished else "no model to draw with; train one", 503)
+            raise RequestError(
+                message if self.run is not None and not self.run.finished else "no model to draw with; train one", 503
+            )
         return model
 
     def model_info(self) -> dict[str, Any]:
         """Return the served model's description, or {"ready": false, ...} while there is none."""
         if self.model is None:
-            return {"ready": False, "source": "training the tutorial's network in the background" if self.run else "none"}
+            return {
+                "ready": False,
+                "source": "training the tutorial's network in the background" if self.run else "none",
+            }
         return self.model.info()
 
     def install(self, net: Network, source: str, test_accuracy: float | None) -> ServedModel:
@@ -355,7 +362,9 @@ class Explorer:
         try:
             data = self.data()
             n = run.training_size
-            net = Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
+            net = Network(
+                config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype
+            )
             run.state = "stopping" if run.stop_requested.is_set() else "running"
             run.emit("status", {"state": run.state, "message": f"training on {n:,} images"})
 
@@ -376,9 +385,13 @@ class Explorer:
             # NumPy's warnings would only repeat it on the server's console.
             with np.errstate(over="ignore", invalid="ignore"):
                 fit(
-                    net, data.train.images[:n], data.train.labels[:n], config.options(),
+                    net,
+                    data.train.images[:n],
+                    data.train.labels[:n],
+                    config.options(),
                     validation=(data.validation.images, data.validation.labels),
-                    callbacks=[Progress(on_progress), EachEpoch(on_epoch)], history=history,
+                    callbacks=[Progress(on_progress), EachEpoch(on_epoch)],
+                    history=history,
                 )
             stopped = run.stop_requested.is_set() and len(history.epochs) < config.epochs
             if history.epochs:
@@ -388,7 +401,11 @@ class Explorer:
                 run.emit("model", model.info())
                 where = f"; saved to {saved}" if saved else ""
                 run.message = f"Test accuracy {100 * test_accuracy:.2f}% after {len(history.epochs)} epochs; drawing with it now{where}"
-                run.result = {"test_accuracy": test_accuracy, "epochs": len(history.epochs), "saved": str(saved) if saved else None}
+                run.result = {
+                    "test_accuracy": test_accuracy,
+                    "epochs": len(history.epochs),
+                    "saved": str(saved) if saved else None,
+                }
             else:
                 run.message = "Stopped before the first epoch ended; the model is unchanged."
                 run.result = {"test_accuracy": None, "epochs": 0, "saved": None}
@@ -400,7 +417,9 @@ class Explorer:
             run.state, run.message = "failed", f"training failed: {type(err).__name__}: {err}"
         run.emit("status", {"state": run.state, "message": run.message, "result": run.result})
 
-    def _save(self, net: Network, config: TrainConfig, history: History, test_accuracy: float, data: MNIST, complete: bool) -> Path | None:
+    def _save(
+        self, net: Network, config: TrainConfig, history: History, test_accuracy: float, data: MNIST, complete: bool
+    ) -> Path | None:
         """Save a network trained on the page to save_directory and remember it as the last model."""
         if self.save_directory is None:
             return None
@@ -421,7 +440,6 @@ class Explorer:
         except OSError as err:
             logger.warning("could not save the trained model: %s", err)
             return None
-
 
 
 READ_MODELS = ("served", "reader")
@@ -445,10 +463,21 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
     characters = []
     for box, x, is_digit in reading.characters:
         digits, confidences, _ = read_inputs(net, x[None, :], gate=reader)
-        characters.append({"box": list(box), "input": _rounded(x, 3), "digit": int(digits[0]), "confidence": round(float(confidences[0]), 4),
-                           "is_digit": is_digit})
+        characters.append(
+            {
+                "box": list(box),
+                "input": _rounded(x, 3),
+                "digit": int(digits[0]),
+                "confidence": round(float(confidences[0]), 4),
+                "is_digit": is_digit,
+            }
+        )
     first = next((x for _, x, is_digit in reading.characters if is_digit), None)
     return {
-        "blank": not reading.characters, "rejected": reading.rejected, "text": reading.text, "model": which,
-        "characters": characters, "trace": None if first is None else trace_view(served, first),
+        "blank": not reading.characters,
+        "rejected": reading.rejected,
+        "text": reading.text,
+        "model": which,
+        "characters": characters,
+        "trace": None if first is None else trace_view(served, first),
     }

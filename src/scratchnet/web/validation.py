@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from starlette.requests import Request
 
-from scratchnet.training.config import TrainConfig
 from scratchnet.errors import ScratchnetError
+from scratchnet.training.config import TrainConfig
 
 MAX_BODY_BYTES = 1 << 20
 """The largest request body read (1 MiB); a drawing of 112×112 grey levels takes about 30 kB."""
@@ -50,7 +50,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         # Also keeps other sites' plain HTML forms (which cannot send this type) from driving the server.
-        raise RequestError(f"the request body must be sent as Content-Type application/json; got {media_type or 'none'!r}", 415)
+        raise RequestError(
+            f"the request body must be sent as Content-Type application/json; got {media_type or 'none'!r}", 415
+        )
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -96,7 +98,9 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, 
 def _require(data: dict[str, Any], name: str) -> Any:
     """Return data[name], or raise RequestError naming the missing field."""
     if name not in data:
-        raise RequestError(f"field {name!r} is missing; expected it in the JSON object (fields given: {', '.join(sorted(data)) or 'none'})")
+        raise RequestError(
+            f"field {name!r} is missing; expected it in the JSON object (fields given: {', '.join(sorted(data)) or 'none'})"
+        )
     return data[name]
 
 
@@ -111,7 +115,12 @@ def integer(data: dict[str, Any], name: str, low: int, high: int, default: int |
 def number(data: dict[str, Any], name: str, low: float, high: float, default: float | None = None) -> float:
     """Return data[name] as a finite number in [low, high] (default when absent, if given)."""
     value = data.get(name, default) if default is not None else _require(data, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
         raise RequestError(f"{name} must be a finite number in [{low:g}, {high:g}]; got {_describe(value)}")
     return float(value)
 
@@ -137,7 +146,9 @@ def numbers(value: Any, name: str, length: int, low: float, high: float) -> NDAr
     if not np.all(np.isfinite(array)):
         raise RequestError(f"{name} must hold finite numbers; got NaN or infinity")
     if array.size and (array.min() < low or array.max() > high):
-        raise RequestError(f"{name} must lie in [{low:g}, {high:g}]; got values from {array.min():g} to {array.max():g}")
+        raise RequestError(
+            f"{name} must lie in [{low:g}, {high:g}]; got values from {array.min():g} to {array.max():g}"
+        )
     return array
 
 
@@ -153,12 +164,16 @@ def grey_image(data: dict[str, Any]) -> NDArray[np.float32]:
     width = integer(data, "width", 1, MAX_IMAGE_SIDE)
     height = integer(data, "height", 1, MAX_IMAGE_SIDE)
     if ("grey" in data) == ("pixels" in data):
-        raise RequestError(f"a drawing needs exactly one of 'grey' (base64 grey levels) and 'pixels' (numbers); got {'both' if 'grey' in data else 'neither'}")
+        raise RequestError(
+            f"a drawing needs exactly one of 'grey' (base64 grey levels) and 'pixels' (numbers); got {'both' if 'grey' in data else 'neither'}"
+        )
     if "pixels" in data:
         pixels = numbers(data["pixels"], "pixels", width * height, 0.0, 1.0)
         return pixels.astype(np.float32).reshape(height, width)
     levels = grey_levels(data["grey"], width * height)
-    return np.multiply(levels, np.float32(1 / 255), dtype=np.float32).reshape(height, width)  # one float array, no copies
+    return np.multiply(levels, np.float32(1 / 255), dtype=np.float32).reshape(
+        height, width
+    )  # one float array, no copies
 
 
 def grey_levels(value: Any, length: int) -> NDArray[np.uint8]:
@@ -201,11 +216,17 @@ def train_settings(data: dict[str, Any], defaults: TrainConfig) -> tuple[dict[st
         raise RequestError(str(err)) from err
     for name, most in SERVER_LIMITS.items():
         if getattr(config, name) > most:
-            raise RequestError(f"{name} must be at most {most} for a training on this server; got {getattr(config, name)}")
+            raise RequestError(
+                f"{name} must be at most {most} for a training on this server; got {getattr(config, name)}"
+            )
     layers = config.layers
     if len(layers) > MAX_LAYERS or max(layers[1:-1], default=0) > MAX_HIDDEN_NEURONS:
-        raise RequestError(f"layers must be at most {MAX_LAYERS} with at most {MAX_HIDDEN_NEURONS} neurons each; got {list(layers)}")
+        raise RequestError(
+            f"layers must be at most {MAX_LAYERS} with at most {MAX_HIDDEN_NEURONS} neurons each; got {list(layers)}"
+        )
     if layers[0] != 784 or layers[-1] != 10:
-        raise RequestError(f"layers must start with 784 inputs (28×28 pixels) and end with 10 outputs (the digits); got {list(layers)}")
+        raise RequestError(
+            f"layers must start with 784 inputs (28×28 pixels) and end with 10 outputs (the digits); got {list(layers)}"
+        )
     training_size = integer(data, "training_size", 10, 1_000_000, 50_000)
     return {name: getattr(config, name) for name in TRAINING_FIELDS}, training_size
