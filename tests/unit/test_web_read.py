@@ -26,7 +26,12 @@ def client(trained_model: Path) -> Iterator[TestClient]:
 def body(grey: np.ndarray, **extra: str) -> dict[str, object]:
     """Return the compact form of a picture of grey levels in [0, 1] (at most 512 a side)."""
     levels = np.round(np.clip(grey, 0, 1) * 255).astype(np.uint8)
-    return {"width": levels.shape[1], "height": levels.shape[0], "grey": base64.b64encode(levels.tobytes()).decode(), **extra}
+    return {
+        "width": levels.shape[1],
+        "height": levels.shape[0],
+        "grey": base64.b64encode(levels.tobytes()).decode(),
+        **extra,
+    }
 
 
 def test_a_number_is_read_by_the_reader_with_a_box_and_an_input_per_digit(client: TestClient, mnist):
@@ -34,7 +39,9 @@ def test_a_number_is_read_by_the_reader_with_a_box_and_an_input_per_digit(client
     chosen = [3, 2, 1]
     grey, boxes = number([mnist.test.images[i] for i in chosen], rng)
     if grey.shape[1] > 512:  # the page sends at most 512 pixels a side
-        grey = np.asarray(Image.fromarray(grey, mode="F").resize((512, round(grey.shape[0] * 512 / grey.shape[1]))), dtype=np.float32)
+        grey = np.asarray(
+            Image.fromarray(grey, mode="F").resize((512, round(grey.shape[0] * 512 / grey.shape[1]))), dtype=np.float32
+        )
     answer = client.post("/api/read", json=body(grey, model="reader")).json()
     assert answer["model"] == "reader" and not answer["blank"] and not answer["rejected"]
     assert len(answer["characters"]) == len(boxes) and all(len(c["input"]) == 784 for c in answer["characters"])
