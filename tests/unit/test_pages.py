@@ -131,3 +131,27 @@ def test_together_joins_all_characters_into_one_box(mnist):
 def test_a_photo_from_the_evaluation_generator_is_one_character(mnist):
     characters = read_characters(photo(mnist.test.images[0], np.random.default_rng(11)))
     assert len(characters) == 1
+
+
+def test_a_flat_page_skips_the_closing_and_finds_the_same_ink_as_it(mnist):
+    from scratchnet.data.pages import flat_paper, flatten
+
+    grey, _ = drawing(mnist.test.images[3], np.random.default_rng(8), side=400)
+    paper = np.where(grey.mean() < 0.5, 1.0 - grey, grey).astype(np.float32)  # a canvas: dark ink on exact white
+    assert flat_paper(paper) == 1.0
+    closed_background, closed_ink = flatten(paper)
+    page = find_ink(paper)
+    assert np.all(page.background == 1.0)
+    assert np.abs(page.ink - closed_ink).max() < 0.02  # the closing of flat paper is that paper
+    grain = np.random.default_rng(9).normal(0, 0.02, paper.shape)
+    assert flat_paper(np.clip(paper - np.abs(grain), 0, 1).astype(np.float32)) is None  # photos and scans never are
+
+
+def test_a_page_too_narrow_for_a_line_has_none():
+    mask = np.zeros((300, 300), dtype=bool)
+    mask[50:250, 100:200] = True  # ink in a third of the columns and two thirds of the rows
+    rows, columns = ruled_lines(mask)
+    assert not rows.any() and not columns.any()
+    mask[150:153, 10:290] = True  # a line across the page
+    rows, _ = ruled_lines(mask)
+    assert rows[151, 20] and rows[151, 280]

@@ -59,6 +59,8 @@ LINE_THICKNESS = 0.015
 """A ruled line is at most this fraction of the page's side thick (at least 4 pixels)."""
 TILTS = np.radians(np.arange(-6.0, 6.5, 0.5))
 """The page tilts tried when looking for ruled lines."""
+FLAT_SHARE = 0.5
+"""A page on which this share of the pixels has one exact grey level is flat (see `flat_paper`)."""
 
 
 @dataclass
@@ -187,11 +189,13 @@ def ruled_lines(mask: Mask) -> tuple[Mask, Mask]:
     each side for its edges; columns across COLUMN_LINE_SPAN of the height (margins, page edges)
     likewise, with the same tilt.
     """
-    ys, xs = np.nonzero(mask)
     found = [np.zeros_like(mask), np.zeros_like(mask)]
-    if len(ys) == 0:
-        return found[0], found[1]
     height, width = mask.shape
+    # A row line covers ROW_LINE_SPAN of the columns, so at least that many columns hold ink; likewise
+    # for column lines and rows. Without them no line can be found, and the tilt search is skipped.
+    if mask.any(axis=0).sum() < ROW_LINE_SPAN * width and mask.any(axis=1).sum() < COLUMN_LINE_SPAN * height:
+        return found[0], found[1]
+    ys, xs = np.nonzero(mask)
     tilt = max(TILTS, key=lambda theta: _sharpness(ys - xs * np.tan(theta)))
     directions = (
         (ys - xs * np.tan(tilt), xs, ROW_LINE_SPAN, width),
@@ -270,15 +274,34 @@ def flatten(paper: Grey) -> tuple[Grey, Grey]:
         window *= 2
 
 
+def flat_paper(paper: Grey) -> float | None:
+    """Return the paper's one grey level if the page is flat, else None.
+
+    A drawing made on a screen (the explorer's canvas, a picture drawn in an editor) has paper of one
+    exact grey level on most of its pixels; a photo or a scan never has, for light and grain vary. A
+    flat page has no uneven light to remove: B is that level, and step 3's closings are skipped.
+    """
+    levels = np.bincount(np.round(paper * 255).astype(np.uint8).ravel(), minlength=256)
+    mode = int(levels.argmax())
+    flat = levels[mode] >= FLAT_SHARE * paper.size and mode / 255 > LEAST_CONTRAST
+    return mode / 255 if flat else None
+
+
 def find_ink(grey: NDArray[np.floating]) -> Page:
     """Return the Page of a 2-D array of grey levels in [0, 1] (1 = white): its ink map and ink mask.
 
-    Steps 1–5 of the module docstring. A picture with no ink gives an all-False mask.
+    Steps 1–5 of the module docstring (3 only where the paper is not flat: `flat_paper`). A picture
+    with no ink gives an all-False mask.
     """
     picture, scale = working_size(np.asarray(grey, dtype=np.float32))
     dark_on_light = is_dark_on_light(picture)
     paper = picture if dark_on_light else 1.0 - picture
-    paper_brightness, ink = flatten(paper)
+    level = flat_paper(paper)
+    if level is None:
+        paper_brightness, ink = flatten(paper)
+    else:
+        paper_brightness = np.full_like(paper, level)
+        ink = np.clip(1.0 - paper / np.float32(level), 0.0, 1.0).astype(np.float32)
     empty = np.zeros(ink.shape, dtype=bool)
     if ink.max() < LEAST_CONTRAST:
         return Page(picture, paper_brightness, ink, empty, empty, scale, dark_on_light, 1.0)
