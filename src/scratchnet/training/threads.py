@@ -20,15 +20,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-SHARED_PRODUCT_FLOPS = 8e6
+SHARED_PRODUCT_FLOPS = 4.5e6
 """F̄ from which a training's products are shared between all the cores (floating-point operations per product).
 
-An estimate, until `python -m benchmarks.threads` measures the crossover on a quiet machine (the lead
-re-measures it): on this 2-core machine one thread multiplies the 784-800-800-10 products at about
-R = 50 GFLOP/s (issue 14), and waking and joining OpenBLAS's second thread costs some c ≈ 20 µs, so
-2Rc ≈ 2 MFLOP; the factor 4 on top keeps products that would gain only a little on one thread, since
-a product shared with a busy core waits for it. The tutorial's 784-16-16-10 at m = 10 does F̄ ≈ 0.09
-MFLOP (0.9 at m = 100): one thread; `best`'s 784-800-800-10 at m = 128 does about 109: every core.
+Measured by `python -m benchmarks.threads` on this 2-core machine, quiet (2026-12-01 22:56 UTC,
+docs/threads.json): over 784-w-w-10 networks (w = 16 … 800, m = 10, 32, 128), two threads win from
+F̄ ≈ 4.5 MFLOP on (1.10× at 784-64-64-10, m = 128; 1.35× for `best`'s 784-800-800-10 at m = 128, about
+109 MFLOP) and lose or tie below it (0.90–1.03×). The tutorial's 784-16-16-10 at m = 10 does F̄ ≈ 0.09
+MFLOP (0.9 at m = 100): one thread.
 """
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
