@@ -9,24 +9,7 @@ from rich.console import Console
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.errors import ScratchnetError
-
-KINDS = (
-    "step-vs-sigmoid",
-    "descent",
-    "sgd-path",
-    "learning-curves",
-    "hidden-weights",
-    "confusion",
-    "mistakes",
-    "noise",
-    "dream",
-    "gradient-importance",
-    "wishes",
-)
-"""The same names as `scratchnet.tutorial.plots.KINDS`, listed here so `--help` works without matplotlib."""
-
-MODEL_KINDS = frozenset(KINDS[3:])
-DATA_KINDS = frozenset({"sgd-path", "confusion", "mistakes", "noise", "gradient-importance", "wishes"})
+from scratchnet.tutorial.figures import DATA_KINDS, KINDS, MODEL_KINDS
 
 
 class PlotsUnavailableError(ScratchnetError):

@@ -24,27 +24,10 @@ from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST
 from scratchnet.errors import ConfigError, DataFormatError
 from scratchnet.tutorial import explain
+from scratchnet.tutorial.figures import KINDS
 
 DPI = 100
 """Pixels per inch: every figure is at least 10 inches, so 1,000 pixels, wide."""
-
-KINDS: dict[str, str] = {
-    "step-vs-sigmoid": "the perceptron's step function beside the sigmoid σ(z)",
-    "descent": "gradient descent rolling into the valleys of a two-variable cost",
-    "sgd-path": "full-batch gradient descent beside mini-batch SGD (the drunk man) on a small network",
-    "learning-curves": "cost and accuracy per epoch, training against validation (needs a model)",
-    "hidden-weights": "each first-layer neuron's 784 weights as a 28×28 image (needs a model)",
-    "confusion": "the confusion matrix on the test images (needs a model)",
-    "mistakes": "misclassified test digits, the most confident first (needs a model)",
-    "noise": "the network's confident answers on random noise (needs a model)",
-    "dream": "for each digit, the input gradient ascent finds for its output (needs a model)",
-    "gradient-importance": "|∂C/∂w| of every weight for one training 2, per layer (needs a model)",
-    "wishes": "backpropagation as wishes: what one test digit wants of each layer, and a mini-batch's mean (needs a model)",
-}
-"""Every figure `scratchnet plot KIND` draws, with what it shows."""
-
-MODEL_KINDS = frozenset(kind for kind, text in KINDS.items() if "needs a model" in text)
-"""The kinds drawn from a trained network."""
 
 DIGIT_SIDE = 28
 
@@ -512,8 +495,8 @@ def figure(
 ) -> Figure:
     """Return the figure of KIND, computing its numbers with `scratchnet.tutorial.explain`.
 
-    Kinds in MODEL_KINDS need net (and header for learning-curves); those that read images
-    (sgd-path, confusion, mistakes, noise, gradient-importance, wishes) need data. example is the
+    Kinds in `figures.MODEL_KINDS` need net (and header for learning-curves); those in `figures.DATA_KINDS`
+    (they read images) need data. example is the
     test digit the wishes figure shows (default: the first 2).
 
     Raises ConfigError for an unknown kind or a missing argument.
