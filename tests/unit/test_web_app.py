@@ -31,23 +31,6 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@pytest.fixture(scope="module")
-def arrays(trained_model: Path) -> dict[str, np.ndarray]:
-    """The model file's weights and biases as float64, read straight from the .npz."""
-    with np.load(trained_model, allow_pickle=False) as archive:
-        return {name: archive[name].astype(np.float64) for name in archive.files if name != "header"}
-
-
-@pytest.fixture
-def client(trained_model: Path, mnist: MNIST, tmp_path: Path) -> Iterator[TestClient]:
-    net, header = load_model(trained_model)
-    explorer = Explorer(
-        net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist
-    )
-    with TestClient(create_app(explorer)) as test_client:
-        yield test_client
-
-
 def drawing_of(image: np.ndarray, scale: int = 4) -> dict[str, Any]:
     """Return the /api/predict body for a 28×28 uint8 digit blown up `scale` times (a 112×112 drawing)."""
     grey = np.kron(image.reshape(28, 28) / 255.0, np.ones((scale, scale)))

@@ -4,36 +4,12 @@ NumPy: a = σ(W a + b), δ² = (a² − y) ⊙ a²(1 − a²), δ¹ = (W²ᵀ δ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
-from starlette.testclient import TestClient
-
-from scratchnet import MNIST
-from scratchnet.io import load_model
-from scratchnet.web import Explorer, create_app
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
-
-
-@pytest.fixture(scope="module")
-def arrays(trained_model: Path) -> dict[str, np.ndarray]:
-    with np.load(trained_model, allow_pickle=False) as archive:
-        return {name: archive[name].astype(np.float64) for name in archive.files if name != "header"}
-
-
-@pytest.fixture
-def client(trained_model: Path, mnist: MNIST, tmp_path: Path) -> Iterator[TestClient]:
-    net, header = load_model(trained_model)
-    explorer = Explorer(
-        net, str(trained_model), header.get("test_accuracy"), save_directory=tmp_path / "home", load_data=lambda: mnist
-    )
-    with TestClient(create_app(explorer)) as test_client:
-        yield test_client
 
 
 def by_hand(arrays: dict[str, np.ndarray], x: np.ndarray, label: int) -> dict[str, np.ndarray]:
