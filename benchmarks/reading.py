@@ -6,8 +6,10 @@
     python -m benchmarks.reading --tradeoff            # also the rejection trade-off at thresholds on P(not a digit)
     python -m benchmarks.reading --latency             # also the time of one `read`, on a quiet machine
 
-Every set is made by `benchmarks.handwriting` from MNIST's TEST digits (chosen by --seed), never
-from the training images, and the readers were never tuned on them. Writes the numbers as JSON
+Every set but one is made by `benchmarks.handwriting` from MNIST's TEST digits (chosen by --seed), never
+from the training images, and the readers were never tuned on them. The one, "writers", is real
+handwriting by other writers at another resolution (scikit-learn's 8×8 digits, all 1,797; needs
+scikit-learn, the bench extra). Writes the numbers as JSON
 (--out) and prints a table.
 """
 
@@ -59,13 +61,28 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets["numbers"] = numbers
     sets["scans"] = [(scan(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
     sets["nondigits"] = [(nondigit(rng), "") for _ in range(count)]
+    sets["writers"] = other_writers()
     return sets
+
+
+def other_writers() -> list[tuple[Any, str]]:
+    """Return real handwriting by writers MNIST never saw, at another resolution: the 1,797 digits of
+    scikit-learn's `load_digits` (the UCI optdigits test set: 13 writers, NIST-normalised 32×32 bitmaps
+    reduced to 8×8 counts of ink pixels, 0–16), as dark ink on white. [] without scikit-learn."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        return []
+    digits = load_digits()
+    return [(1.0 - image / 16.0, str(label)) for image, label in zip(digits.images, digits.target)]
 
 
 def measure(sets: dict[str, list[tuple[Any, str]]], net: Network, gate: Network | None) -> dict[str, float]:
     """Return the rates of one reader over every set."""
     rates: dict[str, float] = {}
     for name, pictures in sets.items():
+        if not pictures:
+            continue
         right, rejected = _rate(pictures, net, gate)
         if name == "nondigits":
             rates["nondigits_rejected"] = rejected

@@ -83,7 +83,13 @@ class Page:
 
 
 def working_size(grey: Grey) -> tuple[Grey, float]:
-    """Return (picture at the working size, scale back to the picture's pixels)."""
+    """Return (picture at the working size, scale back to the picture's pixels).
+
+    Large pictures are reduced by averaging (box filter); small ones are enlarged with Lanczos
+    filtering, which rebuilds a smooth stroke from a few coarse pixels where bilinear interpolation
+    leaves the blocks' diamond-shaped edges (8×8 scans of real handwriting: 86.2% read right
+    bilinear, 88.6% Lanczos, docs/reading.md).
+    """
     height, width = grey.shape
     longer, shorter = max(height, width), min(height, width)
     factor = min(1.0, WORKING_SIDE / longer)
@@ -93,7 +99,7 @@ def working_size(grey: Grey) -> tuple[Grey, float]:
         return grey, 1.0
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     resized = Image.fromarray(grey, mode="F").resize(
-        size, Image.Resampling.BILINEAR if factor > 1 else Image.Resampling.BOX
+        size, Image.Resampling.LANCZOS if factor > 1 else Image.Resampling.BOX
     )
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0), 1.0 / factor
 
