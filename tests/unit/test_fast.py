@@ -177,7 +177,9 @@ def test_fast_feedforward_gives_the_outputs_of_network_feedforward(mnist):
 
 def test_a_remembered_array_is_measured_as_before_without_converting_it_again(mnist):
     net = Network([784, 16, 16, 10], seed=2, dtype="float64")
-    X = mnist.validation.images[:12_345]  # more than EVALUATION_ROWS: two chunks of the converted array
+    X = mnist.validation.images[
+        :12_345
+    ]  # more than one chunk of EVALUATION_BYTES: several chunks of the converted array
     fast = FastSGD(net, mnist.train.images[:100], one_hot(mnist.train.labels[:100], 10, net.dtype), 10, 3.0)
     before = fast.feedforward(X)
     fast.remember(X)

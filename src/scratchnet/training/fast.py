@@ -61,8 +61,11 @@ CHUNK_BYTES = 512 * 1024
 Plan = list[tuple[Callable[..., Any], Sequence[Any]]]
 """A step compiled: NumPy calls (function, arguments) that write into preallocated arrays, run in order."""
 
-EVALUATION_ROWS = 10_000
-"""Rows `FastSGD.feedforward` multiplies at once (few large products: cheap to share between threads)."""
+EVALUATION_BYTES = 4 * 1024 * 1024
+"""About how many bytes of inputs `FastSGD.feedforward` multiplies at once: over a thousand rows of
+784 floats, products large enough to share between threads, in arrays small enough to stay in the
+cache and cost next to nothing to allocate (a 10,000-row x̃ is 31 MB of fresh pages, about as long to
+fault in as a 784-16-16-10 epoch's monitoring is allowed to take)."""
 
 
 def supports(net: Network, X: NDArray[Any]) -> bool:
@@ -236,7 +239,8 @@ class FastSGD:
         self.buffers = _Buffers(sizes, min(m, n), dtype)
         self.plans: dict[int, list[Plan]] = {}  # the steps of a whole chunk, by its number of rows
         self.flat: dict[int, Plan] = {}  # the same steps as one list, for a constant η
-        self.evaluation: tuple[Array, _Buffers] | None = None  # made when `feedforward` is first called
+        self.evaluation: _Buffers | None = None  # made when `feedforward` is first called
+        self.evaluation_inputs: Array | None = None  # x̃ rows for inputs not remembered, made when first needed
         self.remembered: dict[int, tuple[NDArray[Any], Array]] = {}  # x̃ of the arrays measured every epoch, by id
         # What the compiled steps read: η/k for a mini-batch of k rows, ηλ/n, μ and 1 + μ, as 0-d arrays.
         self.eta_over: dict[int, Array] = {k: np.array(eta / k, dtype) for k in {min(m, n), n % m or m}}
@@ -439,28 +443,31 @@ class FastSGD:
         """Return the output activations for the rows of X, as `Network.feedforward` (up to rounding).
 
         For measuring cost and accuracy after each epoch: grey levels go in unscaled, as in training,
-        through arrays kept from one call to the next (EVALUATION_ROWS rows at a time, so the
-        products stay large), converted once if X was remembered. X must be of the training data's type.
+        through arrays kept from one call to the next (about EVALUATION_BYTES of inputs at a time, so
+        the products stay large), converted once if X was remembered. X must be of the training data's type.
         """
         net, n_in = self.net, self.net.sizes[0]
         if X.dtype != self.X.dtype:
             return net.feedforward(X)
         self._load()
-        size = min(len(X), EVALUATION_ROWS)
-        if self.evaluation is None or len(self.evaluation[0]) < size:
-            self.evaluation = (
-                np.full((size, n_in + 1), self.inputs[0, -1], net.dtype),
-                _Buffers(net.sizes, size, net.dtype),
-            )
+        size = min(len(X), max(self.m, EVALUATION_BYTES // (np.dtype(net.dtype).itemsize * (n_in + 1))))
+        if self.evaluation is None or len(self.evaluation.a[-1]) < size:
+            self.evaluation = _Buffers(net.sizes, size, net.dtype)
         held = self.remembered.get(id(X))
         converted = held[1] if held is not None and held[0] is X else None
+        if converted is None and (self.evaluation_inputs is None or len(self.evaluation_inputs) < size):
+            self.evaluation_inputs = np.full(
+                (size, n_in + 1), self.inputs[0, -1], net.dtype
+            )  # x̃ of arrays not remembered
         out = np.empty((len(X), net.sizes[-1]), net.dtype)
         for start in range(0, len(X), size):
             rows = min(size, len(X) - start)
-            x_tilde, buffers = self.evaluation[0][:rows], self.evaluation[1].first_rows(rows)
+            buffers = self.evaluation.first_rows(rows)
             if converted is not None:
                 x_tilde = converted[start : start + rows]
             else:
+                assert self.evaluation_inputs is not None
+                x_tilde = self.evaluation_inputs[:rows]
                 np.copyto(x_tilde[:, :n_in], X[start : start + rows])
             run(self._forward(x_tilde, buffers))
             out[start : start + rows] = buffers.a[-1]

@@ -201,10 +201,14 @@ class FastStepper(Stepper):
         self.net = net
         self.feedforward = self.fast.feedforward
         self.progress = progress
+        self.measurements = options.epochs - state.epoch  # how often each measured array will be fed forward
 
     def prepare(self, X: NDArray[Any]) -> NDArray[Any]:
-        """Return X itself, its x̃ = [x | 1] made once for the fast feedforward."""
-        self.fast.remember(X)
+        """Return X itself, its x̃ = [x | 1] made once for the fast feedforward when it will be measured more
+        than once. Measured once (a one-epoch call), it is converted on the way, in a small buffer already in
+        the cache, which spares allocating a whole x̃ (5,000 rows: 16 MB of fresh pages, about 4 ms)."""
+        if self.measurements > 1:
+            self.fast.remember(X)
         return X
 
     def epoch(self, epoch: int, order: NDArray[np.intp], state: TrainingState) -> bool:
