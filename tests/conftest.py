@@ -20,6 +20,22 @@ settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+FIGURE_KINDS = (
+    "step-vs-sigmoid",
+    "descent",
+    "sgd-path",
+    "learning-curves",
+    "hidden-weights",
+    "confusion",
+    "mistakes",
+    "noise",
+    "dream",
+    "gradient-importance",
+    "wishes",
+)
+"""The tutorial's figures, written out here apart from scratchnet.tutorial.figures so that tests hold the
+declaration, the plot command and the tutorial's commands to one independent list."""
+
 
 @pytest.fixture(scope="session")
 def mnist() -> MNIST:

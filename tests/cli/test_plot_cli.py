@@ -6,23 +6,10 @@ import pytest
 from PIL import Image
 
 from scratchnet.cli import main
+from tests.conftest import FIGURE_KINDS as KINDS
 from tests.conftest import run_cli
 
 pytest.importorskip("matplotlib")
-
-KINDS = [
-    "step-vs-sigmoid",
-    "descent",
-    "sgd-path",
-    "learning-curves",
-    "hidden-weights",
-    "confusion",
-    "mistakes",
-    "noise",
-    "dream",
-    "gradient-importance",
-    "wishes",
-]
 
 
 def _assert_png(path):

@@ -20,17 +20,28 @@ from tests.conftest import run_cli
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def start_server(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m scratchnet serve ARGS --port 0`; return the process and the URL it printed."""
-    environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "COLUMNS": "200"}
-    process = subprocess.Popen(
+def launch(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """Start `python -m scratchnet serve ARGS --port 0` in cwd, with its own SCRATCHNET_HOME; return the process."""
+    environment = {
+        **os.environ,
+        "SCRATCHNET_HOME": str(cwd / ".scratchnet"),
+        "COLUMNS": "200",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    return subprocess.Popen(
         [sys.executable, "-m", "scratchnet", "serve", *args, "--port", "0"],
         cwd=cwd,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        encoding="utf-8",
     )
+
+
+def start_server(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start `python -m scratchnet serve ARGS --port 0`; return the process and the URL it printed."""
+    process = launch(*args, cwd=cwd)
     assert process.stdout is not None
     lines = []
     for line in process.stdout:
@@ -112,21 +123,7 @@ def start_classroom(
 ) -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
     """Start `scratchnet serve ARGS --host HOST --port 0`; return the process, the printed URLs by role
     (explorer, teacher, students) and the lines printed after the students' URL (the QR code)."""
-    environment = {
-        **os.environ,
-        "SCRATCHNET_HOME": str(cwd / ".scratchnet"),
-        "COLUMNS": "200",
-        "PYTHONIOENCODING": "utf-8",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scratchnet", "serve", *args, "--host", host, "--port", "0"],
-        cwd=cwd,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
+    process = launch(*args, "--host", host, cwd=cwd)
     assert process.stdout is not None
     urls: dict[str, str] = {}
     for line in process.stdout:
@@ -249,15 +246,7 @@ def test_the_students_address_of_a_wildcard_host_is_one_of_this_machines_own():
 
 
 def test_a_token_chosen_on_this_machine_is_enforced_and_printed(tmp_path, trained_model):
-    environment = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet"), "COLUMNS": "200"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scratchnet", "serve", str(trained_model), "--token", "only-me-here", "--port", "0"],
-        cwd=tmp_path,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = launch(str(trained_model), "--token", "only-me-here", cwd=tmp_path)
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(3)]  # model, explorer on, teacher
     try:

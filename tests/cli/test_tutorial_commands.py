@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import FIGURE_KINDS as KINDS
 from tests.conftest import run_cli
 
 pytest.importorskip("matplotlib")
@@ -17,19 +18,6 @@ TUTORIAL = ROOT / "docs" / "tutorial.md"
 TUTORIAL_ZH = ROOT / "docs" / "tutorial.zh.md"
 SEED_TERMS = ("感知器", "激活值", "权重", "偏置", "代价函数", "梯度下降", "随机梯度下降", "反向传播")
 """The seed tutorial's words for the book's terms, which the Chinese page uses as the seed does."""
-KINDS = [
-    "step-vs-sigmoid",
-    "descent",
-    "sgd-path",
-    "learning-curves",
-    "hidden-weights",
-    "confusion",
-    "mistakes",
-    "noise",
-    "dream",
-    "gradient-importance",
-    "wishes",
-]
 
 
 def _blocks(language: set[str], page: Path = TUTORIAL) -> list[str]:

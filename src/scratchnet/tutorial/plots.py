@@ -275,22 +275,11 @@ def noise(report: explain.NoiseReport, shown: int = 8) -> Figure:
     top.suptitle("Random noise still gets an answer")
     axes = bottom.subplots()
     bins = np.linspace(0, 1, 41)
-    axes.hist(
-        report.digit_confidences,
-        bins=bins,
-        density=True,
-        alpha=0.6,
-        color="C0",
-        label=f"real test digits (mean {100 * report.mean_digit_confidence:.0f}%)",
-    )
-    axes.hist(
-        report.noise_confidences,
-        bins=bins,
-        density=True,
-        alpha=0.6,
-        color="C3",
-        label=f"uniform noise (mean {100 * report.mean_noise_confidence:.0f}%)",
-    )
+    for values, mean, colour, what in (
+        (report.digit_confidences, report.mean_digit_confidence, "C0", "real test digits"),
+        (report.noise_confidences, report.mean_noise_confidence, "C3", "uniform noise"),
+    ):
+        axes.hist(values, bins=bins, density=True, alpha=0.6, color=colour, label=f"{what} (mean {100 * mean:.0f}%)")
     axes.axvline(0.1, color="grey", linestyle=":", label="a uniform guess (10%)")
     axes.set_xlabel("top confidence (largest output, normalised so the ten sum to 1)")
     axes.set_ylabel("density")

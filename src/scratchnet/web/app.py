@@ -82,11 +82,16 @@ async def predict(request: Request) -> Response:
     {"blank": true} rather than a guess. Only the body is read on the event loop: parsing, checking,
     preprocessing, the trace and the JSON text are made in a worker thread.
     """
+    return await _answer_picture(request, _predict_answer)
+
+
+async def _answer_picture(request: Request, answer: Callable[[bytes, ServedModel], bytes]) -> Response:
+    """Return answer(body, served model) for a picture's request, once the served model is known to take 28×28 inputs."""
     body = await validation.read_body(request)
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
-    return _json_bytes(await _compute(request, _predict_answer, body, served))
+    return _json_bytes(await _compute(request, answer, body, served))
 
 
 def _predict_answer(body: bytes, served: ServedModel) -> bytes:
@@ -105,11 +110,7 @@ async def read(request: Request) -> Response:
     Every character found, with its box and 28×28 input, the digits read or "not a digit", and the
     served network's trace of the first digit. "model" is "served" (default) or "reader", the shipped one.
     """
-    body = await validation.read_body(request)
-    explorer = _explorer(request)
-    served = explorer.served()
-    explorer.check_input_size(served)
-    return _json_bytes(await _compute(request, _read_answer, body, served))
+    return await _answer_picture(request, _read_answer)
 
 
 def _read_answer(body: bytes, served: ServedModel) -> bytes:
