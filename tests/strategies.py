@@ -30,3 +30,25 @@ def mutated(draw: st.DrawFn, original: bytes, max_mutations: int = 4) -> bytes:
         else:
             data[at:at] = draw(st.binary(min_size=1, max_size=16))
     return bytes(data)
+
+
+@st.composite
+def conv_spellings(draw: st.DrawFn) -> str:
+    """Return a small convolutional spelling that fits by construction: HxW(xC), one or two convolutions
+    (each optionally max-pooled where the pool tiles the map), 0 or 1 hidden dense layers, 2 to 4 outputs."""
+    side, channels = draw(st.integers(4, 8)), draw(st.integers(1, 2))
+    words = [f"{side}x{side}" + (f"x{channels}" if channels > 1 else "")]
+    for _ in range(draw(st.integers(1, 2))):
+        if side < 2:
+            break
+        k = draw(st.integers(1, min(3, side)))
+        side = side - k + 1
+        words.append(f"conv{k}x{k}x{draw(st.integers(1, 3))}")
+        pools = [p for p in (2, 3) if side % p == 0]
+        if pools and draw(st.booleans()):
+            p = draw(st.sampled_from(pools))
+            side //= p
+            words.append(f"pool{p}")
+    words += [str(n) for n in draw(st.lists(st.integers(2, 5), max_size=1))]
+    words.append(str(draw(st.integers(2, 4))))
+    return ",".join(words)

@@ -1,7 +1,8 @@
 """Save and load trained networks: one `.npz` of arrays plus a JSON header, written atomically.
 
 The file opens with `numpy.load(path, allow_pickle=False)`: arrays `weights_0, biases_0, ...` in the
-network's shapes and a 0-d string array `header` holding JSON (format version, layer sizes,
+network's shapes and a 0-d string array `header` holding JSON (format version, layer sizes and, for a
+convolutional network, its spelling under "layers" (`28x28,conv5x5x20,pool2,100,10`),
 activation, cost, training settings, per-epoch metrics, the data's checksum, the package version).
 Every file is written to a temporary file beside its target and then renamed over it, so a crash
 never leaves a half-written file.
@@ -22,6 +23,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from scratchnet.core.convnet import ConvNetwork
 from scratchnet.core.network import Network
 from scratchnet.errors import ModelFileError, ScratchnetError
 from scratchnet.training.options import TrainOptions
@@ -90,6 +92,7 @@ def _model_writer(
         "format_version": FORMAT_VERSION,
         "scratchnet_version": __version__,
         "sizes": net.sizes,
+        **({"layers": net.spelling} if isinstance(net, ConvNetwork) else {}),
         "activation": net.activation.name,
         "cost": net.cost_function.name,
         "init": net.init,
@@ -180,8 +183,9 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
     _check_members(archive, path)
     header = _read_header(archive, path)
     try:
-        net = TrainableNetwork(
-            header["sizes"],
+        kind = ConvNetwork if "layers" in header else TrainableNetwork  # a convolutional model is spelled by its layers
+        net = kind(
+            header["layers"] if "layers" in header else header["sizes"],
             header["activation"],
             header["cost"],
             header.get("init", "normal"),

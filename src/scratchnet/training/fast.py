@@ -69,9 +69,12 @@ fault in as a 784-16-16-10 epoch's monitoring is allowed to take)."""
 
 
 def supports(net: Network, X: NDArray[Any]) -> bool:
-    """Return True if `FastSGD` knows net's activations and X's type (the caller checks for plain SGD)."""
+    """Return True if `FastSGD` knows net's activations and X's type (the caller checks for plain SGD), and
+    net is a chain of dense layers (weights[l] of shape (sizes[l + 1], sizes[l]); not a convolutional network)."""
+    shapes = [(n_out, n_in) for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
     return (
-        net.activation.name in KERNELS
+        [W.shape for W in net.weights] == shapes
+        and net.activation.name in KERNELS
         and net.output_activation.name in (*KERNELS, "softmax")
         and X.ndim == 2
         and (X.dtype == np.uint8 or np.issubdtype(X.dtype, np.floating))

@@ -1,0 +1,180 @@
+"""The layers of chapter 6, one per idea: convolution, max-pooling and the fully connected layer.
+
+Activations are channels-last tensors: a mini-batch of n maps of height H, width W and C channels is an
+array a of shape (n, H, W, C) (a dense layer's activations are (n, N)). Each layer with parameters
+computes the weighted input z from the activation a of the layer below; the network applies σ, so
+the layers here are linear (a pooling layer has neither parameters nor σ). Backwards, each layer is
+given δ = ∂C/∂z (or, for pooling, ∂C/∂a of its output) and returns ∂C/∂w, ∂C/∂b and ∂C/∂a of its
+input, the factor that (BP2) then multiplies by σ'(z) of the layer below.
+
+Convolution (k×k filters, stride 1, no padding: "valid"), C_in → C_out maps, w of shape (C_out, C_in, k, k):
+    z_{x,y,f} = b_f + Σ_{c,i,j} w_{f,c,i,j} a_{x+i,y+j,c}                                 (forward)
+    ∂C/∂b_f       = Σ_{x,y} δ_{x,y,f}                                                   (BP3, conv)
+    ∂C/∂w_{f,c,i,j} = Σ_{x,y} δ_{x,y,f} a_{x+i,y+j,c}                                   (BP4, conv)
+    ∂C/∂a_{u,v,c} = Σ_{f,i,j} δ_{u−i,v−j,f} w_{f,c,i,j}   (terms with u−i, v−j off the map are 0)  (BP2, conv)
+Gathering every k×k patch of a into a row (im2col: P of shape (n·H′·W′, C_in·k·k)) turns each line into
+one matrix product, with W the filters as rows (C_out, C_in·k·k):
+    Z = P Wᵀ + b,    ∇_W C = Δᵀ P,    ∇_b C = Σ_rows Δ,    ∂C/∂P = Δ W
+and ∂C/∂a adds each patch row of ∂C/∂P back where the patch came from (col2im: k·k shifted sums).
+
+Max-pooling (p×p windows that tile the map): a_out = max of its window, and the error goes to the
+window's largest input alone (the first of equal ones):
+    ∂C/∂a_{u,v,c} = ∂C/∂a_out_{⌊u/p⌋,⌊v/p⌋,c} if a_{u,v,c} is its window's maximum, else 0  (BP2, pool)
+
+Fully connected (the chapter-1 layer, on the flattened maps, in (C, H, W) order as other libraries
+flatten them): z = a Wᵀ + b, ∇_W C = δᵀ a (BP4), ∇_b C = Σ δ (BP3), ∂C/∂a = δ W (BP2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from scratchnet.core.encoding import Array
+from scratchnet.errors import ConfigError
+
+Shape = tuple[int, ...]
+"""A layer's output shape for one image: (H, W, C) for maps, (N,) for a dense layer."""
+
+
+class Conv:
+    """A convolutional layer: `maps` filters of `kernel`×`kernel` weights each (stride 1, valid)."""
+
+    has_parameters = True
+
+    def __init__(self, kernel: int, maps: int) -> None:
+        self.kernel, self.maps = kernel, maps
+
+    def spelling(self) -> str:
+        return f"conv{self.kernel}x{self.kernel}x{self.maps}"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        """Return (H − k + 1, W − k + 1, C_out), or raise ConfigError when the filter does not fit the maps."""
+        if len(shape) != 3:
+            raise ConfigError(f"{self.spelling()} needs maps (H×W×C) below it; got a dense layer of {shape[0]}")
+        h, w, _ = shape
+        if self.kernel > h or self.kernel > w:
+            raise ConfigError(f"{self.spelling()}: a {self.kernel}×{self.kernel} filter does not fit a {h}×{w} map")
+        return h - self.kernel + 1, w - self.kernel + 1, self.maps
+
+    def parameter_shapes(self, shape: Shape) -> tuple[Shape, Shape]:
+        """Return the shapes of w (C_out, C_in, k, k) and b (C_out,)."""
+        return (self.maps, shape[2], self.kernel, self.kernel), (self.maps,)
+
+    def fan_in(self, shape: Shape) -> int:
+        """Return C_in·k·k, the inputs each neuron of a map sees."""
+        return shape[2] * self.kernel * self.kernel
+
+    def forward(self, a: Array, W: Array, b: Array) -> tuple[Array, Any]:
+        """Return (z, cache): z = P Wᵀ + b reshaped to (n, H′, W′, C_out); the cache is the patches P."""
+        n, h, w, _ = a.shape
+        k = self.kernel
+        windows = sliding_window_view(a, (k, k), axis=(1, 2))  # (n, H′, W′, C_in, k, k), a view
+        P = windows.reshape(n * (h - k + 1) * (w - k + 1), -1)  # im2col: the one copy
+        Z = P @ W.reshape(len(W), -1).T
+        Z += b
+        return Z.reshape(n, h - k + 1, w - k + 1, self.maps), (P, a.shape)
+
+    def backward(
+        self, delta: Array, cache: Any, W: Array, need_input: bool = True
+    ) -> tuple[Array, Array, Array | None]:
+        """Return (∂C/∂w, ∂C/∂b, ∂C/∂a of the input or None): BP4, BP3 and BP2 of convolution."""
+        P, shape = cache
+        D = delta.reshape(-1, self.maps)
+        nabla_w = (D.T @ P).reshape(W.shape)  # (BP4, conv)
+        nabla_b = D.sum(axis=0)  # (BP3, conv)
+        if not need_input:
+            return nabla_w, nabla_b, None
+        n, h, w, c = shape
+        k, hh, ww = self.kernel, h - self.kernel + 1, w - self.kernel + 1
+        dP = (D @ W.reshape(len(W), -1)).reshape(n, hh, ww, c, k, k)  # ∂C/∂P = Δ W
+        da = np.zeros(shape, dtype=delta.dtype)
+        for i in range(k):  # col2im: each patch entry back where it came from (BP2, conv)
+            for j in range(k):
+                da[:, i : i + hh, j : j + ww, :] += dP[:, :, :, :, i, j]
+        return nabla_w, nabla_b, da
+
+
+class Pool:
+    """Max-pooling over `size`×`size` windows that tile each map."""
+
+    has_parameters = False
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def spelling(self) -> str:
+        return f"pool{self.size}"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        """Return (H/p, W/p, C), or raise ConfigError when p does not divide the map."""
+        if len(shape) != 3:
+            raise ConfigError(f"{self.spelling()} needs maps (H×W×C) below it; got a dense layer of {shape[0]}")
+        h, w, c = shape
+        if h % self.size or w % self.size:
+            raise ConfigError(f"{self.spelling()}: {self.size}×{self.size} windows do not tile a {h}×{w} map")
+        return h // self.size, w // self.size, c
+
+    def forward(self, a: Array) -> tuple[Array, Any]:
+        """Return (a_out, cache): each window's maximum, shape (n, H/p, W/p, C); the cache is where it was."""
+        n, h, w, c = a.shape
+        p = self.size
+        windows = a.reshape(n, h // p, p, w // p, p, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, h // p, w // p, c, p * p)
+        where = windows.argmax(axis=-1)[..., None]
+        return np.take_along_axis(windows, where, axis=-1)[..., 0], (where, a.shape)
+
+    def backward(self, error: Array, cache: Any) -> Array:
+        """Return ∂C/∂a of the input: each window's error at its maximum, 0 elsewhere (BP2, pool)."""
+        where, (n, h, w, c) = cache
+        p = self.size
+        spread = np.zeros((*error.shape, p * p), dtype=error.dtype)
+        np.put_along_axis(spread, where, error[..., None], axis=-1)
+        return spread.reshape(n, h // p, w // p, c, p, p).transpose(0, 1, 4, 2, 5, 3).reshape(n, h, w, c)
+
+
+class Dense:
+    """A fully connected layer of `neurons` neurons on the flattened activations below it."""
+
+    has_parameters = True
+
+    def __init__(self, neurons: int) -> None:
+        self.neurons = neurons
+
+    def spelling(self) -> str:
+        return str(self.neurons)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.neurons,)
+
+    def parameter_shapes(self, shape: Shape) -> tuple[Shape, Shape]:
+        """Return the shapes of W (n_out, n_in) and b (n_out,), n_in the flattened input."""
+        return (self.neurons, int(np.prod(shape))), (self.neurons,)
+
+    def fan_in(self, shape: Shape) -> int:
+        return int(np.prod(shape))
+
+    def forward(self, a: Array, W: Array, b: Array) -> tuple[Array, Any]:
+        """Return (z, cache): z = a Wᵀ + b on a flattened in (C, H, W) order; the cache is that flat a."""
+        flat = a if a.ndim == 2 else a.transpose(0, 3, 1, 2).reshape(len(a), -1)
+        Z = flat @ W.T
+        Z += b
+        return Z, (flat, a.shape)
+
+    def backward(
+        self, delta: Array, cache: Any, W: Array, need_input: bool = True
+    ) -> tuple[Array, Array, Array | None]:
+        """Return (∂C/∂W, ∂C/∂b, ∂C/∂a of the input or None): BP4, BP3 and BP2 of the dense layer."""
+        flat, shape = cache
+        nabla_w, nabla_b = delta.T @ flat, delta.sum(axis=0)
+        if not need_input:
+            return nabla_w, nabla_b, None
+        error = delta @ W
+        if len(shape) == 4:
+            n, h, w, c = shape
+            error = error.reshape(n, c, h, w).transpose(0, 2, 3, 1)
+        return nabla_w, nabla_b, error
+
+
+Layer = Conv | Pool | Dense
