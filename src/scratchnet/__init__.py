@@ -8,6 +8,7 @@
 >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
 """
 
+from scratchnet.core.convnet import ConvNetwork
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
 from scratchnet.training.loop import fit
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ConvNetwork",
     "DataFormatError",
     "EpochRecord",
     "History",

@@ -356,6 +356,7 @@ def _hidden_layer_sizes(value: Any) -> tuple[int, ...]:
 
 def _network(shape: NetworkShape) -> Network:
     """Return a new Network built as the shape says."""
+    assert not isinstance(shape.layers, str)  # hidden_layer_sizes spells a dense network
     return Network(shape.layers, shape.activation, shape.cost, shape.init, seed=shape.seed, dtype=shape.dtype)
 
 

@@ -63,7 +63,12 @@ def _kill_at_a_random_moment(process: subprocess.Popen[str], chance: random.Rand
     process.communicate(timeout=30)  # reaps it and closes its pipes
 
 
-def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(tmp_path):
+CONVOLUTIONAL = ["--layers", "28x28,conv3x3x4,pool2,16,10", *RUN[2:]]
+"""The same run through a convolutional network: its filters, and dropout on its dense layer."""
+
+
+@pytest.mark.parametrize("RUN", [RUN, CONVOLUTIONAL], ids=["dense", "convolutional"])
+def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(tmp_path, RUN):
     whole = run_cli("train", *RUN, "--out", "whole.npz", cwd=tmp_path)
     assert whole.returncode == 0, whole.stderr
     assert not (tmp_path / "whole.npz.ckpt").exists()  # removed when the run finishes

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from scratchnet.core.convnet import ConvNetwork
 from scratchnet.io import load_model
 
 
@@ -28,7 +29,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     table = Table(title=str(args.model), show_header=False)
     table.add_column("field")
     table.add_column("value")
-    table.add_row("layers", "-".join(map(str, net.sizes)))
+    table.add_row("layers", net.spelling if isinstance(net, ConvNetwork) else "-".join(map(str, net.sizes)))
+    if isinstance(net, ConvNetwork):
+        for word, shape, count in net.describe():
+            table.add_row(f"  {word}", f"output {'×'.join(map(str, shape))}, {count:,} parameters")
     table.add_row("weights and biases", f"{net.num_params:,}")
     table.add_row("activation / cost", f"{net.activation.name} / {net.cost_function.name}")
     table.add_row("dtype / init", f"{header['dtype']} / {header.get('init')}")

@@ -24,6 +24,7 @@ from rich.progress import Progress as Bar
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError, flag
+from scratchnet.core.convnet import ConvNetwork, build, ends, spelled
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, Split, load_mnist
 from scratchnet.errors import ConfigError, ModelFileError
@@ -147,13 +148,14 @@ def config_from(args: argparse.Namespace) -> TrainConfig:
         raise UsageError(f"argument {' '.join(flag(name) for name in given)}: {err}") from err
 
 
-def check_layers_fit(layers: tuple[int, ...], data: MNIST) -> None:
+def check_layers_fit(layers: tuple[int, ...] | str, data: MNIST) -> None:
     """Raise UsageError (exit code 2) unless the first layer fits the images and the last the labels."""
     pixels = data.image_shape[0] * data.image_shape[1]
-    if layers[0] != pixels or layers[-1] < data.num_classes:
+    inputs, outputs = ends(layers)
+    if inputs != pixels or outputs < data.num_classes:
         raise UsageError(
             f"argument --layers: must start with {pixels} inputs (the {data.image_shape[0]}×{data.image_shape[1]} images) "
-            f"and end with at least {data.num_classes} outputs (the classes); got {','.join(map(str, layers))}"
+            f"and end with at least {data.num_classes} outputs (the classes); got {spelled(layers)}"
         )
 
 
@@ -297,7 +299,7 @@ def _add_negatives(config: TrainConfig, data: MNIST, training: Split) -> tuple[M
     (`scratchnet.data.negatives`, seeded by --seed) join the training and validation images, 0.3 times
     as many as each has. The test set stays MNIST's, so the test accuracy is the digits' alone.
     """
-    if config.layers[-1] != data.num_classes + 1:
+    if ends(config.layers)[1] != data.num_classes + 1:
         return data, training, {}
     from scratchnet.data.negatives import with_negatives
 
@@ -359,8 +361,8 @@ def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> N
 
 
 def _build(config: TrainConfig) -> Network:
-    """Return a new network of config's shape."""
-    return Network(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
+    """Return a new network of config's shape: a ConvNetwork for a convolutional spelling."""
+    return build(config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype)
 
 
 def _describe(console: Console, job: Job, net: Network, data: MNIST, training: Split) -> None:
@@ -368,7 +370,7 @@ def _describe(console: Console, job: Job, net: Network, data: MNIST, training: S
     config = job.config
     console.print(f"preset  {job.preset}: " + "; ".join(config.describe()))
     console.print(
-        f"network {'-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases"
+        f"network {net.spelling if isinstance(net, ConvNetwork) else '-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases"
     )
     console.print(
         f"data    {data.source}: {len(training):,} training, {len(data.validation):,} validation, {len(data.test):,} test images"

@@ -72,6 +72,25 @@ def parse_layers(spelling: str) -> tuple[Shape, list[Layer]]:
     return (int(first[1]), int(first[2]), int(first[3] or 1)), layers
 
 
+def spelled(layers: str | Sequence[int]) -> str:
+    """Return the one spelling of a network's layers: `784,16,16,10` for sizes, the canonical text of a spelling."""
+    if not isinstance(layers, str):
+        return ",".join(map(str, layers))
+    shape, parsed = parse_layers(layers)
+    inputs = shape if shape[2] > 1 else shape[:2]
+    return ",".join(["x".join(map(str, inputs)), *(layer.spelling() for layer in parsed)])
+
+
+def ends(layers: str | Sequence[int]) -> tuple[int, int]:
+    """Return (inputs, outputs) of the layers: H·W·C and the output layer's neurons of a spelling."""
+    if not isinstance(layers, str):
+        return int(layers[0]), int(layers[-1])
+    shape, parsed = parse_layers(layers)
+    output = parsed[-1]
+    assert isinstance(output, Dense)  # parse_layers checked it
+    return int(np.prod(shape)), output.neurons
+
+
 def _layer(word: str) -> Layer:
     """Return the layer one word spells, or raise ConfigError naming it."""
     conv, pool = _CONV.fullmatch(word), _POOL.fullmatch(word)
@@ -247,3 +266,17 @@ class ConvNetwork(Network):
             p -= 1
             nabla_w[p], nabla_b[p], delta = layer.backward(delta, caches[l], self.weights[p], need_input=l > 0)
         return nabla_w, nabla_b
+
+
+def build(
+    layers: str | Sequence[int],
+    activation: str = "sigmoid",
+    cost: str = "quadratic",
+    init: str = "normal",
+    seed: int | None = 0,
+    dtype: str = "float32",
+) -> Network:
+    """Return the network the layers spell: a ConvNetwork for `28x28,conv5x5x20,...`, the dense Network for sizes."""
+    if isinstance(layers, str):
+        return ConvNetwork(layers, activation, cost, init, seed=seed, dtype=dtype)
+    return Network(layers, activation, cost, init, seed=seed, dtype=dtype)

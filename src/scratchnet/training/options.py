@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from scratchnet.core.activations import ACTIVATIONS
+from scratchnet.core.convnet import is_convolutional, parse_layers, spelled
 from scratchnet.core.costs import COSTS
 from scratchnet.core.network import DTYPES, INITS
 from scratchnet.data.augment import AUGMENTATIONS
@@ -158,19 +159,37 @@ class SomeOf(Constraint):
 
 
 class Layers(Constraint):
-    """Two or more positive layer sizes, input first; the command line writes them `784,16,16,10`."""
+    """The layers, input first: two or more positive sizes `784,16,16,10` (a dense Network), or a convolutional
+    network's spelling `28x28,conv5x5x20,pool2,100,10` (`scratchnet.core.convnet`, which parses it), kept as text."""
 
-    expected = "two or more positive integers, like 784,16,16,10"
+    expected = "two or more positive integers like 784,16,16,10, or maps and layers like 28x28,conv5x5x20,pool2,100,10"
     metavar = "784,16,16,10"
 
     def accepts(self, value: Any) -> bool:
+        if isinstance(value, str):
+            try:
+                return is_convolutional(value) and bool(parse_layers(value))
+            except ConfigError:
+                return False
         return isinstance(value, (list, tuple)) and len(value) >= 2 and all(_is_integer(v) and v > 0 for v in value)
 
-    def normalise(self, value: Any) -> tuple[int, ...]:
-        return tuple(int(v) for v in value)
+    def check(self, name: str, value: Any) -> Any:
+        """Return value normalised, or raise ConfigError; a spelling's error names its layer and shapes."""
+        if isinstance(value, str) and is_convolutional(value):
+            return spelled(value)  # parse_layers' ConfigError, one line naming the layer
+        return super().check(name, value)
 
-    def convert(self, text: str) -> tuple[int, ...]:
-        return tuple(int(part) for part in text.split(","))
+    def normalise(self, value: Any) -> tuple[int, ...] | str:
+        return spelled(value) if isinstance(value, str) else tuple(int(v) for v in value)
+
+    def convert(self, text: str) -> tuple[int, ...] | str:
+        return text if is_convolutional(text) else tuple(int(part) for part in text.split(","))
+
+    def parse(self, text: str) -> Any:
+        """Return the layers a command-line word spells; ValueError naming the layer for a spelling that cannot work."""
+        if is_convolutional(text):
+            return spelled(text)
+        return super().parse(text)
 
 
 class Flag(Constraint):
@@ -273,7 +292,9 @@ class _Declared:
 class NetworkShape(_Declared):
     """What a network is built with: `Network(layers, activation, cost, init, seed, dtype)`."""
 
-    layers: tuple[int, ...] = setting((784, 16, 16, 10), Layers(), "the layer sizes, input first")
+    layers: tuple[int, ...] | str = setting(
+        (784, 16, 16, 10), Layers(), "the layer sizes (784,16,16,10) or a convolutional spelling, input first"
+    )
     activation: str = setting("sigmoid", OneOf(tuple(ACTIVATIONS)), "the hidden layers' activation", "σ")
     cost: str = setting("quadratic", OneOf(tuple(COSTS)), "the cost", "C")
     init: str = setting(
@@ -373,7 +394,7 @@ class TrainConfig(TrainOptions, NetworkShape):
     def describe(self) -> list[str]:
         """Return the settings as a few lines of `name value` for the command line."""
         lines = [
-            f"layers {'-'.join(map(str, self.layers))}, {self.activation} neurons, {self.cost} cost, {self.init} initial weights",
+            f"layers {self.layers if isinstance(self.layers, str) else '-'.join(map(str, self.layers))}, {self.activation} neurons, {self.cost} cost, {self.init} initial weights",
             f"{self.epochs} epochs, m = {self.batch_size}, η = {self.lr:g} ({self.schedule} schedule), {self.optimizer}"
             + (f" μ = {self.momentum:g}" if self.optimizer in ("momentum", "nesterov") else ""),
         ]

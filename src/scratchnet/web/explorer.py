@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.core.convnet import build
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ScratchnetError
@@ -362,7 +363,7 @@ class Explorer:
         try:
             data = self.data()
             n = run.training_size
-            net = Network(
+            net = build(
                 config.layers, config.activation, config.cost, config.init, seed=config.seed, dtype=config.dtype
             )
             run.state = "stopping" if run.stop_requested.is_set() else "running"

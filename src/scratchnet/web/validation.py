@@ -220,6 +220,8 @@ def train_settings(data: dict[str, Any], defaults: TrainConfig) -> tuple[dict[st
                 f"{name} must be at most {most} for a training on this server; got {getattr(config, name)}"
             )
     layers = config.layers
+    if isinstance(layers, str):
+        raise RequestError(f"the page trains fully connected networks (784,16,16,10); got {layers}")
     if len(layers) > MAX_LAYERS or max(layers[1:-1], default=0) > MAX_HIDDEN_NEURONS:
         raise RequestError(
             f"layers must be at most {MAX_LAYERS} with at most {MAX_HIDDEN_NEURONS} neurons each; got {list(layers)}"
