@@ -1,7 +1,8 @@
 """The fast path of mini-batch SGD: the steps of `Network.backprop` and the update rule, rearranged.
 
 It takes plain SGD and, on top of it, momentum or Nesterov's rule, L2's weight decay, any schedule
-of η and dropout (augmentation and Adam stay on the reference path).
+of η (or a function of the step, for a time budget), dropout and augmentation (Adam stays on the
+reference path).
 
 The readable reference (network.py, sgd.py) makes new arrays for every z, a, δ and ∇ on every step.
 At m = 10 those arrays hold a few hundred numbers, so its time goes into Python and into NumPy's cost
@@ -18,6 +19,11 @@ per call, not into arithmetic. This module takes exactly the same steps with few
 - dropout's masks r are drawn a chunk at a time, in the reference's order (mini-batch by mini-batch,
   layer by layer, from the same generator), so they are the reference's masks; a hidden layer's a
   is multiplied by r after its forward step and its δ by r after σ'(z);
+- with augmentation, each mini-batch is distorted by the reference's `Augmenter` and then its masks
+  drawn, mini-batch by mini-batch from the same generator, so the distortions and masks are the
+  reference's; a helper thread fills the next chunk (a second set of arrays, with its own compiled
+  steps) while this one trains: the distortions are NumPy calls on whole mini-batches, which release
+  the interpreter, beside the products, which release it too;
 - σ' is read off what the forward pass kept: with u = tanh(z/2)/2, the sigmoid is a = ½ + u and
   σ'(z) = a(1 − a) = ¼ − u²; tanh' = 1 − a²; relu' = [a > 0];
 - a sigmoid output layer stops at u, and the targets are stored as y − ½, since a − y = u − (y − ½);
@@ -43,7 +49,9 @@ reference's up to rounding (tests/unit/test_fast.py holds the two to 1e-10 in fl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +62,7 @@ from scratchnet.training.optimizers import Momentum, Nesterov, Optimizer
 
 if TYPE_CHECKING:
     from scratchnet.core.network import Array, Network
+    from scratchnet.data.augment import Augmenter
 
 CHUNK_BYTES = 512 * 1024
 """About how many bytes of floats an epoch's rows are gathered in at once (whole mini-batches, at least one)."""
@@ -193,6 +202,17 @@ class _Buffers:
         return short
 
 
+class _Chunk:
+    """The arrays a chunk of rows is gathered into: raw rows, ã = [x | 1], targets y and dropout masks r."""
+
+    def __init__(self, net: Network, X: NDArray[Any], rows: int, one: float, dropout: float) -> None:
+        sizes, dtype = net.sizes, net.dtype
+        self.raw = np.empty((rows, sizes[0]), X.dtype)
+        self.inputs = np.full((rows, sizes[0] + 1), one, dtype)  # ã = [x | 1] or [255 x′ | 255]
+        self.targets = np.empty((rows, sizes[-1]), dtype)
+        self.masks = [np.empty((rows, size), dtype) for size in sizes[1:-1]] if dropout > 0 else []
+
+
 class FastSGD:
     """Plain mini-batch SGD on net with preallocated arrays; call `epoch` once per shuffled order.
 
@@ -203,6 +223,10 @@ class FastSGD:
     Y : one-hot targets (n, sizes[-1]) in the network's dtype.
     m : the mini-batch size.
     eta : η, the learning rate.
+    optimizer, lmbda, dropout : the update rule (SGD, momentum or Nesterov), L2's λ and dropout's p.
+    noise : the generator dropout's masks and the distortions are drawn from (needed for either).
+    augmenter : distorts each mini-batch as the reference does (`scratchnet.data.augment.Augmenter`).
+    Call `close` (or use it in a `with`) to end the helper thread augmentation starts.
     """
 
     def __init__(
@@ -216,11 +240,12 @@ class FastSGD:
         lmbda: float = 0.0,
         dropout: float = 0.0,
         noise: np.random.Generator | None = None,
+        augmenter: Augmenter | None = None,
     ) -> None:
         self.net, self.X, self.Y, self.m, self.eta, self.lmbda = net, X, Y, m, eta, lmbda
-        if dropout > 0 and noise is None:
-            raise ValueError("dropout needs the generator its masks are drawn from")
-        self.dropout, self.noise = dropout, noise
+        if (dropout > 0 or augmenter is not None) and noise is None:
+            raise ValueError("dropout and augmentation need the generator their draws come from")
+        self.dropout, self.noise, self.augmenter = dropout, noise, augmenter
         dtype, sizes, n = net.dtype, net.sizes, len(X)
         self.optimizer = optimizer if isinstance(optimizer, Momentum) else None  # Nesterov is a Momentum
         if optimizer is not None and optimizer.name not in ("sgd", "momentum", "nesterov"):
@@ -236,12 +261,13 @@ class FastSGD:
         self.w_tilde_T = [np.empty((W.shape[1] + 1, W.shape[0]), dtype) for W in net.weights]
         self.chunk = m * max(1, CHUNK_BYTES // (np.dtype(dtype).itemsize * (sizes[0] + 1) * m))  # rows
         rows = min(self.chunk, n)
-        self.raw = np.empty((rows, sizes[0]), X.dtype)
-        self.inputs = np.full((rows, sizes[0] + 1), 255 if grey else 1, dtype)  # ã = [x | 1] or [255 x′ | 255]
-        self.targets = np.empty((rows, sizes[-1]), dtype)
+        self.one = np.array(255 if grey else 1, dtype)  # ã's last column: x̃ = [x | 1] or [255 x′ | 255]
+        # Two sets of arrays with augmentation: the helper fills one while the steps read the other.
+        self.chunks = [_Chunk(net, X, rows, 255 if grey else 1, dropout) for _ in range(2 if augmenter else 1)]
+        self.helper = ThreadPoolExecutor(max_workers=1) if augmenter is not None else None
         self.buffers = _Buffers(sizes, min(m, n), dtype)
-        self.plans: dict[int, list[Plan]] = {}  # the steps of a whole chunk, by its number of rows
-        self.flat: dict[int, Plan] = {}  # the same steps as one list, for a constant η
+        self.plans: dict[tuple[int, int], list[Plan]] = {}  # the steps of a whole chunk, by (its arrays, its rows)
+        self.flat: dict[tuple[int, int], Plan] = {}  # the same steps as one list, for a constant η
         self.evaluation: _Buffers | None = None  # made when `feedforward` is first called
         self.evaluation_inputs: Array | None = None  # x̃ rows for inputs not remembered, made when first needed
         self.remembered: dict[int, tuple[NDArray[Any], Array]] = {}  # x̃ of the arrays measured every epoch, by id
@@ -254,9 +280,6 @@ class FastSGD:
         self.update_scratch = (
             [np.empty_like(w) for w in self.w_tilde_T] if lmbda or isinstance(self.optimizer, Nesterov) else []
         )
-        self.masks = (
-            [np.empty((rows, size), dtype) for size in sizes[1:-1]] if dropout > 0 else []
-        )  # r of the chunk's rows
         self.inverse_keep = np.array(1 / (1 - dropout), dtype)
 
     def _load(self) -> None:
@@ -336,9 +359,9 @@ class FastSGD:
                 )  # a ⊙ r; z keeps what σ' is read from
         return plan
 
-    def _compile(self, rows: slice) -> Plan:
+    def _compile(self, rows: slice, chunk: _Chunk) -> Plan:
         """Return the calls of one step on the mini-batch in these rows of the chunk: forward, (BP1)–(BP4), update."""
-        x_tilde, y = self.inputs[rows], self.targets[rows]
+        x_tilde, y = chunk.inputs[rows], chunk.targets[rows]
         k = len(x_tilde)
         buffers = self.buffers if k == len(self.buffers.z[0]) else self.buffers.first_rows(k)
         kernels, z, a, delta, scratch, nabla = (
@@ -350,7 +373,7 @@ class FastSGD:
             buffers.nabla,
         )
         inputs, last = [x_tilde, *buffers.a_tilde], len(z) - 1
-        masks = [mask[rows] for mask in self.masks]
+        masks = [mask[rows] for mask in chunk.masks]
         plan = self._forward(x_tilde, buffers, output=not self.shifted, masks=masks)
         d = delta[last]
         plan.append((np.subtract, (z[last] if self.shifted else a[last], y, d)))  # a − y, or u − (y − ½) if shifted
@@ -372,48 +395,115 @@ class FastSGD:
             plan += self._update(l, nabla[l])
         return plan
 
-    def _compile_chunk(self, rows: int) -> list[Plan]:
-        """Return the calls of the steps on the first `rows` rows of the chunk, one plan per mini-batch."""
-        return [self._compile(slice(first, min(first + self.m, rows))) for first in range(0, rows, self.m)]
+    def _steps(self, slot: int, rows: int) -> list[Plan]:
+        """Return the calls of the steps on the first `rows` rows of chunk `slot`, one plan per mini-batch (compiled once)."""
+        key = (slot, rows)
+        if key not in self.plans:
+            chunk = self.chunks[slot]
+            self.plans[key] = [
+                self._compile(slice(first, min(first + self.m, rows)), chunk) for first in range(0, rows, self.m)
+            ]
+        return self.plans[key]
 
     def epoch(
-        self, order: NDArray[np.intp], progress: Callable[[int], Any] | None = None, etas: Sequence[float] | None = None
-    ) -> None:
+        self,
+        order: NDArray[np.intp],
+        progress: Callable[[int], Any] | None = None,
+        etas: Sequence[float] | Callable[[int], float | None] | None = None,
+    ) -> bool:
         """Take one step per mini-batch of `order` (a permutation of range(n)), m rows at a time.
 
         etas[s], if given, is the η of step s (a schedule's); otherwise every step takes the constructor's η.
+        etas may also be a function of s, asked just before step s; its None stops the epoch there.
+        Return False if it was stopped so, True when every step was taken.
         """
-        n_in = self.net.sizes[0]
         self._load()
-        constant = etas is None or len(set(etas)) == 1
-        if etas is not None:
-            self._set_eta(etas[0])
+        asked = callable(etas)
+        constant = etas is None or (not asked and len(set(etas)) == 1)  # type: ignore[arg-type]
+        if etas is not None and not asked:
+            self._set_eta(etas[0])  # type: ignore[index]
         report_at, step = 0.0, 0
-        for start in range(0, len(order), self.chunk):
-            index = order[start : start + self.chunk]
-            rows = len(index)
-            # order is a permutation, so no index is out of range; mode="clip" spares NumPy a checked copy
-            np.take(self.X, index, axis=0, out=self.raw[:rows], mode="clip")
-            np.copyto(self.inputs[:rows, :n_in], self.raw[:rows])
-            np.take(self.Y, index, axis=0, out=self.targets[:rows], mode="clip")
-            if self.shifted:
-                np.subtract(self.targets[:rows], 0.5, self.targets[:rows])
-            if self.masks:
-                self._draw_masks(rows)
-            steps = self.plans.get(rows) or self.plans.setdefault(rows, self._compile_chunk(rows))
-            if constant:  # the whole chunk as one list of calls: no Python between the steps
-                run(self.flat.get(rows) or self.flat.setdefault(rows, [call for plan in steps for call in plan]))
-            else:
-                for plan in steps:
-                    self._set_eta(etas[step])  # type: ignore[index]
-                    step += 1
-                    run(plan)
-            if progress is not None and start + rows >= report_at:
-                progress(start + rows)
-                report_at = start + rows + len(order) / 100
+        with closing(self._filled(order)) as chunks:
+            for start, rows, slot in chunks:
+                steps = self._steps(slot, rows)
+                if constant:  # the whole chunk as one list of calls: no Python between the steps
+                    key = (slot, rows)
+                    run(self.flat.get(key) or self.flat.setdefault(key, [call for plan in steps for call in plan]))
+                else:
+                    for plan in steps:
+                        eta = etas(step) if asked else etas[step]  # type: ignore[index, misc, operator]
+                        if eta is None:
+                            self._store()
+                            return False
+                        self._set_eta(eta)
+                        step += 1
+                        run(plan)
+                if progress is not None and start + rows >= report_at:
+                    progress(start + rows)
+                    report_at = start + rows + len(order) / 100
         self._store()
+        return True
 
-    def _draw_masks(self, rows: int) -> None:
+    def _filled(self, order: NDArray[np.intp]) -> Generator[tuple[int, int, int], None, None]:
+        """Yield (first row, rows, which arrays) for each chunk of order, its arrays filled by `_fill`.
+
+        With two sets of arrays the helper thread fills chunk c + 1 while the caller trains on chunk c;
+        it alone draws from the generator, chunk after chunk, so the draws do not depend on timing.
+        """
+        starts = range(0, len(order), self.chunk)
+        if self.helper is None:
+            for start in starts:
+                yield start, self._fill(self.chunks[0], order[start : start + self.chunk]), 0
+            return
+        pending: Future[int] = self.helper.submit(self._fill, self.chunks[0], order[: self.chunk])
+        try:
+            for c, start in enumerate(starts):
+                rows = pending.result()
+                following = start + self.chunk
+                if following < len(order):
+                    pending = self.helper.submit(
+                        self._fill, self.chunks[(c + 1) % 2], order[following : following + self.chunk]
+                    )
+                yield start, rows, c % 2
+        finally:
+            pending.result()  # stopped early: let the helper finish before anyone reads the generator's state
+
+    def _fill(self, chunk: _Chunk, index: NDArray[np.intp]) -> int:
+        """Gather the rows `index` into chunk's arrays (distorted, with their masks, if asked); return how many."""
+        rows, n_in = len(index), self.net.sizes[0]
+        # order is a permutation, so no index is out of range; mode="clip" spares NumPy a checked copy
+        np.take(self.Y, index, axis=0, out=chunk.targets[:rows], mode="clip")
+        if self.shifted:
+            np.subtract(chunk.targets[:rows], 0.5, chunk.targets[:rows])
+        if self.augmenter is None:
+            np.take(self.X, index, axis=0, out=chunk.raw[:rows], mode="clip")
+            np.copyto(chunk.inputs[:rows, :n_in], chunk.raw[:rows])
+            if chunk.masks:
+                self._draw_masks(chunk, rows)
+            return rows
+        assert self.noise is not None
+        keep = 1.0 - self.dropout
+        for first in range(0, rows, self.m):  # as the reference's helper: distortions, then masks, per mini-batch
+            batch = slice(first, min(first + self.m, rows))
+            distorted = self.augmenter(self.X[index[batch]], self.noise, self.net.dtype)  # x in [0, 1]
+            np.multiply(distorted, self.one, out=chunk.inputs[batch, :n_in])  # 255 x for grey levels
+            for mask, size in zip(chunk.masks, self.net.sizes[1:-1]):  # as `dropout_masks` draws them
+                uniform = self.noise.random((batch.stop - first, size), dtype=np.float32)
+                np.multiply(uniform < keep, self.inverse_keep, out=mask[batch])
+        return rows
+
+    def close(self) -> None:
+        """End the helper thread (if augmentation started one)."""
+        if self.helper is not None:
+            self.helper.shutdown()
+
+    def __enter__(self) -> FastSGD:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+    def _draw_masks(self, chunk: _Chunk, rows: int) -> None:
         """Fill the masks of the chunk's first `rows` rows as `dropout_masks` draws them for each mini-batch in turn.
 
         The reference draws, for each mini-batch of k rows and each hidden layer, k·size uniform numbers
@@ -430,7 +520,7 @@ class FastSGD:
                 continue
             batches = draws[start * per_row : stop * per_row].reshape(-1, k * per_row)  # one row per mini-batch
             offset = 0
-            for mask, size in zip(self.masks, hidden):
+            for mask, size in zip(chunk.masks, hidden):
                 uniform = batches[:, offset * k : (offset + size) * k].reshape(stop - start, size)  # (rows, size)
                 np.multiply(uniform < keep, self.inverse_keep, out=mask[start:stop])  # 0 or 1/(1 − p)
                 offset += size
@@ -438,7 +528,7 @@ class FastSGD:
     def remember(self, X: NDArray[Any]) -> None:
         """Convert X once into x̃ = [x | 1] (grey levels: [255 x′ | 255]), so measuring it after every epoch is only products."""
         if X.dtype == self.X.dtype:
-            x_tilde = np.full((len(X), self.net.sizes[0] + 1), self.inputs[0, -1], self.net.dtype)
+            x_tilde = np.full((len(X), self.net.sizes[0] + 1), self.one, self.net.dtype)
             np.copyto(x_tilde[:, :-1], X)
             self.remembered[id(X)] = (X, x_tilde)
 
@@ -459,9 +549,7 @@ class FastSGD:
         held = self.remembered.get(id(X))
         converted = held[1] if held is not None and held[0] is X else None
         if converted is None and (self.evaluation_inputs is None or len(self.evaluation_inputs) < size):
-            self.evaluation_inputs = np.full(
-                (size, n_in + 1), self.inputs[0, -1], net.dtype
-            )  # x̃ of arrays not remembered
+            self.evaluation_inputs = np.full((size, n_in + 1), self.one, net.dtype)  # x̃ of arrays not remembered
         out = np.empty((len(X), net.sizes[-1]), net.dtype)
         for start in range(0, len(X), size):
             rows = min(size, len(X) - start)

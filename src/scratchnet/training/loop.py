@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -133,17 +134,13 @@ def choose_stepper(
 ) -> Stepper:
     """Return the stepper for this run: the fast path where it takes these options, the reference otherwise.
 
-    The fast path takes SGD, momentum and Nesterov, L2, any schedule and dropout, on whole epochs; so it
-    needs no augmentation or Adam, and no callback that acts between steps (the time budget).
+    The fast path takes SGD, momentum and Nesterov, L2, any schedule, dropout, augmentation and the
+    callbacks that act between steps (the time budget); Adam stays on the reference.
     """
-    takes = (
-        options.optimizer in ("sgd", "momentum", "nesterov")
-        and not options.augment
-        and not any(overrides(callback, "on_step") for callback in callbacks)
-    )
+    takes = options.optimizer in ("sgd", "momentum", "nesterov")
     progress = _reporter(callbacks)
     if takes and supports(net, X):
-        return FastStepper(net, X, Y, options, state, progress)
+        return FastStepper(net, X, Y, options, state, callbacks, progress)
     return ReferenceStepper(net, X, Y, options, callbacks, progress)
 
 
@@ -180,10 +177,11 @@ class Stepper:
 
 
 class FastStepper(Stepper):
-    """SGD (with momentum, L2, a schedule) through `FastSGD`'s preallocated arrays: the reference's steps, in fewer NumPy calls.
+    """SGD (with momentum, L2, a schedule, dropout, distortions) through `FastSGD`'s preallocated arrays.
 
-    It reads and writes the network's weights and the state's update rule (its velocities) around each
-    epoch, so the state a checkpoint keeps is the same whichever stepper ran.
+    The reference's steps, in fewer NumPy calls. It reads and writes the network's weights and the
+    state's update rule (its velocities) around each epoch, so the state a checkpoint keeps is the same
+    whichever stepper ran; callbacks that act between steps are asked before each step, as the reference asks them.
     """
 
     def __init__(
@@ -193,11 +191,23 @@ class FastStepper(Stepper):
         Y: Array,
         options: TrainOptions,
         state: TrainingState,
+        callbacks: Sequence[Callback],
         progress: Callable[[int], None] | None,
     ) -> None:
+        augmenter = Augmenter(options.augment, _image_shape(net.sizes[0])) if options.augment else None
         self.fast = FastSGD(
-            net, X, Y, options.batch_size, options.lr, state.optimizer, options.lmbda, options.dropout, state.noise
+            net,
+            X,
+            Y,
+            options.batch_size,
+            options.lr,
+            state.optimizer,
+            options.lmbda,
+            options.dropout,
+            state.noise,
+            augmenter,
         )
+        self.hooks = [callback.on_step for callback in callbacks if overrides(callback, "on_step")]
         self.net = net
         self.feedforward = self.fast.feedforward
         self.progress = progress
@@ -211,14 +221,27 @@ class FastStepper(Stepper):
             self.fast.remember(X)
         return X
 
+    def __exit__(self, *exception: object) -> None:
+        self.fast.close()
+
     def epoch(self, epoch: int, order: NDArray[np.intp], state: TrainingState) -> bool:
         steps = math.ceil(len(order) / self.fast.m)
+        if self.hooks:
+            return self.fast.epoch(order, self.progress, partial(self._eta_at, epoch, steps, state))
         etas = [
             state.schedule.eta_at(epoch - 1 + step / steps) for step in range(steps)
         ]  # the reference's η_t, step by step
         self.fast.epoch(order, self.progress, etas)
         state.t, state.optimizer.eta = epoch - 1 + (steps - 1) / steps, etas[-1]
         return True
+
+    def _eta_at(self, epoch: int, steps: int, state: TrainingState, step: int) -> float | None:
+        """Return η of this step as the reference finds it (t, then the callbacks, then the schedule), or None to stop."""
+        state.t = epoch - 1 + step / steps
+        if any(hook(state) is STOP for hook in self.hooks):
+            return None
+        state.optimizer.eta = state.schedule.eta_at(state.t)
+        return state.optimizer.eta
 
 
 class ReferenceStepper(Stepper):
