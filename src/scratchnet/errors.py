@@ -33,3 +33,7 @@ class TrainingDivergedError(ScratchnetError, ArithmeticError):
         )
         self.epoch = epoch
         self.eta = eta
+
+
+class ClusterError(ScratchnetError):
+    """A Dask cluster cannot take the runs: its scheduler does not answer, it has no workers, or they lack this scratchnet."""

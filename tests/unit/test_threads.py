@@ -13,7 +13,7 @@ import scratchnet.training.threads as threads
 from scratchnet import ConfigError, Network, TrainOptions, fit
 from scratchnet.cli import build_parser
 from scratchnet.cli.arguments import UsageError
-from scratchnet.cli.reproduce import run_threads, train_command
+from scratchnet.cli.runs import Run, run_threads
 from scratchnet.cli.train import config_from
 from scratchnet.training.threads import mean_product_flops, threads_for, threads_per_job
 
@@ -138,15 +138,15 @@ def test_the_threads_setting_overrides_the_policy(two_cores, images):
 
 
 def test_reproduce_gives_each_job_its_share_of_the_cores(monkeypatch, tmp_path: Path):
-    monkeypatch.setattr("scratchnet.cli.reproduce.available_cores", lambda: 4)
+    monkeypatch.setattr("scratchnet.cli.runs.available_cores", lambda: 4)
     assert run_threads(1) is None  # alone: chosen by the work in the run itself
     assert run_threads(2) == 2 and run_threads(3) == 1 and run_threads(4) == 1
     with pytest.raises(UsageError, match="--jobs: must be at most the 4 cores.*got 5"):
         run_threads(5)
-    command = train_command("book-ch1", 0, True, 2, tmp_path)
+    command = ["train", *Run("book-ch1", (("seed", 0), ("epochs", 1)), 2000, threads=2).arguments()]
     assert command[command.index("--threads") + 1] == "2"
-    assert "--threads" not in train_command("best", 0, True, None, tmp_path)
-    assert build_parser().parse_args(command[3:]).threads == 2  # the child's own parser reads it back
+    assert "--threads" not in Run("best", (("seed", 0),)).arguments()
+    assert build_parser().parse_args(command).threads == 2  # the child's own parser reads it back
 
 
 def test_reproduce_refuses_more_jobs_than_cores_in_one_line(tmp_path: Path):

@@ -39,9 +39,10 @@ def _subcommand_modules() -> list[object]:
     import scratchnet.cli.read as read
     import scratchnet.cli.reproduce as reproduce
     import scratchnet.cli.serve as serve
+    import scratchnet.cli.sweep as sweep
     import scratchnet.cli.train as train
 
-    return [train, evaluate, read, predict, info, export, perceptron, plot, serve, reproduce]
+    return [train, evaluate, read, predict, info, export, perceptron, plot, serve, reproduce, sweep]
 
 
 def build_parser() -> ArgumentParser:

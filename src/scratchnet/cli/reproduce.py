@@ -1,7 +1,8 @@
 """`scratchnet reproduce`: train every preset as `scratchnet train --preset NAME` would, and report.
 
 Each run is a real `scratchnet train` in a child process (so its seconds are end to end: loading the
-data, training, testing, saving), with its metrics written as JSON. The table compares what the source
+data, training, testing, saving), with its metrics written as JSON (`scratchnet.cli.runs`): here, or on
+the workers of a Dask cluster with --scheduler. The table compares what the source
 reports with what scratchnet measured over the seeds (mean ± half the range), and the report goes to
 `docs/accuracy.md` with a figure of validation accuracy against time.
 """
@@ -9,15 +10,10 @@ reports with what scratchnet measured over the seeds (mean ± half the range), a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,13 +23,15 @@ from rich.console import Console
 from rich.table import Table
 
 import scratchnet.cli.arguments as arguments
+import scratchnet.cli.executor as executor
+import scratchnet.cli.runs as runs
 from scratchnet.cli.arguments import UsageError
 from scratchnet.io import write_atomically
 from scratchnet.training.config import PRESETS, Preset
-from scratchnet.training.threads import THREAD_VARIABLES, available_cores, threads_per_job
+from scratchnet.training.threads import threads_per_job
 
-QUICK = ("--limit", "2000", arguments.flag("epochs"), "1")
-"""What --quick adds to every run: 2,000 training images, one epoch (a smoke test, not a measurement)."""
+QUICK_LIMIT = 2000
+"""What --quick trains each run on: the first 2,000 training images, for one epoch (a smoke test, not a measurement)."""
 
 
 @dataclass
@@ -86,13 +84,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs"
     )
-    parser.add_argument(
-        "--jobs",
-        type=arguments.positive_int,
-        default=1,
-        metavar="N",
-        help="runs side by side, at most the machine's cores, each on cores/N BLAS threads so that they do not fight for the cores; 'best' always runs alone, on threads chosen by the work (default: %(default)s)",
-    )
+    executor.add_executor_arguments(
+        parser
+    )  # --jobs, --scheduler; 'best' always runs alone here, on threads chosen by the work
     parser.add_argument(
         "--out",
         type=arguments.output_file,
@@ -112,100 +106,42 @@ def _preset_names(text: str) -> tuple[str, ...]:
     return names
 
 
-def train_command(name: str, seed: int, quick: bool, threads: int | None, workdir: Path) -> list[str]:
-    """Return the command line of one run: `scratchnet train --preset name --seed seed`, on `threads` BLAS threads if given."""
-    return [
-        sys.executable,
-        "-m",
-        "scratchnet",
-        "train",
-        "--preset",
-        name,
-        arguments.flag("seed"),
-        str(seed),
-        "--out",
-        str(workdir / f"{name}-{seed}.npz"),
-        "--metrics-json",
-        str(workdir / f"{name}-{seed}.json"),
-        *(QUICK if quick else ()),
-        *((arguments.flag("threads"), str(threads)) if threads is not None else ()),
-    ]
-
-
-def run_threads(jobs: int) -> int | None:
-    """Return the BLAS threads of each run beside jobs − 1 others, jobs × threads ≤ cores (None, alone: chosen by the work).
-
-    Raises UsageError for more jobs than cores: two runs on one core only take turns.
-    """
-    cores = available_cores()
-    if jobs > cores:
-        raise UsageError(
-            f"argument --jobs: must be at most the {cores} cores this process may use, so that runs side by side do not fight for them; got {jobs}"
-        )
-    return threads_per_job(jobs, cores) if jobs > 1 else None
-
-
-def _train_once(
-    name: str, seed: int, quick: bool, threads: int | None, workdir: Path
-) -> tuple[float, float, dict[str, Any]]:
-    """Run `scratchnet train --preset name --seed seed` in a child process; return (accuracy, seconds, metrics)."""
-    metrics = workdir / f"{name}-{seed}.json"
-    command = train_command(name, seed, quick, threads, workdir)
-    environment = dict(os.environ)
-    if threads is not None:  # OpenMP's and other libraries' pools too
-        for variable in THREAD_VARIABLES:
-            environment[variable] = str(threads)
-    started = time.perf_counter()
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if finished.returncode != 0:
-        last = (finished.stderr.strip() or finished.stdout.strip() or "no output").splitlines()[-1]
-        raise RuntimeError(f"{name} seed {seed} exited with {finished.returncode}: {last}")
-    data = json.loads(metrics.read_text())
-    return float(data["test_accuracy"]), seconds, data
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
     """Train each preset for each seed, print the table, write the report and figure; return the exit code."""
     names: tuple[str, ...] = args.presets
-    threads = run_threads(args.jobs)
     if args.out.suffix.lower() != ".md":
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
+    shared, alone = _plan(args)
     results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
-    plan = [(name, seed) for name in names for seed in range(args.seeds or PRESETS[name].seeds)]
     console.print(
-        f"reproduce {len(plan)} runs: "
+        f"reproduce {len(shared) + len(alone)} runs: "
         + ", ".join(f"{name} ×{args.seeds or PRESETS[name].seeds}" for name in names)
-        + (" (quick: 2,000 images, 1 epoch)" if args.quick else "")
+        + (f" (quick: {QUICK_LIMIT:,} images, 1 epoch)" if args.quick else "")
+        + (f" on the Dask cluster at {args.scheduler}" if args.scheduler else "")
     )
+
+    def done(run_: runs.Run, outcome: dict[str, Any] | Exception) -> None:
+        result, seed = results[run_.preset], dict(run_.changes)["seed"]
+        if isinstance(outcome, Exception):
+            result.failures.append(str(outcome))
+            console.print(f"  {run_.preset} seed {seed}: failed: {outcome}")
+            return
+        result.accuracies.append(float(outcome["test_accuracy"]))
+        result.seconds.append(float(outcome["wall_seconds"]))
+        result.histories.append(outcome["history"])
+        validation = _kept_validation(outcome)
+        if validation is not None:
+            result.validations.append(validation)
+        console.print(
+            f"  {run_.preset} seed {seed}: test {100 * result.accuracies[-1]:.2f}%  {result.seconds[-1]:.0f} s"
+        )
+
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="scratchnet-reproduce-") as temporary:
-        workdir = Path(temporary)
-
-        def one(name: str, seed: int) -> None:
-            result = results[name]
-            try:
-                accuracy, seconds, data = _train_once(
-                    name, seed, args.quick, None if name == "best" else threads, workdir
-                )
-            except (RuntimeError, OSError, ValueError, KeyError) as err:
-                result.failures.append(str(err))
-                console.print(f"  {name} seed {seed}: failed: {err}")
-                return
-            result.accuracies.append(accuracy)
-            result.seconds.append(seconds)
-            result.histories.append(data["history"])
-            validation = _kept_validation(data)
-            if validation is not None:
-                result.validations.append(validation)
-            console.print(f"  {name} seed {seed}: test {100 * accuracy:.2f}%  {seconds:.0f} s")
-
-        alone = [run_ for run_ in plan if run_[0] == "best"]
-        shared = [run_ for run_ in plan if run_[0] != "best"]
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            list(pool.map(lambda run_: one(*run_), shared))
-        for name, seed in alone:
-            one(name, seed)
+    if args.scheduler:
+        executor.execute([*shared, *alone], done, scheduler=args.scheduler)
+    else:
+        executor.execute(shared, done, jobs=args.jobs)
+        executor.execute(alone, done)
     total = time.perf_counter() - started
     augmentation = _augmentation_cost(results["best"]) if "best" in results and results["best"].histories else None
     console.print(_table(results))
@@ -213,6 +149,21 @@ def run(args: argparse.Namespace, console: Console) -> int:
     write_atomically(args.out, lambda file: file.write(_report(results, args, total, figure, augmentation).encode()))
     console.print(f"wrote {args.out}" + (f" and {figure}" if figure else ""))
     return 1 if any(result.failures for result in results.values()) else 0
+
+
+def _plan(args: argparse.Namespace) -> tuple[list[runs.Run], list[runs.Run]]:
+    """Return the runs side by side (on --jobs' share of the cores) and those alone (best, on threads chosen by the work)."""
+    threads = executor.placement(args)
+    quick: tuple[tuple[str, Any], ...] = (("epochs", 1),) if args.quick else ()
+    limit = QUICK_LIMIT if args.quick else None
+    shared, alone = [], []
+    for name in args.presets:
+        for seed in range(args.seeds or PRESETS[name].seeds):
+            if name == "best":
+                alone.append(runs.Run(name, (("seed", seed), *quick), limit))
+            else:
+                shared.append(runs.Run(name, (("seed", seed), *quick), limit, threads))
+    return shared, alone
 
 
 def _kept_validation(data: dict[str, Any]) -> float | None:
@@ -341,20 +292,26 @@ def _provenance(results: dict[str, Result], args: argparse.Namespace, total: flo
 
     from scratchnet import __version__
 
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:
+        placed = (
+            ", each on a worker of the Dask cluster at the scheduler given (`dask worker` processes, their own CPUs)."
+        )
+    elif args.jobs > 1:
+        placed = f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
+    else:
+        placed = "."
     return [
         "# Accuracy: from the tutorial's 94.5% to the strongest fully connected network",
         "",
         f"Written by `scratchnet reproduce{' --quick' if args.quick else ''}"
         f"{' --presets ' + ','.join(results) if tuple(results) != tuple(PRESETS) else ''}"
-        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}{' --scheduler ' + scheduler if scheduler else ''}` "
+        f"on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
         f"(scratchnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores, {total / 60:.1f} minutes in all).",
+        f"{os.cpu_count()} CPU cores here, {total / 60:.1f} minutes in all).",
         "Each run is `scratchnet train --preset NAME --seed S`; its seconds are end to end (load, train, test, save)"
-        + (
-            f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
-            if args.jobs > 1
-            else "."
-        ),
+        + placed,
         "Accuracies are on the 10,000 MNIST test images, with the network kept as the preset says "
         "(the best epoch on the 10,000 validation images, or the last).",
         "",

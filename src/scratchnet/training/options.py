@@ -196,9 +196,15 @@ class Flag(Constraint):
     """True or False."""
 
     expected = "true or false"
+    WORDS = {"true": True, "yes": True, "false": False, "no": False}
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, bool)
+
+    def convert(self, text: str) -> bool:
+        if text.strip().lower() not in self.WORDS:
+            raise ValueError(text)
+        return self.WORDS[text.strip().lower()]
 
 
 class Optional(Constraint):

@@ -40,9 +40,14 @@ def mean_product_flops(sizes: Sequence[int], rows: int) -> float:
     return 2 * rows * sum(n_in * n_out for n_in, n_out in layers) / len(layers)
 
 
+def allowed_cores() -> int:
+    """Return the cores this process is allowed to run on (its CPU affinity), whatever THREAD_VARIABLES say."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def available_cores() -> int:
     """Return the cores this process may use: those it is allowed to run on, capped by THREAD_VARIABLES where set."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = allowed_cores()
     for variable in THREAD_VARIABLES:
         value = os.environ.get(variable, "").strip()
         if value.isdigit() and int(value) > 0:
