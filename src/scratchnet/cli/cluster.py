@@ -105,14 +105,17 @@ def _check_workers(client: Any, address: str) -> None:
             f"start one on each machine with `dask worker {address}`"
         ) from err
     cloudpickle.register_pickle_by_value(probe)  # so that it reaches a worker without scratchnet
-    versions: dict[str, str | None] = client.run(probe.scratchnet_version)
+    versions: dict[str, Any] = client.run(probe.scratchnet_version, on_error="return")  # a value or what it raised
     wrong = sorted((worker, version) for worker, version in versions.items() if version != __version__)
     if wrong:
         worker, version = wrong[0]
+        if isinstance(version, BaseException):
+            has = f"could not say which scratchnet it has ({_one_line(version)})"
+        else:
+            has = "has no scratchnet" if version is None else f"has scratchnet {version}"
         raise ClusterError(
             f"every Dask worker must run scratchnet {__version__}, as here; {len(wrong)} of {len(versions)} do not, "
-            f"{worker} has {'no scratchnet' if version is None else f'scratchnet {version}'} "
-            f"(pip install 'scratchnet[cluster]=={__version__}' there)"
+            f"{worker} {has} (pip install 'scratchnet[cluster]=={__version__}' there)"
         )
 
 
