@@ -54,14 +54,14 @@ def register(subparsers: Any) -> None:
     )
     for item in SWEPT:
         names = [flag(item.name), *(["--seeds"] if item.name == "seed" else [])]
-        one = "VALUE" if _list_valued(item.constraint) else "VALUE,..."
+        one = item.constraint.metavar or item.symbol or item.name.upper()
         parser.add_argument(
             *names,
             dest=item.name,
             nargs="+",
             type=_values(item.constraint, item.name),
-            metavar=(item.constraint.metavar or item.symbol or one) if _list_valued(item.constraint) else one,
-            help=f"{item.help}: the values to try (the preset's alone when not given)",
+            metavar=one if _list_valued(item.constraint) else one + ",...",
+            help=f"{item.help}: the values to try, each {item.constraint.expected} (default: the preset's)",
         )
     parser.add_argument(
         "--limit", type=arguments.positive_int, metavar="N", help="train every run on only the first N training images"
