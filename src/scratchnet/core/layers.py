@@ -68,12 +68,15 @@ class Conv:
         return shape[2] * self.kernel * self.kernel
 
     def forward(self, a: Array, W: Array, b: Array) -> tuple[Array, Any]:
-        """Return (z, cache): z = P Wᵀ + b reshaped to (n, H′, W′, C_out); the cache is the patches P."""
-        n, h, w, _ = a.shape
+        """Return (z, cache): z = P Wᵀ + b reshaped to (n, H′, W′, C_out); the cache is the patches P.
+
+        A patch row lists its entries in (i, j, c) order, so the filters are taken as rows in that order too.
+        """
+        n, h, w, c = a.shape
         k = self.kernel
         windows = sliding_window_view(a, (k, k), axis=(1, 2))  # (n, H′, W′, C_in, k, k), a view
-        P = windows.reshape(n * (h - k + 1) * (w - k + 1), -1)  # im2col: the one copy
-        Z = P @ W.reshape(len(W), -1).T
+        P = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * (h - k + 1) * (w - k + 1), k * k * c)  # im2col: one copy
+        Z = P @ _rows(W).T
         Z += b
         return Z.reshape(n, h - k + 1, w - k + 1, self.maps), (P, a.shape)
 
@@ -82,19 +85,26 @@ class Conv:
     ) -> tuple[Array, Array, Array | None]:
         """Return (∂C/∂w, ∂C/∂b, ∂C/∂a of the input or None): BP4, BP3 and BP2 of convolution."""
         P, shape = cache
+        n, h, w, c = shape
+        k, hh, ww = self.kernel, h - self.kernel + 1, w - self.kernel + 1
         D = delta.reshape(-1, self.maps)
-        nabla_w = (D.T @ P).reshape(W.shape)  # (BP4, conv)
+        nabla_w = (
+            (D.T @ P).reshape(self.maps, k, k, c).transpose(0, 3, 1, 2)
+        )  # (BP4, conv), back to (C_out, C_in, k, k)
         nabla_b = D.sum(axis=0)  # (BP3, conv)
         if not need_input:
             return nabla_w, nabla_b, None
-        n, h, w, c = shape
-        k, hh, ww = self.kernel, h - self.kernel + 1, w - self.kernel + 1
-        dP = (D @ W.reshape(len(W), -1)).reshape(n, hh, ww, c, k, k)  # ∂C/∂P = Δ W
+        dP = (D @ _rows(W)).reshape(n, hh, ww, k, k, c)  # ∂C/∂P = Δ W
         da = np.zeros(shape, dtype=delta.dtype)
         for i in range(k):  # col2im: each patch entry back where it came from (BP2, conv)
             for j in range(k):
-                da[:, i : i + hh, j : j + ww, :] += dP[:, :, :, :, i, j]
+                da[:, i : i + hh, j : j + ww, :] += dP[:, :, :, i, j, :]
         return nabla_w, nabla_b, da
+
+
+def _rows(W: Array) -> Array:
+    """Return the filters w (C_out, C_in, k, k) as rows (C_out, k·k·C_in), each row's entries in (i, j, c) order."""
+    return W.transpose(0, 2, 3, 1).reshape(len(W), -1)
 
 
 class Pool:
@@ -118,20 +128,29 @@ class Pool:
         return h // self.size, w // self.size, c
 
     def forward(self, a: Array) -> tuple[Array, Any]:
-        """Return (a_out, cache): each window's maximum, shape (n, H/p, W/p, C); the cache is where it was."""
-        n, h, w, c = a.shape
+        """Return (a_out, cache): each window's maximum, shape (n, H/p, W/p, C); the cache is where it was.
+
+        The window's p·p entries are p·p strided views of a (offset (i, j): a[:, i::p, j::p]), compared in turn;
+        `where` keeps the offset of the first largest one.
+        """
         p = self.size
-        windows = a.reshape(n, h // p, p, w // p, p, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, h // p, w // p, c, p * p)
-        where = windows.argmax(axis=-1)[..., None]
-        return np.take_along_axis(windows, where, axis=-1)[..., 0], (where, a.shape)
+        out = a[:, ::p, ::p].copy()
+        where = np.zeros(out.shape, dtype=np.int8)
+        for offset in range(1, p * p):
+            candidate = a[:, offset // p :: p, offset % p :: p]
+            larger = candidate > out
+            np.copyto(out, candidate, where=larger)
+            where[larger] = offset
+        return out, (where, a.shape)
 
     def backward(self, error: Array, cache: Any) -> Array:
         """Return ∂C/∂a of the input: each window's error at its maximum, 0 elsewhere (BP2, pool)."""
-        where, (n, h, w, c) = cache
+        where, shape = cache
         p = self.size
-        spread = np.zeros((*error.shape, p * p), dtype=error.dtype)
-        np.put_along_axis(spread, where, error[..., None], axis=-1)
-        return spread.reshape(n, h // p, w // p, c, p, p).transpose(0, 1, 4, 2, 5, 3).reshape(n, h, w, c)
+        spread = np.empty(shape, dtype=error.dtype)
+        for offset in range(p * p):
+            spread[:, offset // p :: p, offset % p :: p] = error * (where == offset)
+        return spread
 
 
 class Dense:
