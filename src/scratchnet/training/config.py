@@ -118,6 +118,30 @@ PRESETS: dict[str, Preset] = {
             seeds=1,
         ),
         Preset(
+            "book-ch6",
+            TrainConfig(
+                layers="28x28,conv5x5x20,pool2,conv5x5x40,pool2,100,10",
+                activation="relu",
+                cost="log-likelihood",
+                init="he",
+                epochs=10,
+                batch_size=10,
+                lr=0.01,
+                optimizer="momentum",
+                momentum=0.9,
+                schedule="cosine",
+                lmbda=0.1,
+                time_budget=540.0,
+            ),
+            "Nielsen ch. 6's two conv-pool layers, ReLU, softmax and log-likelihood, L2 λ = 0.1; momentum and a cosine "
+            "schedule over 10 epochs in place of the book's 60 of plain SGD (measured: 99.29% on the test set, 451 s "
+            "of training on 2 cores, 2026-12-03)",
+            "Nielsen ch. 6, network3.py: conv5x5x20-pool2-conv5x5x40-pool2-100-10 ReLU (99.23%)",
+            0.9923,
+            0.992,
+            seeds=1,
+        ),
+        Preset(
             "best",
             TrainConfig(
                 layers=(784, 800, 800, 10),
