@@ -45,10 +45,16 @@ def mnist() -> MNIST:
 
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory, mnist: MNIST) -> Path:
-    """A 784-30-10 model trained briefly on real MNIST and saved with scratchnet.io (about 90% accurate)."""
+    """A 784-30-10 model trained briefly on real MNIST and saved with scratchnet.io (about 93% accurate).
+
+    Its weights start scaled (N(0, 1/n_in)), so no sigmoid starts saturated: from the book's N(0, 1) the
+    same two epochs read 63% to 90% by seed and moved by a third of a point between BLAS kernels
+    (Haswell 88.51%, SkylakeX 88.26%, Sandybridge 88.74% for seed 1); scaled, seeds 1–8 read 92.98% to
+    93.82%, the same on all three kernels.
+    """
     from scratchnet.io import save_model
 
-    net = Network([784, 30, 10], seed=1)
+    net = Network([784, 30, 10], seed=1, init="scaled")
     net.sgd(mnist.train.images[:20_000], mnist.train.labels[:20_000], epochs=2, batch_size=10, lr=3.0)
     path = tmp_path_factory.mktemp("model") / "model.npz"
     save_model(path, net, {"test_accuracy": net.evaluate(mnist.test.images, mnist.test.labels) / len(mnist.test)})

@@ -75,6 +75,8 @@ def test_predict_reads_pictures_of_test_digits(trained, mnist):
     assert result.returncode == 0, result.stderr
     answers = [int(m) for m in re.findall(r"^digit\d\.png: (\d)", result.stdout, re.M)]
     assert len(answers) == 8
+    # seeds 1–6 read 7 or 8 of these 8 (seed 3, 74.5% on the test set, reads 7 on the Haswell, SkylakeX
+    # and Sandybridge kernels alike): one below the least
     assert sum(a == label for a, label in zip(answers, mnist.test.labels[:8])) >= 6
     assert len(re.findall(r"\d:\s*\d+\.\d%", result.stdout)) == 80
 

@@ -43,7 +43,7 @@ def test_same_seed_gives_bit_identical_weights_after_training(mnist):
 
 def test_training_lowers_the_cost_and_learns_real_digits(mnist):
     X, y = mnist.train.images[:5000], mnist.train.labels[:5000]
-    net = Network([784, 30, 10], seed=2)
+    net = Network([784, 30, 10], init="scaled", seed=2)
     history = net.sgd(
         X,
         y,
@@ -54,7 +54,9 @@ def test_training_lowers_the_cost_and_learns_real_digits(mnist):
     )
     costs = [r.training_cost for r in history.epochs]
     assert costs[-1] < costs[0]
-    assert history.epochs[-1].validation_accuracy > 0.8
+    # measured on seeds 0–7, the same on the Haswell, SkylakeX and Sandybridge kernels: 89.5% to 91.8%
+    # (from N(0, 1) weights, as the book starts, the same runs read 58% to 85%: too spread for a bar)
+    assert history.epochs[-1].validation_accuracy > 0.87
 
 
 def test_keep_best_restores_the_epoch_with_the_best_validation_accuracy(mnist):

@@ -103,7 +103,7 @@ def test_a_spent_time_budget_stops_training_before_any_step():
 def test_the_training_figures_come_from_a_fixed_sample_and_say_so(mnist):
     X, y = mnist.train.images[:3_000], mnist.train.labels[:3_000]
     for sample, rows in ((1_000, 1_000), (None, 3_000), (10_000, 3_000)):
-        net = Network([784, 16, 10], seed=0)
+        net = Network([784, 16, 10], init="scaled", seed=0)  # unsaturated: float32 and float64 answers agree
         record = net.sgd(X, y, epochs=1, keep="last", training_sample=sample).epochs[-1]
         assert record.training_rows == rows
         assert (
@@ -114,7 +114,7 @@ def test_the_training_figures_come_from_a_fixed_sample_and_say_so(mnist):
 def test_the_default_sample_is_five_thousand_images_and_the_validation_stays_whole(mnist):
     X, y = mnist.train.images[:6_000], mnist.train.labels[:6_000]
     validation = (mnist.validation.images[:1_500], mnist.validation.labels[:1_500])
-    net = Network([784, 10], seed=0)
+    net = Network([784, 10], init="scaled", seed=0)  # N(0, 1) saturates: float32 ties at σ = 1 (see core/answers.py)
     record = net.sgd(X, y, epochs=1, keep="last", validation=validation).epochs[-1]
     assert record.training_rows == 5_000
     assert record.validation_accuracy == net.evaluate(*validation) / 1_500

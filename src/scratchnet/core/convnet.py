@@ -28,13 +28,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.core.answers import ANSWER_DTYPE, answer_rows, in_dtype
 from scratchnet.core.encoding import Array, as_input
 from scratchnet.core.layers import Conv, Dense, Layer, Pool, Shape
 from scratchnet.core.network import Network
 from scratchnet.errors import ConfigError, DataFormatError
-
-FEEDFORWARD_ROWS = 500
-"""Rows fed forward at once: the patches of 500 MNIST digits through conv5x5x40 are 64 MB of float32."""
 
 _INPUT = re.compile(r"(\d+)x(\d+)(?:x(\d+))?")
 _CONV = re.compile(r"conv(\d+)x(\d+)x(\d+)")
@@ -192,14 +190,29 @@ class ConvNetwork(Network):
             rows.append((layer.spelling(), shape, count))
         return rows
 
-    def feedforward(self, X: NDArray[Any]) -> Array:
-        """Return the output activations for the rows of X, shape (n, outputs), FEEDFORWARD_ROWS rows at a time."""
+    def feedforward(self, X: NDArray[Any], products: Any = ANSWER_DTYPE) -> Array:
+        """Return the output activations for the rows of X, shape (n, outputs), layer after layer.
+
+        The answer path (`scratchnet.core.answers`), as `Network.feedforward`: products in float64,
+        rounded to the network's dtype, so a row's outputs do not depend on the rows sent with it;
+        training measures itself with products=net.dtype.
+        """
         self.check_input(X)
-        if len(X) <= FEEDFORWARD_ROWS:
-            return self._pass(X, None)[1][-1]
-        return np.concatenate(
-            [self._pass(X[i : i + FEEDFORWARD_ROWS], None)[1][-1] for i in range(0, len(X), FEEDFORWARD_ROWS)]
-        )
+        weights, biases = in_dtype(self.weights, products), in_dtype(self.biases, products)
+        last = len(self.layers) - 1
+
+        def forward(a: Array) -> Array:
+            a = a.reshape(len(a), *self.input_shape)
+            parameters = iter(zip(weights, biases))
+            for l, layer in enumerate(self.layers):
+                if isinstance(layer, Pool):
+                    a = layer.forward(a)[0]
+                    continue
+                z = layer.forward(a, *next(parameters))[0]
+                a = self.output_activation(z) if l == last else self.activation(z)
+            return a
+
+        return answer_rows(forward, X, self.sizes[-1], self.dtype, products)
 
     def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
         """Return (Z, A): Z[l] the l-th layer's weighted input (its pooled maps for pooling) and A[l+1] its

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scratchnet.core.activations import ACTIVATIONS, Activation
+from scratchnet.core.answers import ANSWER_DTYPE, answer_rows, in_dtype, normalised
 from scratchnet.core.costs import COSTS
 from scratchnet.core.encoding import Array, as_input
 from scratchnet.errors import ConfigError, DataFormatError
@@ -142,16 +143,23 @@ class Network:
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise DataFormatError(f"inputs must have shape (n, {self.sizes[0]}); got an array of shape {X.shape}")
 
-    def feedforward(self, X: NDArray[Any]) -> Array:
+    def feedforward(self, X: NDArray[Any], products: Any = ANSWER_DTYPE) -> Array:
         """Return the output activations for the rows of X, shape (n, sizes[-1]): a^l = σ(W^l a^(l−1) + b^l).
 
-        X has shape (n, sizes[0]); uint8 grey levels are scaled to [0, 1] first.
+        X has shape (n, sizes[0]); uint8 grey levels are scaled to [0, 1] first. This is the answer
+        path (`scratchnet.core.answers`): products in float64, rounded to the network's dtype, so a
+        row's outputs do not depend on the rows sent with it. Training measures itself with
+        products=net.dtype, float32's speed.
         """
         self.check_input(X)
-        A = as_input(X, self.dtype)
-        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
-            A = self._layer_activation(l)(A @ W.T + b)
-        return A
+        weights, biases = in_dtype(self.weights, products), in_dtype(self.biases, products)
+
+        def forward(A: Array) -> Array:
+            for l, (W, b) in enumerate(zip(weights, biases)):
+                A = self._layer_activation(l)(A @ W.T + b)
+            return A
+
+        return answer_rows(forward, X, self.sizes[-1], self.dtype, products)
 
     def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
         """Return (Z, A): Z[l] = A[l] @ W[l].T + b[l] and A[l+1] = σ(Z[l]), with A[0] = X as floats."""
@@ -223,12 +231,7 @@ class Network:
         A softmax output already is a probability distribution; sigmoid outputs are divided by their
         sum, so the brightest neuron keeps the largest share (all zero outputs become uniform).
         """
-        A = self.feedforward(X)
-        if self.output_activation.name == "softmax":
-            return A
-        total = A.sum(axis=1, keepdims=True)
-        uniform = np.full_like(A, 1.0 / A.shape[1])
-        return np.divide(A, total, out=uniform, where=total > 0)
+        return normalised(self.feedforward(X), softmax=self.output_activation.name == "softmax")
 
     def evaluate(self, X: NDArray[Any], labels: NDArray[Any]) -> int:
         """Return how many rows of X the network classifies as their label (as the book's `evaluate`)."""

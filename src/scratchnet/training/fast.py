@@ -541,7 +541,7 @@ class FastSGD:
         """
         net, n_in = self.net, self.net.sizes[0]
         if X.dtype != self.X.dtype:
-            return net.feedforward(X)
+            return net.feedforward(X, products=net.dtype)
         self._load()
         size = min(len(X), max(self.m, EVALUATION_BYTES // (np.dtype(net.dtype).itemsize * (n_in + 1))))
         if self.evaluation is None or len(self.evaluation.a[-1]) < size:

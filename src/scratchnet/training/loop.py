@@ -332,12 +332,15 @@ def measure(
 ) -> tuple[float, float]:
     """Return (mean cost, accuracy) of net on the rows of X, feeding them forward in chunks.
 
-    feedforward, if given, stands in for net.feedforward (the fast path's, in training).
+    feedforward, if given, stands in for net.feedforward (the fast path's, in training); without it the
+    network feeds forward in its own dtype (float32's speed, not the answer path's float64).
     """
+    if feedforward is None:
+        feedforward = partial(net.feedforward, products=net.dtype)
     total_cost, correct = 0.0, 0
     for start in range(0, len(X), EVALUATION_CHUNK):
         chunk = slice(start, start + EVALUATION_CHUNK)
-        A = (feedforward or net.feedforward)(X[chunk])
+        A = feedforward(X[chunk])
         total_cost += net.cost_function.value(A, Y[chunk]) * len(A)
         correct += int(np.sum(A.argmax(axis=1) == labels[chunk]))
     return total_cost / len(X), correct / len(X)
