@@ -34,6 +34,7 @@ from scratchnet.web import backprop, validation
 from scratchnet.web.admission import Admission
 from scratchnet.web.auth import TokenGuard
 from scratchnet.web.explorer import READ_MODELS, Explorer, ServedModel, neuron_view, reading_view, trace_view
+from scratchnet.web.maps import filter_view
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,21 @@ def _neuron_answer(body: bytes, served: ServedModel) -> bytes:
     x = data.get("input")
     x = None if x is None else validation.numbers(x, "input", sizes[0], 0.0, 1.0)
     return _dumps({**neuron_view(served.net, layer, index, x), "model_version": served.version})
+
+
+async def filter_(request: Request) -> Response:
+    """POST /api/filter {"layer", "map"}: the filter w (C_in, k, k) and bias b of the convolution that made one
+    map of a convolutional network's layer (for a pooling layer, the convolution below it); 409 for a dense network."""
+    body = await validation.read_body(request)
+    return _json_bytes(await _compute(request, _filter_answer, body, _explorer(request).served()))
+
+
+def _filter_answer(body: bytes, served: ServedModel) -> bytes:
+    """Return the JSON answer to a /api/filter body for the served model."""
+    data = validation.parse_json(body)
+    layer = validation.integer(data, "layer", 1, 1_000)
+    index = validation.integer(data, "map", 0, 100_000)
+    return _dumps({**filter_view(served.net, layer, index), "model_version": served.version})
 
 
 COMPUTE_THREADS = 1
@@ -404,6 +420,7 @@ def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
         Route("/api/predict", predict, methods=["POST"]),
         Route("/api/read", read, methods=["POST"]),
         Route("/api/neuron", neuron, methods=["POST"]),
+        Route("/api/filter", filter_, methods=["POST"]),
         Route("/api/samples", samples, methods=["GET"]),
         Route("/api/samples/{index:int}", sample, methods=["GET"]),
         Route("/api/perceptron", perceptron, methods=["POST"]),

@@ -30,9 +30,11 @@ COOKIE = "scratchnet_token"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-OPEN = frozenset({"/api/predict", "/api/read", "/api/neuron", "/api/perceptron", "/api/wishes", "/api/wishes/step"})
-"""POST endpoints that only compute an answer (a drawing's trace, a neuron, a truth table, the wishes of
-backpropagation and a step along them on a copy of the network): open to all."""
+OPEN = frozenset(
+    {"/api/predict", "/api/read", "/api/neuron", "/api/filter", "/api/perceptron", "/api/wishes", "/api/wishes/step"}
+)
+"""POST endpoints that only compute an answer (a drawing's trace, a neuron, a map's filter, a truth table, the
+wishes of backpropagation and a step along them on a copy of the network): open to all."""
 
 
 def new_token() -> str:

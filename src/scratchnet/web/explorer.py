@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.core.convnet import build
+from scratchnet.core.convnet import ConvNetwork, build
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ScratchnetError
@@ -28,6 +28,7 @@ from scratchnet.training.callbacks import EachEpoch, Progress
 from scratchnet.training.config import TrainConfig
 from scratchnet.training.loop import fit
 from scratchnet.training.state import EpochRecord, History
+from scratchnet.web.maps import dense_parts, is_convolutional, maps_view
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -59,14 +60,19 @@ def copy_network(net: Network) -> Network:
     return twin
 
 
-def strongest_edges(net: Network, activations: list[NDArray[Any]]) -> list[dict[str, Any]]:
+def strongest_edges(
+    weights: list[NDArray[Any]], activations: list[NDArray[Any]], first: int = 0
+) -> list[dict[str, Any]]:
     """Return the connections worth drawing: into each active neuron j, its EDGES_PER_NEURON inputs k
     with the largest |w_jk a_k|, as {"layer": l, "from": k, "to": j, "weight": w_jk}.
 
-    activations[l] is a^l for one sample (a^0 the input); weight layer l joins layer l to layer l+1.
+    activations[l] is a^l for one sample (a^0 the input); weights[l] joins layer l to layer l+1; the
+    layers below `first` get none (a convolutional network's first dense layer reads maps, not pixels).
     """
     edges: list[dict[str, Any]] = []
-    for l, W in enumerate(net.weights):
+    for l, W in enumerate(weights):
+        if l < first:
+            continue
         a_in = activations[l] if l == 0 else activations[l][:SHOWN_NEURONS]
         a_out = np.abs(activations[l + 1][:SHOWN_NEURONS])
         if a_out.max(initial=0.0) <= 0:
@@ -80,10 +86,10 @@ def strongest_edges(net: Network, activations: list[NDArray[Any]]) -> list[dict[
         to = np.repeat(active, shown)
         start = strongest.ravel()
         drawn = np.take_along_axis(contribution, strongest, axis=1).ravel() > 0
-        weights = np.round(W[to, start].astype(np.float64), 4)
+        rounded = np.round(W[to, start].astype(np.float64), 4)
         edges += [
             {"layer": l, "from": k, "to": j, "weight": w}
-            for k, j, w in zip(start[drawn].tolist(), to[drawn].tolist(), weights[drawn].tolist())
+            for k, j, w in zip(start[drawn].tolist(), to[drawn].tolist(), rounded[drawn].tolist())
         ]
     return edges
 
@@ -91,25 +97,30 @@ def strongest_edges(net: Network, activations: list[NDArray[Any]]) -> list[dict[
 def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
     """Return everything the Draw view shows for one input x of shape (sizes[0],).
 
-    "input" is x; "layers"[l − 1] holds a^l and z^l of layer l = 1 .. L−1; "edges" the connections to
-    draw; "probabilities" the outputs normalised to sum to 1; "prediction" the brightest output.
+    "input" is x; "layers"[l − 1] holds a^l and z^l of the dense layer l = 1 .. L−1 (numbered as
+    net.sizes); "edges" the connections to draw; "probabilities" the outputs normalised to sum to 1;
+    "prediction" the brightest output. A convolutional network adds its "maps" and first "filters"
+    (scratchnet.web.maps), from the same forward trace.
     """
     X = np.asarray(x, dtype=np.float64).reshape(1, -1)
     Z, A = net.forward_trace(X)
     probabilities = net.probabilities(X)[0]
+    weights, zs, activations = dense_parts(net, Z, A)
+    convolutional = is_convolutional(net)
     return {
         "input": _rounded(A[0][0], 3),
-        "layers": [{"a": _rounded(A[l][0]), "z": _rounded(Z[l - 1][0])} for l in range(1, len(A))],
-        "edges": strongest_edges(net, [a[0] for a in A]),
+        "layers": [{"a": _rounded(activations[l][0]), "z": _rounded(zs[l - 1][0])} for l in range(1, len(activations))],
+        "edges": strongest_edges(weights, [a[0] for a in activations], first=1 if convolutional else 0),
         "probabilities": _rounded(probabilities),
         "prediction": int(np.argmax(probabilities)),
+        **(maps_view(net, A) if isinstance(net, ConvNetwork) and convolutional else {}),
     }
 
 
 def neuron_view(net: Network, layer: int, index: int, x: NDArray[Any] | None) -> dict[str, Any]:
     """Return neuron `index` of layer `layer` (1 .. L−1): its incoming weights w_j·, bias b_j, and, for
     input x, its weighted input z_j = Σ_k w_jk a_k + b_j and activation a_j."""
-    W, b = net.weights[layer - 1], net.biases[layer - 1]
+    W, b = _dense_parameters(net, layer - 1)
     view: dict[str, Any] = {
         "layer": layer,
         "index": index,
@@ -120,10 +131,18 @@ def neuron_view(net: Network, layer: int, index: int, x: NDArray[Any] | None) ->
         "a": None,
     }
     if x is not None:
-        Z, A = net.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
+        _, Z, A = dense_parts(net, *net.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1)))
         view["z"] = round(float(Z[layer - 1][0, index]), 4)
         view["a"] = round(float(A[layer][0, index]), 4)
     return view
+
+
+def _dense_parameters(net: Network, l: int) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Return (W, b) of the l-th dense weight layer (joining sizes[l] to sizes[l + 1]), skipping convolutions."""
+    dense = [
+        (W, b) for W, b in zip(net.weights, net.biases) if W.ndim == 2
+    ]  # a convolution's filters are (C_out, C_in, k, k)
+    return dense[l]
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,8 @@ class ServedModel:
             "ready": True,
             "version": self.version,
             "sizes": self.net.sizes,
+            "layers": self.net.spelling if isinstance(self.net, ConvNetwork) else ",".join(map(str, self.net.sizes)),
+            "convolutional": is_convolutional(self.net),
             "activation": self.net.activation.name,
             "cost": self.net.cost_function.name,
             "parameters": self.net.num_params,
