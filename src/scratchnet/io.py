@@ -10,6 +10,7 @@ never leaves a half-written file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -237,6 +238,34 @@ def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
         raise ModelFileError(f"{path}: not a scratchnet model ({type(err).__name__}: {err})") from err
     net.seed = header.get("seed")
     return net, header
+
+
+MODELS = Path(__file__).parent / "models"
+"""The models shipped with scratchnet, each named by its file's stem: `reader` is models/reader.npz."""
+
+
+def model_file(name: str | Path) -> Path:
+    """Return the file a model's name means: the path itself where it is a file, else the shipped model of that name."""
+    path = Path(name)
+    shipped = MODELS / f"{path.name}.npz"
+    if path.is_file() or path.parent != Path(".") or not shipped.is_file():
+        return path
+    return shipped
+
+
+def load_teacher(name: str | Path) -> tuple[Network, dict[str, Any], str]:
+    """Return (network, header, the file's SHA-256) of the model a teacher setting names (a path or a shipped name).
+
+    Raises
+    ------
+    ModelFileError : if there is no such file nor shipped model, or `load_model` refuses the file.
+    """
+    path = model_file(name)
+    if not path.is_file():
+        shipped = ", ".join(sorted(model.stem for model in MODELS.glob("*.npz")))
+        raise ModelFileError(f"{name}: no such model file, nor a model shipped with scratchnet ({shipped})")
+    net, header = load_model(path)
+    return net, header, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 CHECKPOINT_SUFFIX = ".ckpt"

@@ -56,8 +56,10 @@ SKLEARN_NAMES = {"lr": "learning_rate_init", "lmbda": "alpha", "epochs": "max_it
 SPELLED_AS_MLP = ("layers", "early_stop")
 """Declared settings whose parameters are spelled as MLPClassifier's: hidden_layer_sizes; early_stopping, n_iter_no_change."""
 
-LEFT_OUT = ("training_sample",)
-"""Declared settings that are no parameter: the training set is whatever `fit` is given, measured whole."""
+LEFT_OUT = ("training_sample", "teacher", "temperature", "soft_weight")
+"""Declared settings that are no parameter: the training set is whatever `fit` is given, measured whole; a teacher
+answers for its own classes in its own order, not for the labels `fit` is given (distil with `scratchnet train --teacher`
+or `scratchnet.training.loop.fit(..., teacher=)`)."""
 
 SKLEARN_ACTIVATIONS = {"sigmoid": "logistic"}
 """scratchnet's activation names that scikit-learn spells otherwise; tanh and relu are the same in both."""

@@ -67,7 +67,12 @@ CONVOLUTIONAL = ["--layers", "28x28,conv3x3x4,pool2,16,10", *RUN[2:]]
 """The same run through a convolutional network: its filters, and dropout on its dense layer."""
 
 
-@pytest.mark.parametrize("RUN", [RUN, CONVOLUTIONAL], ids=["dense", "convolutional"])
+DISTILLED = [*RUN[:-2], "--cost", "log-likelihood", "--teacher", "reader", "--temperature", "3", "--soft-weight", "0.7"]
+"""The same run taught by the shipped reader (soft targets computed again on every start; no distortions, which
+a teacher's targets cannot follow)."""
+
+
+@pytest.mark.parametrize("RUN", [RUN, CONVOLUTIONAL, DISTILLED], ids=["dense", "convolutional", "distilled"])
 def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(tmp_path, RUN):
     whole = run_cli("train", *RUN, "--out", "whole.npz", cwd=tmp_path)
     assert whole.returncode == 0, whole.stderr

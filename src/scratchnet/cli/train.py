@@ -31,6 +31,7 @@ from scratchnet.errors import ConfigError, ModelFileError
 from scratchnet.io import (
     CHECKPOINT_SUFFIX,
     load_checkpoint,
+    load_teacher,
     remember_last_model,
     round_to_storage,
     save_checkpoint,
@@ -39,6 +40,7 @@ from scratchnet.io import (
 )
 from scratchnet.training.callbacks import Callback, Checkpoint, EachEpoch, Progress
 from scratchnet.training.config import PRESETS, TrainConfig
+from scratchnet.training.distil import check_teacher
 from scratchnet.training.loop import fit
 from scratchnet.training.options import Flag, settings
 from scratchnet.training.state import EpochRecord, History, TrainingState
@@ -192,6 +194,8 @@ class Job:
     net: Network | None = None
     history: History = field(default_factory=History)
     storage: str | None = None  # --storage: the model file's arrays in this precision
+    teacher: dict[str, Any] | None = None  # what the header says of the teacher: its name, file's SHA-256, ...
+    teacher_net: Network | None = None
 
     def settings(self, data: MNIST) -> dict[str, Any]:
         """Return what a checkpoint must hold to resume this job."""
@@ -207,6 +211,7 @@ class Job:
             "stage": self.stage,
             "trained_on": self.trained_on,
             "storage": self.storage,
+            "teacher": self.teacher,
         }
 
 
@@ -259,6 +264,7 @@ def _resumed_job(args: argparse.Namespace) -> Job:
         )
         job.data_sha256 = str(saved["data_sha256"])
         job.storage = args.storage or saved.get("storage")
+        job.teacher = saved.get("teacher")
     except (KeyError, TypeError, ValueError, ConfigError) as err:
         raise ModelFileError(
             f"{args.resume}: the checkpoint's settings are damaged ({type(err).__name__}: {err})"
@@ -272,6 +278,7 @@ def _resumed_job(args: argparse.Namespace) -> Job:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Train (or resume), print one line per epoch and the test accuracy, save the model; return the exit code."""
     job = _resumed_job(args) if args.resume is not None else _new_job(args)
+    job.teacher_net = _teacher(job)
     data = load_mnist(job.data)
     if job.data_sha256 not in (None, data.sha256):
         raise ModelFileError(
@@ -290,6 +297,31 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _save_interrupted(console, job, data, job.earlier_seconds + time.perf_counter() - started)
     seconds = job.earlier_seconds + time.perf_counter() - started
     return _finish(console, job, data, seconds)
+
+
+def _teacher(job: Job) -> Network | None:
+    """Return the network the settings' teacher names (None without one), checked against the network it teaches.
+
+    Records in job.teacher what the model's header will say of it (its name, its file's SHA-256, its layers
+    and test accuracy). Raises UsageError (exit 2) for a teacher that is missing, damaged or does not fit,
+    and ModelFileError when the teacher of a resumed run is no longer the file it was.
+    """
+    name = job.config.teacher
+    if name is None:
+        return None
+    try:
+        teacher, header, digest = load_teacher(name)
+        check_teacher(teacher, *ends(job.config.layers))
+    except (ModelFileError, ConfigError) as err:
+        raise UsageError(f"argument --teacher: {err}") from err
+    if job.teacher is not None and job.teacher.get("sha256") != digest:
+        raise ModelFileError(
+            f"{job.checkpoint}: the run was taught by {name} with SHA-256 {str(job.teacher.get('sha256'))[:12]}…; "
+            f"that file now has {digest[:12]}…"
+        )
+    layers = teacher.spelling if isinstance(teacher, ConvNetwork) else "-".join(map(str, teacher.sizes))
+    job.teacher = {"model": name, "sha256": digest, "layers": layers, "test_accuracy": header.get("test_accuracy")}
+    return teacher
 
 
 def _add_negatives(config: TrainConfig, data: MNIST, training: Split) -> tuple[MNIST, Split, dict[str, Any]]:
@@ -378,6 +410,13 @@ def _describe(console: Console, job: Job, net: Network, data: MNIST, training: S
     console.print(
         f"train   {config.epochs} epochs of mini-batch SGD, m = {config.batch_size}, η = {config.lr:g}, {config.dtype}, seed {config.seed}"
     )
+    if job.teacher is not None:
+        accuracy = job.teacher["test_accuracy"]
+        console.print(
+            f"teacher {job.teacher['model']}: {job.teacher['layers']}"
+            + (f", {100 * accuracy:.2f}% on the test set" if isinstance(accuracy, float) else "")
+            + f"; targets (1 − α) label + α softmax(z/T), T = {config.temperature:g}, α = {config.soft_weight:g}"
+        )
     if job.state is not None:
         console.print(f"resume  from {job.checkpoint} after epoch {job.state.epoch}/{config.epochs}")
 
@@ -419,6 +458,7 @@ def _train_with_progress(
             callbacks=callbacks,
             history=job.history,
             state=job.state,
+            teacher=job.teacher_net,
         )
 
 
@@ -446,7 +486,7 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
         round_to_storage(net, job.storage)  # the accuracy below is the stored network's
     test_accuracy = net.evaluate(data.test.images, data.test.labels) / len(data.test)
     metadata = _metadata(job.config, data, history, seconds, test_accuracy, complete=True)
-    metadata.update(preset=job.preset, trained_on=job.trained_on)
+    metadata.update(preset=job.preset, trained_on=job.trained_on, teacher=job.teacher)
     save_model(job.out, net, metadata, storage=job.storage)
     remember_last_model(job.out)
     console.print(f"saved the model to {job.out}")
@@ -455,7 +495,7 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
             job.metrics_json,
             {
                 key: metadata[key]
-                for key in ("config", "preset", "trained_on", "history", "test_accuracy", "seconds", "data")
+                for key in ("config", "preset", "trained_on", "teacher", "history", "test_accuracy", "seconds", "data")
             },
         )
         console.print(f"wrote the metrics to {job.metrics_json}")
@@ -474,7 +514,8 @@ def _save_interrupted(console: Console, job: Job, data: MNIST, seconds: float) -
         return 130
     if job.config.keep == "best" and history.best_parameters is not None:
         net.set_parameters(*history.best_parameters)
-    save_model(job.out, net, _metadata(job.config, data, history, seconds, None, complete=False))
+    metadata = _metadata(job.config, data, history, seconds, None, complete=False)
+    save_model(job.out, net, {**metadata, "teacher": job.teacher})
     remember_last_model(job.out)
     resume = f"; continue with `scratchnet train --resume {job.checkpoint}`" if job.checkpoint.is_file() else ""
     console.print(f"interrupted after {len(history.epochs)} epochs; saved a checkpoint to {job.out}{resume}")

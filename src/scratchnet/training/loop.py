@@ -31,6 +31,7 @@ from scratchnet.core.encoding import as_input, one_hot
 from scratchnet.data.augment import Augmenter
 from scratchnet.errors import ConfigError, DataFormatError
 from scratchnet.training.callbacks import STOP, Callback, overrides, standard_callbacks
+from scratchnet.training.distil import mixed_targets, soft_targets
 from scratchnet.training.fast import FastSGD, supports
 from scratchnet.training.options import TrainOptions
 from scratchnet.training.regularisation import add_l2_gradient, dropout_masks
@@ -57,6 +58,7 @@ def fit(
     callbacks: Sequence[Callback] = (),
     history: History | None = None,
     state: TrainingState | None = None,
+    teacher: Network | None = None,
 ) -> History:
     """Train net by mini-batch SGD as the options say; return the History of every epoch.
 
@@ -72,6 +74,9 @@ def fit(
     callbacks : called after the options' own (`standard_callbacks`); a Checkpoint goes last.
     history : a History to append to (so a caller holds it even if training is interrupted).
     state : a TrainingState to continue (from `scratchnet.io.load_checkpoint`) instead of starting afresh.
+    teacher : the network that options.teacher names, loaded (`scratchnet.io.load_teacher`): the steps then
+        follow y = (1 − α) y_label + α softmax(v/T) (`scratchnet.training.distil`), computed once for the
+        rows of X; the figures measured after each epoch stay the labels'. Give both or neither.
 
     A checkpointed run and its resumption, which ends with the uninterrupted run's weights bit for bit:
 
@@ -81,8 +86,9 @@ def fit(
 
     Raises
     ------
-    ConfigError : for early stopping or the plateau schedule without validation data, or augmentation
-        of inputs that are not square images.
+    ConfigError : for early stopping or the plateau schedule without validation data, augmentation
+        of inputs that are not square images, a teacher without options.teacher (or the reverse), or a
+        teacher that does not fit the network.
     DataFormatError : for inputs or labels that do not fit the network.
     TrainingDivergedError : when the cost becomes NaN or infinite.
     """
@@ -94,16 +100,18 @@ def fit(
         measured = (validation[0], validation_Y, validation_labels)
     if validation is None and (options.early_stop is not None or options.schedule == "plateau"):
         raise ConfigError("early stopping and the plateau schedule need validation data; got none")
+    threads = options.threads or threads_for(net.sizes, options.batch_size)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        targets = _taught(net, X, Y, options, teacher)
     if state is None:
         state = TrainingState.start(net, options, history)
     state.began = time.perf_counter()
     everything = [*standard_callbacks(options), *callbacks]
-    stepper = choose_stepper(net, X, Y, options, state, everything)
+    stepper = choose_stepper(net, X, targets, options, state, everything)
     sample = slice(0, options.training_sample)  # the training figures' rows: a fixed sample, or all of them
     training_set = (stepper.prepare(X[sample]), Y[sample], labels[sample])
     if measured is not None:
         measured = (stepper.prepare(measured[0]), *measured[1:])
-    threads = options.threads or threads_for(net.sizes, options.batch_size)
     with threadpool_limits(limits=threads, user_api="blas"), stepper:  # restored on the way out, as it was
         while not state.stopped and state.epoch < options.epochs:
             started = time.perf_counter()
@@ -362,6 +370,19 @@ def _labels_and_targets(net: Network, X: NDArray[Any], y: NDArray[Any], what: st
     if len(labels) and (labels.min() < 0 or labels.max() >= classes):
         raise DataFormatError(f"{what} labels must lie in 0..{classes - 1}; got {labels.min()}..{labels.max()}")
     return labels, one_hot(labels, classes, net.dtype)
+
+
+def _taught(net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, teacher: Network | None) -> Array:
+    """Return the targets the steps follow: Y, or with a teacher y = (1 − α) Y + α softmax(v/T) (`distil`)."""
+    if (teacher is None) != (options.teacher is None):
+        raise ConfigError(
+            "options.teacher names the teacher's model and fit(teacher=...) takes it loaded: give both or neither; "
+            f"got options.teacher {options.teacher!r} and {'no' if teacher is None else 'a'} teacher network"
+        )
+    if teacher is None:
+        return Y
+    q = soft_targets(teacher, X, options.temperature, net.sizes[-1], net.dtype)
+    return mixed_targets(Y, q, options.soft_weight)
 
 
 def _image_shape(pixels: int) -> tuple[int, int]:

@@ -111,15 +111,23 @@ class Integer(Constraint):
 
 
 class Real(Constraint):
-    """A finite number in an interval: above low (or at it, when low_closed) and below high."""
+    """A finite number in an interval: above low (or at it, when low_closed) and below high (or at it, when high_closed)."""
 
-    def __init__(self, low: float, high: float = math.inf, low_closed: bool = False, expected: str = "") -> None:
-        self.low, self.high, self.low_closed = low, high, low_closed
-        interval = f"{'[' if low_closed else '('}{low:g}, {high:g})"
+    def __init__(
+        self,
+        low: float,
+        high: float = math.inf,
+        low_closed: bool = False,
+        expected: str = "",
+        high_closed: bool = False,
+    ) -> None:
+        self.low, self.high, self.low_closed, self.high_closed = low, high, low_closed, high_closed
+        interval = f"{'[' if low_closed else '('}{low:g}, {high:g}{']' if high_closed else ')'}"
         self.expected = expected or f"a number in {interval}"
 
     def accepts(self, value: Any) -> bool:
-        return _is_number(value) and (value >= self.low if self.low_closed else value > self.low) and value < self.high
+        above = value >= self.low if self.low_closed else value > self.low
+        return _is_number(value) and above and (value <= self.high if self.high_closed else value < self.high)
 
     def normalise(self, value: Any) -> float:
         return float(value)
@@ -192,6 +200,16 @@ class Layers(Constraint):
         return super().parse(text)
 
 
+class Text(Constraint):
+    """A word that is not blank, such as a file's path."""
+
+    def __init__(self, expected: str, metavar: str) -> None:
+        self.expected, self.metavar = expected, metavar
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and bool(value.strip())
+
+
 class Flag(Constraint):
     """True or False."""
 
@@ -211,7 +229,7 @@ class Optional(Constraint):
     """None (the feature is off) or what `inner` accepts."""
 
     def __init__(self, inner: Constraint) -> None:
-        self.inner = inner
+        self.inner, self.metavar = inner, inner.metavar
         self.expected = f"{inner.expected} (or None, off)"
 
     def accepts(self, value: Any) -> bool:
@@ -357,12 +375,40 @@ class TrainOptions(_Declared):
         Optional(POSITIVE_SECONDS),
         "stop training after this many seconds; a cosine schedule then runs on the clock",
     )
+    teacher: str | None = setting(
+        None,
+        Optional(Text("a model file, or the name of a model shipped with scratchnet (reader)", "MODEL")),
+        "distil: learn from this trained model's outputs softened at --temperature besides the labels (Hinton et al. "
+        "2015); a model file, or the name of a shipped model (reader); its outputs must be the network's (or one more, "
+        "'not a digit', left out)",
+    )
+    temperature: float = setting(
+        2.0,
+        Real(0, expected="a positive finite number"),
+        "T, the temperature the teacher's outputs are softened at: q = softmax(z/T) (1: its probabilities; larger: "
+        "softer, toward uniform)",
+        "T",
+    )
+    soft_weight: float = setting(
+        0.5,
+        Real(0, 1, low_closed=True, high_closed=True),
+        "α, the teacher's share of each target: y = (1 − α) y_label + α q (1: the teacher's alone)",
+        "α",
+    )
     threads: int | None = setting(
         None,
         Threads(),
         "BLAS threads for the training's matrix products (0 or None: chosen by the work, `scratchnet.training.threads`: "
         "one for small products such as the tutorial's, every core for wide layers)",
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.teacher is not None and self.augment:
+            raise ConfigError(
+                "a teacher's soft targets are computed once, for the undistorted training images, so they cannot "
+                f"follow augmentation; got teacher {self.teacher!r} and augment {','.join(self.augment)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -411,6 +457,7 @@ class TrainConfig(TrainOptions, NetworkShape):
             f"early stop after {self.early_stop}" if self.early_stop else "",
             "full train" if self.full_train else "",
             f"at most {self.time_budget:g} s of training" if self.time_budget else "",
+            f"taught by {self.teacher} (T = {self.temperature:g}, α = {self.soft_weight:g})" if self.teacher else "",
         ]
         lines.append(", ".join(item for item in regular if item) or "no regularisation")
         lines.append(f"{self.dtype}, seed {self.seed}, keep the {self.keep} epoch")
