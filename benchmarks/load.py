@@ -304,23 +304,25 @@ def verdicts(levels: list[dict[str, Any]]) -> list[str]:
     return [f"{'met' if ok else 'MISSED'}: {text}" for ok, text in checks]
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put section into the markdown file at path in place of its old Load section (or at its end)."""
+def write_section(path: Path, section: str, start: str = SECTION_START, end: str = SECTION_END) -> None:
+    """Put section into the markdown file at path in place of its old section between start and end (or at its end);
+    the Load section by default."""
     text = path.read_text() if path.is_file() else "# Benchmarks\n"
-    if SECTION_START in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1].lstrip("\n")
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1].lstrip("\n")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)
 
 
-def kept_section(path: Path) -> str:
-    """Return the Load section of the markdown file at path ("" if none), for benchmarks.run to keep."""
+def kept_section(path: Path, start: str = SECTION_START, end: str = SECTION_END) -> str:
+    """Return the section between start and end of the markdown file at path ("" if none), the Load section by
+    default, for benchmarks.run to keep."""
     text = path.read_text() if path.is_file() else ""
-    if SECTION_START not in text:
+    if start not in text:
         return ""
-    return "\n" + SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+    return "\n" + start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import scratchnet
-from benchmarks import contenders, end_to_end, floor, inference, load, memory
+from benchmarks import contenders, end_to_end, floor, inference, load, memory, onnx_agreement
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SLOW_SECONDS = 1.0
@@ -355,8 +355,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "benchmarks.json").write_text(json.dumps(results, indent=1) + "\n")
         (args.out / "benchmarks.md").write_text(
-            table + load.kept_section(args.out / "benchmarks.md")
-        )  # keep benchmarks.load's section
+            table
+            + load.kept_section(args.out / "benchmarks.md")
+            + load.kept_section(args.out / "benchmarks.md", onnx_agreement.SECTION_START, onnx_agreement.SECTION_END)
+        )  # keep benchmarks.load's and benchmarks.onnx_agreement's sections
     return 0
 
 

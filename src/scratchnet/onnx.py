@@ -11,6 +11,16 @@ Two outputs:
 The input "input" is (n, sizes[0]) float32 grey levels in [0, 1] (an MNIST pixel p becomes p / 255), as
 the model's doc string says. A float64 network casts its input to float64 and answers in float64.
 
+A `ConvNetwork` (chapter 6) becomes the same graph with its layers in front of the dense ones, in
+ONNX's channels-first layout (n, C, H, W):
+    the rows of H·W·C grey levels      Reshape to (n, H, W, C), our channels-last maps, Transpose to (n, C, H, W)
+    z_{f,x,y} = b_f + Σ_{c,i,j} w_{f,c,i,j} a_{c,x+i,y+j}   Conv (stride 1, no padding), w kept as (C_out, C_in, k, k)
+    a = σ(z)                           Sigmoid, Tanh or Relu, as for a dense layer
+    each p×p window's maximum          MaxPool (kernel p×p, stride p)
+    the maps flattened                 Flatten: (n, C, H, W) to (n, C·H·W), the (C, H, W) order our Dense takes
+    z = a Wᵀ + b                       Gemm, as above
+Convolution in float64 has no onnxruntime kernel, so a float64 ConvNetwork is refused (`check_exportable`).
+
 Built with the `onnx` package's helper API (`pip install 'scratchnet[onnx]'`); scratchnet's core never
 imports it. Opset `OPSET` and IR version `IR_VERSION` are fixed, not "the newest the onnx package
 knows", so a model written today opens in onnxruntime 1.18 and later.
@@ -23,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scratchnet.core.convnet import ConvNetwork, layers_text
+from scratchnet.core.layers import Conv, Pool
 from scratchnet.core.network import Network
 from scratchnet.errors import ConfigError
 
@@ -52,6 +64,63 @@ def _activation_node(onnx: Any, name: str, source: str, target: str) -> NodeProt
         raise ConfigError(f"activation must be one of {', '.join(ACTIVATION_OPS)} to export to ONNX; got {name!r}")
     attributes = {"axis": -1} if name == "softmax" else {}
     return onnx.helper.make_node(ACTIVATION_OPS[name], [source], [target], name=f"{name}_{target}", **attributes)
+
+
+def check_exportable(net: Network) -> None:
+    """Raise ConfigError, in one line, when net cannot be written as an ONNX graph that onnxruntime runs.
+
+    Every activation has its operator; only convolution in float64 has no onnxruntime kernel.
+    """
+    for activation in (net.activation, net.output_activation):
+        if activation.name not in ACTIVATION_OPS:
+            raise ConfigError(
+                f"activation must be one of {', '.join(ACTIVATION_OPS)} to export to ONNX; got {activation.name!r}"
+            )
+    if isinstance(net, ConvNetwork) and np.dtype(net.dtype) == np.float64:
+        raise ConfigError(
+            f"a float64 convolutional network cannot be exported: onnxruntime has no float64 convolution; "
+            f"train {net.spelling} with --dtype float32"
+        )
+
+
+def _maps_layers(onnx: Any, net: ConvNetwork, source: str) -> tuple[list[NodeProto], list[TensorProto], str]:
+    """Return (nodes, weights and biases, name of a^L) of a ConvNetwork: rows → (n, C, H, W) maps, then each layer.
+
+    Convolutional and pooling layers work on (n, C, H, W); the first dense layer flattens them in (C, H, W)
+    order, as `scratchnet.core.layers.Dense` does, and the dense layers follow as in `_layers`.
+    """
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    h, w, c = net.input_shape
+    initializers = [numpy_helper.from_array(np.array([-1, h, w, c], dtype=np.int64), "maps_shape")]
+    nodes = [
+        helper.make_node("Reshape", [source, "maps_shape"], ["maps_last"], name="rows_to_maps"),  # (n, H, W, C)
+        helper.make_node("Transpose", ["maps_last"], ["maps0"], name="channels_first", perm=[0, 3, 1, 2]),
+    ]
+    source, flat, p, last = "maps0", False, 0, len(net.layers) - 1
+    for l, layer in enumerate(net.layers):
+        name = f"layer{l + 1}"
+        if isinstance(layer, Pool):
+            size = [layer.size, layer.size]
+            nodes.append(
+                helper.make_node("MaxPool", [source], [f"a{l + 1}"], name=name, kernel_shape=size, strides=size)
+            )
+            source = f"a{l + 1}"
+            continue
+        W, b = net.weights[p], net.biases[p]
+        p += 1
+        initializers += [numpy_helper.from_array(W, f"W{p}"), numpy_helper.from_array(b, f"b{p}")]
+        if isinstance(layer, Conv):
+            nodes.append(helper.make_node("Conv", [source, f"W{p}", f"b{p}"], [f"z{l + 1}"], name=name))
+        else:
+            if not flat:
+                nodes.append(helper.make_node("Flatten", [source], ["flat"], name="flatten", axis=1))  # (C, H, W)
+                source, flat = "flat", True
+            nodes.append(helper.make_node("Gemm", [source, f"W{p}", f"b{p}"], [f"z{l + 1}"], name=name, transB=1))
+        activation = net.output_activation if l == last else net.activation
+        target = "activations" if l == last else f"a{l + 1}"
+        nodes.append(_activation_node(onnx, activation.name, f"z{l + 1}", target))
+        source = target
+    return nodes, initializers, source
 
 
 def _layers(onnx: Any, net: Network, source: str) -> tuple[list[NodeProto], list[TensorProto], str]:
@@ -98,7 +167,7 @@ def to_onnx(net: Network) -> ModelProto:
 
     Parameters
     ----------
-    net : a Network of any sizes, activation and cost scratchnet has.
+    net : a Network of any sizes, activation and cost scratchnet has, or a float32 ConvNetwork.
 
     Returns
     -------
@@ -107,8 +176,9 @@ def to_onnx(net: Network) -> ModelProto:
 
     Raises
     ------
-    ConfigError : when the onnx package is not installed.
+    ConfigError : when the onnx package is not installed, or net cannot be exported (`check_exportable`).
     """
+    check_exportable(net)
     onnx = _onnx()
     helper, TensorProto = onnx.helper, onnx.TensorProto
     n_in, n_out = net.sizes[0], net.sizes[-1]
@@ -118,7 +188,10 @@ def to_onnx(net: Network) -> ModelProto:
     if element == TensorProto.DOUBLE:
         nodes.append(helper.make_node("Cast", ["input"], ["input_as_double"], name="as_double", to=TensorProto.DOUBLE))
         source = "input_as_double"
-    layer_nodes, initializers, last = _layers(onnx, net, source)
+    if isinstance(net, ConvNetwork):
+        layer_nodes, initializers, last = _maps_layers(onnx, net, source)
+    else:
+        layer_nodes, initializers, last = _layers(onnx, net, source)
     probability_nodes, constants = _probabilities(onnx, net, last)
     graph = helper.make_graph(
         nodes + layer_nodes + probability_nodes,
@@ -145,9 +218,8 @@ def _version() -> str:
 
 def _describe(net: Network) -> str:
     """Return the model's doc string: what goes in, what comes out."""
-    sizes = "-".join(map(str, net.sizes))
     return (
-        f"scratchnet {sizes} network, {net.activation.name} hidden neurons, {net.output_activation.name} outputs "
+        f"scratchnet {layers_text(net)} network, {net.activation.name} hidden neurons, {net.output_activation.name} outputs "
         f"({net.cost_function.name} cost). Input 'input': float32 of shape (n, {net.sizes[0]}), each row one image's "
         f"grey levels scaled to [0, 1] (MNIST pixel / 255), row by row. Outputs, shape (n, {net.sizes[-1]}): "
         "'activations', the output layer's activations a^L; 'probabilities', those normalised to sum to 1 "

@@ -13,9 +13,11 @@ import onnx
 import onnxruntime
 import pytest
 
-from scratchnet import MNIST, Network
+from scratchnet import MNIST, Network, TrainOptions, fit
 from scratchnet.core.activations import ACTIVATIONS
+from scratchnet.core.convnet import ConvNetwork
 from scratchnet.core.costs import COSTS
+from scratchnet.errors import ConfigError
 from scratchnet.io import load_model
 from scratchnet.onnx import IR_VERSION, OPSET, save_onnx, to_onnx
 
@@ -137,3 +139,98 @@ def test_save_onnx_writes_a_file_onnx_loads_back(tmp_path: Path):
     weights = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
     assert np.array_equal(weights["W1"], net.weights[0]) and np.array_equal(weights["b2"], net.biases[1])
     assert [p.name for p in tmp_path.iterdir()] == ["net.onnx"]
+
+
+SIGMA = {
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "softmax": lambda z: (
+        np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+    ),
+}
+
+
+def conv_by_the_book(net: ConvNetwork, X: np.ndarray) -> np.ndarray:
+    """Return a^L of a ConvNetwork in float64 from chapter 6's equations, each written out here.
+
+    Convolution z_{x,y,f} = b_f + Σ_{c,i,j} w_{f,c,i,j} a_{x+i,y+j,c} as k·k shifted sums; max-pooling the
+    largest of each p×p window; a dense layer z = a Wᵀ + b on the maps flattened in (C, H, W) order (the
+    order `scratchnet.core.layers` documents), then σ, the output layer's activation on top.
+    """
+    h, w, c = net.input_shape
+    a = X.astype(np.float64).reshape(len(X), h, w, c)
+    parameters = iter(zip(net.weights, net.biases))
+    for l, layer in enumerate(net.layers):
+        name = net.output_activation.name if l == len(net.layers) - 1 else net.activation.name
+        if hasattr(layer, "size"):  # max-pooling
+            n, rows, columns, maps = a.shape
+            p = layer.size
+            a = a.reshape(n, rows // p, p, columns // p, p, maps).max(axis=(2, 4))
+            continue
+        W, b = (array.astype(np.float64) for array in next(parameters))
+        if W.ndim == 4:  # convolution
+            k = W.shape[2]
+            rows, columns = a.shape[1] - k + 1, a.shape[2] - k + 1
+            z = np.zeros((len(a), rows, columns, len(W))) + b
+            for i in range(k):
+                for j in range(k):
+                    z += np.einsum("nxyc,fc->nxyf", a[:, i : i + rows, j : j + columns, :], W[:, :, i, j])
+        else:
+            flat = a.transpose(0, 3, 1, 2).reshape(len(a), -1) if a.ndim == 4 else a
+            z = flat @ W.T + b
+        a = SIGMA[name](z)
+    return a
+
+
+@pytest.mark.parametrize("cost", sorted(COSTS))
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("layers", ["12x12,conv3x3x3,pool2,conv3x3x4,7,5", "8x6x2,conv3x3x3,pool2,4"])
+def test_every_conv_activation_and_cost_exports_chapter_6s_feedforward(layers: str, activation: str, cost: str, rng):
+    net = ConvNetwork(layers, activation=activation, cost=cost, init="scaled", seed=4)
+    X = rng.random((40, net.sizes[0]))
+    activations, probabilities = run_onnx(net, X)
+    expected = conv_by_the_book(net, X.astype(np.float32))
+    assert activations.shape == expected.shape and activations.dtype == np.float32
+    assert np.abs(activations - expected).max() < 1e-5
+    if net.output_activation.name == "softmax":
+        assert np.allclose(probabilities, expected, atol=1e-5)
+    else:
+        positive = expected.sum(axis=1) > 0
+        shares = expected[positive] / expected[positive].sum(axis=1, keepdims=True)
+        assert np.allclose(probabilities[positive], shares, atol=1e-5)
+
+
+@pytest.fixture(scope="module", params=[("relu", "log-likelihood"), ("sigmoid", "cross-entropy")], ids=str)
+def small_conv(request: pytest.FixtureRequest, mnist: MNIST) -> ConvNetwork:
+    """A two-conv network (28x28,conv5x5x4,pool2,conv3x3x6,pool2,10) trained one epoch on 2,000 real digits."""
+    activation, cost = request.param
+    net = ConvNetwork("28x28,conv5x5x4,pool2,conv3x3x6,pool2,10", activation, cost, init="he", seed=1)
+    lr = 0.05 if activation == "relu" else 0.5
+    fit(net, mnist.train.images[:2_000], mnist.train.labels[:2_000], TrainOptions(epochs=1, batch_size=10, lr=lr))
+    return net
+
+
+def test_a_trained_conv_network_agrees_on_all_10000_test_images(
+    small_conv: ConvNetwork, test_inputs: np.ndarray, mnist: MNIST
+):
+    assert small_conv.evaluate(test_inputs, mnist.test.labels) > 5_000  # it learned: chance is 1,000
+    _assert_agrees_on_every_image(small_conv, test_inputs)
+
+
+def test_the_conv_graph_uses_conv_maxpool_and_gemm_and_keeps_the_filters_shape():
+    net = ConvNetwork("28x28,conv5x5x20,pool2,conv5x5x40,pool2,100,10", seed=0)
+    model = to_onnx(net)
+    ops = [node.op_type for node in model.graph.node]
+    assert ops[:2] == ["Reshape", "Transpose"] and ops.count("Conv") == 2 and ops.count("MaxPool") == 2
+    assert ops.count("Flatten") == 1 and ops.count("Gemm") == 2 and ops.count("Relu") == 3 and "Softmax" in ops
+    weights = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    assert weights["W1"].shape == (20, 1, 5, 5) and weights["W2"].shape == (40, 20, 5, 5)
+    assert weights["W3"].shape == (100, 40 * 4 * 4) and np.array_equal(weights["W2"], net.weights[1])
+    assert "28x28,conv5x5x20,pool2,conv5x5x40,pool2,100,10" in model.doc_string
+
+
+def test_a_float64_conv_network_is_refused_in_one_line():
+    net = ConvNetwork("8x8,conv3x3x2,pool2,3", dtype="float64")
+    with pytest.raises(ConfigError, match="float64 convolutional network cannot be exported.*--dtype float32"):
+        to_onnx(net)

@@ -7,7 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from scratchnet.cli.arguments import output_file
+from scratchnet.cli.arguments import UsageError, output_file
+from scratchnet.errors import ConfigError
 from scratchnet.io import load_model
 
 
@@ -16,8 +17,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write a model as an ONNX file",
-        description="Write a saved model as ONNX (needs pip install 'scratchnet[onnx]'): input 'input', float32 (n, 784) "
-        "grey levels in [0, 1]; outputs 'activations' and 'probabilities'.",
+        description="Write a saved model, dense or convolutional, as ONNX (needs pip install 'scratchnet[onnx]'): "
+        "input 'input', float32 (n, 784) grey levels in [0, 1]; outputs 'activations' and 'probabilities'.",
     )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
     parser.add_argument("out", metavar="OUT.onnx", type=output_file, help="the ONNX file to write")
@@ -25,12 +26,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Load MODEL, write it to OUT.onnx and say what was written; return 0."""
-    from scratchnet.onnx import OPSET, save_onnx
+    """Load MODEL, write it to OUT.onnx and say what was written; return 0 (a model ONNX cannot hold: exit 2)."""
+    from scratchnet.core.convnet import layers_text
+    from scratchnet.onnx import OPSET, check_exportable, save_onnx
 
     net, _header = load_model(args.model)
+    try:
+        check_exportable(net)
+    except ConfigError as err:
+        raise UsageError(str(err)) from err
     path = save_onnx(args.out, net)
-    console.print(
-        f"wrote {path} ({path.stat().st_size:,} bytes, ONNX opset {OPSET}): {'-'.join(map(str, net.sizes))} network"
-    )
+    console.print(f"wrote {path} ({path.stat().st_size:,} bytes, ONNX opset {OPSET}): {layers_text(net)} network")
     return 0

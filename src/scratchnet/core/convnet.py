@@ -281,6 +281,11 @@ class ConvNetwork(Network):
         return nabla_w, nabla_b
 
 
+def layers_text(net: Network) -> str:
+    """Return a network's layers as people write them: 784-16-16-10, or the spelling 28x28,conv5x5x20,pool2,...,10."""
+    return net.spelling if isinstance(net, ConvNetwork) else "-".join(map(str, net.sizes))
+
+
 def build(
     layers: str | Sequence[int],
     activation: str = "sigmoid",
