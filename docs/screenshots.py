@@ -4,6 +4,9 @@ Starts `scratchnet serve` on a free port (with MODEL, or a tutorial network trai
 epochs), drives Debian's headless Chromium with Playwright, and writes docs/web-{draw,train,perceptron,samples}.png
 and the Backprop tab in English and Chinese, docs/web-backprop.png and docs/web-backprop-zh.png
 (only those two with --backprop-only).
+
+`python docs/screenshots.py --maps CONV_MODEL` writes docs/web-maps.png alone: the Draw tab of a
+convolutional model (`scratchnet train --preset book-ch6`), a drawn 2's feature maps and one map opened.
 """
 
 from __future__ import annotations
@@ -67,7 +70,31 @@ def backprop_screenshots(browser: Browser, url: str) -> None:
         page.close()
 
 
+def maps_screenshot(browser: Browser, url: str) -> None:
+    """Write docs/web-maps.png: a drawn 2's feature maps, a map of the second convolution opened."""
+    page = browser.new_page(viewport={"width": 1360, "height": 880}, device_scale_factor=1)
+    page.goto(url + "/")
+    draw_two(page)
+    expect(page.get_by_test_id("prediction")).not_to_have_text("")
+    page.get_by_test_id("map-layer-3").get_by_test_id("map-tile").first.click()
+    expect(page.get_by_test_id("map-filter").get_by_test_id("map-filter-channel").first).to_be_visible()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ROOT / "docs" / "web-maps.png"), full_page=True)
+    page.close()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--maps"]:
+        with tempfile.TemporaryDirectory() as scratch:
+            process, url = start_server(sys.argv[2], cwd=Path(scratch))
+            try:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                    maps_screenshot(browser, url)
+                    browser.close()
+            finally:
+                stop_server(process)
+        return
     arguments = [a for a in sys.argv[1:] if a != "--backprop-only"]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)

@@ -45,6 +45,7 @@ def test_the_layer_view_follows_the_drawing_and_clear_empties_it(page: Page):
     seen_zero = layer_state(page, 1)
     assert seen_zero and seen_zero != seen_one
     assert page.get_by_test_id("edges").locator("line").count() > 0
+    expect(page.get_by_test_id("maps")).to_be_hidden()  # a dense network has no feature maps (test_maps.py)
 
 
 def test_clicking_a_neuron_shows_its_inside(page: Page):

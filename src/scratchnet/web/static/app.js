@@ -97,13 +97,14 @@ async function refreshModel() {
     badge.textContent = t("model.training");
     return;
   }
-  el("b", { text: m.sizes.join("-") }, badge);
+  el("b", { text: m.convolutional ? m.layers : m.sizes.join("-") }, badge);
   badge.append(` · ${t(`option.${m.activation}`)} · ${t(`option.${m.cost}`)}`);
   if (m.test_accuracy !== null && m.test_accuracy !== undefined) {
     badge.append(" · ");
     el("span", { class: "accuracy", text: t("model.accuracy", { accuracy: percent(m.test_accuracy, 2) }) }, badge);
   }
   badge.title = m.source;
+  showMaps(state.trace);  // maps.js: a convolutional model's maps, hidden for a dense one
 }
 
 // Drawing -------------------------------------------------------------------------------------
@@ -372,6 +373,7 @@ function showBlank(message) {
   showProbabilities(null, -1);
   paintGrey($("seen"), new Array(784).fill(0));
   drawNetwork(null);
+  showMaps(null);  // maps.js
   if (state.inspected) refreshInspector();
 }
 
@@ -387,6 +389,7 @@ function showTrace(trace) {
   showProbabilities(trace.probabilities, best);
   paintGrey($("seen"), trace.input);
   drawNetwork(trace);
+  showMaps(trace);  // maps.js
   if (state.inspected) refreshInspector();
 }
 
@@ -555,7 +558,8 @@ async function refreshInspector() {
       const h = 56 * Math.abs(w) / largest;
       svgEl("rect", { x: k * width + width * 0.12, y: w >= 0 ? 60 - h : 60, width: width * 0.76, height: Math.max(h, 0.5), fill: w >= 0 ? "#4ea1ff" : "#ff6b6b" }, bars);
     });
-    $("inspector-weights-caption").textContent = t("inspector.bars_caption", { n, layer: layer - 1, largest: largest.toFixed(2) });
+    const below = layer === 1 && state.model && state.model.convolutional ? "maps.bars_caption" : "inspector.bars_caption";
+    $("inspector-weights-caption").textContent = t(below, { n, layer: layer - 1, largest: largest.toFixed(2) });
   }
 }
 
