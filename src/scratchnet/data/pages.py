@@ -57,6 +57,8 @@ BACKGROUND_REDUCTION = 4
 """The background is estimated on the picture reduced this many times."""
 LINE_THICKNESS = 0.015
 """A ruled line is at most this fraction of the page's side thick (at least 4 pixels)."""
+LINE_SHOULDER = 0.5
+"""A line's band is the run of rows around it covering at least this fraction of its span (see `_thin_bands`)."""
 TILTS = np.radians(np.arange(-6.0, 6.5, 0.5))
 """The page tilts tried when looking for ruled lines."""
 FLAT_SHARE = 0.5
@@ -213,9 +215,7 @@ def ruled_lines(mask: Mask) -> tuple[Mask, Mask]:
         covered = np.zeros((bins.max() + 3, length), dtype=bool)
         covered[bins + 1, across] = True
         covered = covered[:-2] | covered[1:-1] | covered[2:]  # a row with its neighbours
-        line_rows = _thin_bands(
-            np.flatnonzero(covered.sum(axis=1) >= span * length), max(4, round(LINE_THICKNESS * length))
-        )
+        line_rows = _thin_bands(covered.sum(axis=1), span * length, max(4, round(LINE_THICKNESS * length)))
         if len(line_rows):
             line_rows = np.unique((line_rows[:, None] + np.arange(-2, 3)).ravel())  # the line's wavering edges
             on_line = np.isin(bins, line_rows)
@@ -241,14 +241,23 @@ def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
     return kept
 
 
-def _thin_bands(rows: NDArray[np.intp], thickest: int) -> NDArray[np.intp]:
-    """Return the rows that lie in runs of consecutive rows no longer than thickest: lines, not strokes."""
-    if len(rows) == 0:
-        return rows
-    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 2) != 1)
-    runs = np.split(rows, starts[1:])
-    kept = [run for run in runs if len(run) <= thickest + 2]  # + 2: the neighbours counted with each row
-    return np.concatenate(kept) if kept else rows[:0]
+def _thin_bands(counts: NDArray[np.intp], least: float, thickest: int) -> NDArray[np.intp]:
+    """Return the rows covering `least` columns (counts[row] ≥ least) whose band is no thicker than thickest.
+
+    A row's band is the run of consecutive rows around it covering LINE_SHOULDER · least: a ruled
+    line's coverage falls off at once on either side, a stroke's stays high across its width. A tall
+    '1' whose length is near the span has only its middle columns above `least` (its round ends are
+    shorter at the sides); judged by those alone it looked thin, and removing them cut the stroke
+    into two slivers that read as "11".
+    """
+    broad = np.flatnonzero(counts >= LINE_SHOULDER * least)
+    if len(broad) == 0:
+        return broad
+    starts = np.flatnonzero(np.diff(broad, prepend=broad[0] - 2) != 1)
+    strong = counts >= least
+    # + 2: the neighbours counted with each row
+    kept = [run[strong[run]] for run in np.split(broad, starts[1:]) if len(run) <= thickest + 2]
+    return np.concatenate(kept) if kept else broad[:0]
 
 
 def _sharpness(along: NDArray[np.floating]) -> float:
