@@ -240,3 +240,10 @@ def test_a_convolutional_networks_answers_meet_their_openapi_description(net):
             response = client.request(method, path, json=body)
             route = "/api/samples/{index}" if path.startswith("/api/samples/") else path
             schema[route][method].validate_response(response)
+
+
+def test_the_backprop_tab_refuses_a_convolutional_network_in_one_line(client):
+    for path, body in (("/api/wishes", {"index": 0, "label": 7}), ("/api/wishes/step", {"index": 0, "label": 7})):
+        response = client.post(path, json=body)
+        assert response.status_code == 409, response.text
+        assert "convolutional" in response.json()["error"] and SPELLING in response.json()["error"]

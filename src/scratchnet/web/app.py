@@ -34,7 +34,7 @@ from scratchnet.web import backprop, validation
 from scratchnet.web.admission import Admission
 from scratchnet.web.auth import TokenGuard
 from scratchnet.web.explorer import READ_MODELS, Explorer, ServedModel, neuron_view, reading_view, trace_view
-from scratchnet.web.maps import filter_view
+from scratchnet.web.maps import filter_view, refuse_maps
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,7 @@ async def wishes(request: Request) -> Response:
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
+    refuse_maps(served.net, "the Backprop tab")
     mnist = await run_in_threadpool(explorer.data)
     chosen = backprop.example(data, mnist, served.net)
     neuron = backprop.neuron_choice(data, served.net)
@@ -229,6 +230,7 @@ async def wishes_step(request: Request) -> Response:
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
+    refuse_maps(served.net, "the Backprop tab")
     mnist = await run_in_threadpool(explorer.data)
     chosen = backprop.example(data, mnist, served.net)
     settings = backprop.step_settings(data)

@@ -38,6 +38,16 @@ def is_convolutional(net: Network) -> bool:
     return isinstance(net, ConvNetwork) and any(isinstance(layer, Conv) for layer in net.layers)
 
 
+def refuse_maps(net: Network, what: str) -> None:
+    """Raise RequestError (409) for a convolutional network on a view that explains the dense network only."""
+    if is_convolutional(net):
+        raise RequestError(
+            f"{what} follows the tutorial's fully connected network; the served one is convolutional "
+            f"({getattr(net, 'spelling', '')}): serve a dense model (784,16,16,10) to see it",
+            409,
+        )
+
+
 def dense_parts(net: Network, Z: list[Any], A: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
     """Return (weights, z, a) of the dense layers alone, numbered as `net.sizes` numbers them.
 
