@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 
 from tests.cli.test_serve_cli import start_server, stop_server
 
@@ -66,6 +66,44 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     context.close()
     assert not errors, errors
     assert not foreign, foreign
+
+
+PHONE = {"width": 390, "height": 844}
+"""A phone held upright, as a class meets the explorer."""
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    """The explorer on a 390×844 phone with a touch screen (touch events, no mouse); fails on any script error."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=3)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(server + "/")
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def touch_stroke(page: Page, points: list[tuple[float, float]], steps: int = 6, end: bool = True) -> CDPSession:
+    """Draw one stroke with a finger through points in the canvas's 280×280 coordinates: Chromium's touchStart,
+    `steps` touchMoves from each point to the next, and touchEnd (unless not `end`: then the returned DevTools
+    session, which holds the touch, sends it)."""
+    canvas = page.get_by_test_id("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    session = page.context.new_cdp_session(page)
+    where = [{"x": box["x"] + x * box["width"] / 280, "y": box["y"] + y * box["height"] / 280} for x, y in points]
+    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [where[0]]})
+    for start, finish in zip(where, where[1:]):
+        for step in range(1, steps + 1):
+            f = step / steps
+            point = {"x": start["x"] + f * (finish["x"] - start["x"]), "y": start["y"] + f * (finish["y"] - start["y"])}
+            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    if end:
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    return session
 
 
 def stroke(page: Page, points: list[tuple[float, float]], steps: int = 6) -> None:

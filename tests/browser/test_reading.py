@@ -4,15 +4,14 @@ drawn with a finger (touch events), and a phone photo opened from disk, in a rea
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from benchmarks.handwriting import photo
-from tests.browser.conftest import loop, stroke
+from tests.browser.conftest import loop, stroke, touch_stroke
 
 pytestmark = pytest.mark.browser
 
@@ -50,38 +49,6 @@ def test_a_scribble_is_not_a_digit(page: Page):
     stroke(page, spiral, steps=1)
     expect(page.get_by_test_id("prediction")).to_have_text("not a digit")
     expect(page.get_by_test_id("character").first).to_contain_text("not a digit")
-
-
-@pytest.fixture
-def phone(browser: Browser, server: str) -> Iterator[Page]:
-    """The explorer on a phone-sized page with a touch screen (touch events, no mouse)."""
-    context = browser.new_context(
-        viewport={"width": 400, "height": 860}, has_touch=True, is_mobile=True, device_scale_factor=2
-    )
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto(server + "/")
-    yield tab
-    context.close()
-    assert not errors, errors
-
-
-def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
-    """Draw one stroke with a finger: Chromium's touchStart, touchMove… touchEnd through the DevTools protocol."""
-    canvas = page.get_by_test_id("canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    session = page.context.new_cdp_session(page)
-    where = [{"x": box["x"] + x * box["width"] / 280, "y": box["y"] + y * box["height"] / 280} for x, y in points]
-    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [where[0]]})
-    for start, end in zip(where, where[1:]):
-        for step in range(1, 7):
-            f = step / 6
-            point = {"x": start["x"] + f * (end["x"] - start["x"]), "y": start["y"] + f * (end["y"] - start["y"])}
-            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def test_a_digit_drawn_with_a_finger_is_read(phone: Page):
