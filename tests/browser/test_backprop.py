@@ -85,3 +85,25 @@ def test_a_drawing_is_used_with_the_label_you_say(page: Page):
     expect(page.get_by_test_id("wish-source")).to_contain_text("is a 7")
     assert float(page.get_by_test_id("wish-output-7").get_attribute("data-wish")) > 0
     assert float(page.get_by_test_id("wish-output-1").get_attribute("data-wish")) < 0
+
+
+def output_wishes(page: Page) -> list[float]:
+    return [float(page.get_by_test_id(f"wish-output-{d}").get_attribute("data-wish")) for d in range(10)]
+
+
+def test_the_tab_starts_on_an_untrained_network_whose_wishes_are_large(page: Page):
+    open_tab(page)
+    choose_a_two(page)
+    expect(page.get_by_test_id("wish-start")).to_have_value("untrained")
+    untrained = output_wishes(page)
+    assert sum(abs(w) for w in untrained) / 10 > 0.3  # it answers at random: every output about ½ from its target
+    page.get_by_test_id("wish-start").select_option("served")
+    expect(page.get_by_test_id("wish-output-2")).not_to_have_attribute("data-wish", str(untrained[2]))
+    served = output_wishes(page)
+    assert sum(abs(w) for w in served) < sum(abs(w) for w in untrained) / 3  # trained, it is nearly right already
+    page.get_by_test_id("wish-step-example").click()  # the step follows the chosen network's wishes
+    summary = page.get_by_test_id("wish-step-summary")
+    expect(summary).to_contain_text("1 step(s)")
+    assert float(summary.get_attribute("data-cost-before")) == pytest.approx(
+        float(page.get_by_test_id("wish-cost").get_attribute("data-cost")), abs=1e-4
+    )

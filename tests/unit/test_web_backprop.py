@@ -104,6 +104,50 @@ def test_a_mini_batch_step_follows_the_mean_of_different_digits_wishes(client, m
     assert step["after"]["batch_cost"] < step["before"]["batch_cost"]
 
 
+def untrained_arrays() -> dict[str, np.ndarray]:
+    """The weights the served model's training started from: the fixture builds Network([784, 30, 10], seed=1,
+    init="scaled") and trains it, and its file records that seed and initialisation."""
+    from scratchnet import Network
+
+    start = Network([784, 30, 10], seed=1, init="scaled")
+    return {
+        **{f"weights_{l}": W.astype(np.float64) for l, W in enumerate(start.weights)},
+        **{f"biases_{l}": b.astype(np.float64) for l, b in enumerate(start.biases)},
+    }
+
+
+def test_the_untrained_network_is_the_served_shape_before_its_first_step_and_wishes_far_more(client, mnist, arrays):
+    index = 7
+    label = int(mnist.test.labels[index])
+    x = mnist.test.images[index] / 255.0
+    view = client.post("/api/wishes", json={"index": index, "network": "untrained"}).json()
+    hand = by_hand(untrained_arrays(), x, label)
+    assert view["network"] == "untrained"
+    np.testing.assert_allclose(view["outputs"], hand["a2"], atol=1e-4)
+    np.testing.assert_allclose(view["output_wishes"], hand["y"] - hand["a2"], atol=1e-5)
+    np.testing.assert_allclose(view["layers"][0]["bias_wish"], -hand["delta1"], atol=1e-5)
+    served = client.post("/api/wishes", json={"index": index, "network": "served"}).json()
+    assert served["network"] == "served"
+    np.testing.assert_allclose(served["outputs"], by_hand(arrays, x, label)["a2"], atol=1e-4)
+    # at random, every output is about one half away from its target; trained, the answer is nearly right
+    assert np.abs(view["output_wishes"]).mean() > 0.3 > 3 * np.abs(served["output_wishes"]).mean()
+
+
+def test_a_step_on_the_untrained_network_starts_from_its_initial_weights(client, mnist):
+    index = int(np.flatnonzero(mnist.test.labels == 2)[0])
+    eta = 3.0
+    step = client.post("/api/wishes/step", json={"index": index, "eta": eta, "network": "untrained"}).json()
+    start = untrained_arrays()
+    hand = by_hand(start, mnist.test.images[index] / 255.0, 2)
+    W1 = start["weights_0"] - eta * np.outer(hand["delta1"], hand["x"])
+    b1 = start["biases_0"] - eta * hand["delta1"]
+    W2 = start["weights_1"] - eta * np.outer(hand["delta2"], hand["a1"])
+    b2 = start["biases_1"] - eta * hand["delta2"]
+    np.testing.assert_allclose(step["before"]["outputs"], hand["a2"], atol=1e-4)
+    np.testing.assert_allclose(step["after"]["outputs"], sigmoid(W2 @ sigmoid(W1 @ hand["x"] + b1) + b2), atol=1e-4)
+    assert step["network"] == "untrained" and step["after"]["cost"] < step["before"]["cost"]
+
+
 @pytest.mark.parametrize(
     "path, body, fragment",
     [
@@ -118,9 +162,11 @@ def test_a_mini_batch_step_follows_the_mean_of_different_digits_wishes(client, m
         ("/api/wishes/step", {"index": 0, "eta": 0}, "eta must be a finite number"),
         ("/api/wishes/step", {"index": 0, "mode": "batch", "m": 0}, "m must be an integer in 1..100"),
         ("/api/wishes/step", {"index": 0, "steps": 51}, "steps must be an integer in 1..50"),
+        ("/api/wishes", {"index": 0, "network": "trained"}, 'network must be one of served, untrained; got "trained"'),
+        ("/api/wishes/step", {"index": 0, "network": None}, "network must be one of served, untrained"),
     ],
 )
 def test_bad_requests_answer_400_with_a_message(client, path, body, fragment):
     response = client.post(path, json=body)
     assert response.status_code == 400
-    assert fragment in response.json()["error"]
+    assert fragment in response.json()["error"] and "\n" not in response.json()["error"]

@@ -209,8 +209,9 @@ async def sample(request: Request) -> Response:
 
 
 async def wishes(request: Request) -> Response:
-    """POST /api/wishes {"index" | "digit", "nth" | "input", "label"; "neuron"?: {"layer", "index"}}: what one
-    example wishes of every layer (scratchnet.tutorial.wishes), and the clicked neuron's three routes."""
+    """POST /api/wishes {"index" | "digit", "nth" | "input", "label"; "neuron"?: {"layer", "index"}; "network"?:
+    "served" | "untrained"}: what one example wishes of every layer (scratchnet.tutorial.wishes) of the served
+    network or an untrained one of its shape, and the clicked neuron's three routes."""
     data = await validation.read_json(request)
     explorer = _explorer(request)
     served = explorer.served()
@@ -219,13 +220,14 @@ async def wishes(request: Request) -> Response:
     mnist = await run_in_threadpool(explorer.data)
     chosen = backprop.example(data, mnist, served.net)
     neuron = backprop.neuron_choice(data, served.net)
-    view = await run_in_threadpool(backprop.wishes_view, served.net, chosen, neuron)
-    return JSONResponse({**view, "model_version": served.version})
+    name, net = backprop.chosen_network(data, served.net)
+    view = await run_in_threadpool(backprop.wishes_view, net, chosen, neuron)
+    return JSONResponse({**view, "network": name, "model_version": served.version})
 
 
 async def wishes_step(request: Request) -> Response:
-    """POST /api/wishes/step {the example as for /api/wishes; "mode": "example" | "batch", "m", "eta", "steps"}:
-    the outputs and costs before and after stepping a copy of the served network along the wishes."""
+    """POST /api/wishes/step {the example and network as for /api/wishes; "mode": "example" | "batch", "m", "eta",
+    "steps"}: the outputs and costs before and after stepping a copy of that network along the wishes."""
     data = await validation.read_json(request)
     explorer = _explorer(request)
     served = explorer.served()
@@ -234,8 +236,9 @@ async def wishes_step(request: Request) -> Response:
     mnist = await run_in_threadpool(explorer.data)
     chosen = backprop.example(data, mnist, served.net)
     settings = backprop.step_settings(data)
-    view = await run_in_threadpool(backprop.step_view, served.net, chosen, mnist, settings)
-    return JSONResponse({**view, "model_version": served.version})
+    name, net = backprop.chosen_network(data, served.net)
+    view = await run_in_threadpool(backprop.step_view, net, chosen, mnist, settings)
+    return JSONResponse({**view, "network": name, "model_version": served.version})
 
 
 # The perceptron ------------------------------------------------------------------------------

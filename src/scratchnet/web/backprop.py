@@ -5,11 +5,14 @@ the outputs and the cost. No mathematics of its own: it picks the example and ro
 
 Requests name their example as {"index": N} (test digit N), {"digit": d, "nth": k} (the k-th test digit
 labelled d) or {"input": [784 activations in [0, 1]], "label": d} (a drawing, with the label its
-author says it is).
+author says it is). "network" says whose wishes: "served" (the default) or "untrained", a network of the
+served one's shape as training builds it before its first step, which answers at random, so the first
+wishes are large (the page starts there, where the seed's story starts).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import scratchnet.web.validation as validation
+from scratchnet.core.convnet import ConvNetwork, build
 from scratchnet.core.encoding import one_hot
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST
@@ -28,6 +32,31 @@ MAX_BATCH = 100
 
 MAX_STEPS = 50
 """The most steps one request may take."""
+
+
+NETWORKS = ("served", "untrained")
+"""The networks whose wishes the tab shows: the served one, or an untrained one of its shape."""
+
+
+def chosen_network(data: dict[str, Any], net: Network) -> tuple[str, Network]:
+    """Return (the request's "network", the network it names): net itself, or its untrained twin."""
+    choice = validation.choice(data, "network", NETWORKS, "served")
+    return choice, net if choice == "served" else untrained(net)
+
+
+@functools.lru_cache(maxsize=4)
+def untrained(net: Network) -> Network:
+    """Return a network of net's shape as training builds it before its first step.
+
+    The same layers, activation, cost, initialisation and seed (`scratchnet train`'s `build`, seed 0
+    when net's file does not record one), so its weights are those the served network's training
+    started from when it was trained with that seed. Built once per served network.
+    """
+    layers = net.spelling if isinstance(net, ConvNetwork) else net.sizes
+    seed = net.seed if net.seed is not None else 0
+    return build(
+        layers, net.activation.name, net.cost_function.name, net.init, seed=seed, dtype=np.dtype(net.dtype).name
+    )
 
 
 def _rounded(values: NDArray[Any], digits: int = 6) -> list[float]:

@@ -44,6 +44,7 @@ function buildWishPicker() {
   $("wish-step-example").addEventListener("click", () => step("example"));
   $("wish-step-batch").addEventListener("click", () => step("batch"));
   $("wish-step-reset").addEventListener("click", resetSteps);
+  $("wish-start").addEventListener("change", () => { if (wish.example) loadWishes(true); });
 }
 
 function chooseTestDigit() {
@@ -71,7 +72,7 @@ async function loadWishes(fresh) {
   const sequence = ++wish.sequence;
   $("wish-error").textContent = "";
   if (fresh) { wish.neuron = null; resetSteps(); }
-  const body = { ...wish.example };
+  const body = { ...wish.example, network: $("wish-start").value };  // untrained by default: large first wishes
   if (wish.neuron) body.neuron = wish.neuron;
   let view;
   try {
@@ -283,7 +284,9 @@ function resetSteps() {
 async function step(mode) {
   if (!wish.example) return;
   const count = wish.steps.mode === mode ? wish.steps.count + 1 : 1;
-  const body = { ...wish.example, mode, eta: Number($("wish-eta").value), m: Number($("wish-m").value), steps: count };
+  const body = {
+    ...wish.example, network: $("wish-start").value, mode, eta: Number($("wish-eta").value), m: Number($("wish-m").value), steps: count,
+  };
   let result;
   try {
     result = await api("POST", "/api/wishes/step", body);
