@@ -247,3 +247,23 @@ def test_the_backprop_tab_refuses_a_convolutional_network_in_one_line(client):
         response = client.post(path, json=body)
         assert response.status_code == 409, response.text
         assert "convolutional" in response.json()["error"] and SPELLING in response.json()["error"]
+
+
+def test_a_reading_by_a_convolutional_reader_shows_the_readers_maps(monkeypatch, net):
+    import scratchnet.reading
+
+    monkeypatch.setattr(scratchnet.reading, "load_reader", lambda: (net, {}))  # the chosen reader: the tiny one
+    served = Network([784, 12, 10], seed=0)
+    grey = np.kron(digit() / 255.0, np.ones((4, 4)))
+    body = {"width": 112, "height": 112, "grey": base64.b64encode(np.round(grey * 255).astype(np.uint8)).decode()}
+    with TestClient(create_app(Explorer(served, "dense", None, None))) as dense:
+        assert "maps" not in dense.post("/api/read", json=body).json()["trace"]  # the served network's: no maps
+        trace = dense.post("/api/read", json={**body, "model": "reader"}).json()["trace"]
+        assert trace["maps_model"] == "reader" and [len(layer["a"]) for layer in trace["layers"]] == [12, 10]
+        x = np.array(trace["input"]).reshape(28, 28)
+        by_hand = relu(correlate2d(x, EDGE, mode="valid") + 0.1)
+        step = trace["maps"][0]["scale"][0]
+        assert np.abs(dequantised(trace["maps"][0])[:, :, 0] - by_hand).max() <= step / 2 + 6 * 0.0005
+        deeper = dense.post("/api/filter", json={"layer": 3, "map": 2, "model": "reader"}).json()
+        assert np.allclose(np.reshape(deeper["weights"], (2, 2, 2)), net.weights[1][2], atol=1e-4)
+        assert dense.post("/api/filter", json={"layer": 3, "map": 2}).status_code == 409  # the served one has none

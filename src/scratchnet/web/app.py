@@ -140,8 +140,9 @@ def _neuron_answer(body: bytes, served: ServedModel) -> bytes:
 
 
 async def filter_(request: Request) -> Response:
-    """POST /api/filter {"layer", "map"}: the filter w (C_in, k, k) and bias b of the convolution that made one
-    map of a convolutional network's layer (for a pooling layer, the convolution below it); 409 for a dense network."""
+    """POST /api/filter {"layer", "map", "model"?}: the filter w (C_in, k, k) and bias b of the convolution that
+    made one map of a convolutional network's layer (for a pooling layer, the convolution below it); 409 for a
+    dense network. "model" is "served" (default) or "reader", the shipped one, whose maps a reading shows."""
     body = await validation.read_body(request)
     return _json_bytes(await _compute(request, _filter_answer, body, _explorer(request).served()))
 
@@ -151,6 +152,11 @@ def _filter_answer(body: bytes, served: ServedModel) -> bytes:
     data = validation.parse_json(body)
     layer = validation.integer(data, "layer", 1, 1_000)
     index = validation.integer(data, "map", 0, 100_000)
+    which = validation.choice(data, "model", READ_MODELS, "served")
+    if which == "reader":
+        from scratchnet.reading import load_reader
+
+        return _dumps({**filter_view(load_reader()[0], layer, index), "model_version": served.version})
     return _dumps({**filter_view(served.net, layer, index), "model_version": served.version})
 
 

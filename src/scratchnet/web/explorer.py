@@ -113,7 +113,7 @@ def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
         "edges": strongest_edges(weights, [a[0] for a in activations], first=1 if convolutional else 0),
         "probabilities": _rounded(probabilities),
         "prediction": int(np.argmax(probabilities)),
-        **(maps_view(net, A) if isinstance(net, ConvNetwork) and convolutional else {}),
+        **(maps_view(net, A) if is_convolutional(net) else {}),
     }
 
 
@@ -474,8 +474,9 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
     "characters" are every character found, left to right: its box (x, y, w, h) in the picture's
     pixels, its 28×28 input, its digit and confidence, and whether it reads as a digit at all;
     "text" is the digits read ('' when "rejected"); "trace" is the served network's view of the
-    first digit (the diagram shows that network, whichever reads). The reader's "not a digit" class
-    judges every character when the reading network has none of its own.
+    first digit (the diagram shows that network, whichever reads), its maps the reading network's when
+    that is a convolutional reader ("maps_model": "reader"), so the maps show the model chosen. The
+    reader's "not a digit" class judges every character when the reading network has none of its own.
     """
     from scratchnet.reading import load_reader, read, read_inputs
 
@@ -501,5 +502,14 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
         "text": reading.text,
         "model": which,
         "characters": characters,
-        "trace": None if first is None else trace_view(served, first),
+        "trace": None if first is None else _trace_with_maps(served, reader if which == "reader" else served, first),
     }
+
+
+def _trace_with_maps(served: Network, reading: Network, x: NDArray[Any]) -> dict[str, Any]:
+    """Return the served network's trace of x, with the reading network's maps when it is another, convolutional one."""
+    trace = trace_view(served, x)
+    if reading is not served and is_convolutional(reading):
+        _, A = reading.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
+        trace.update(maps_view(reading, A), maps_model="reader")
+    return trace

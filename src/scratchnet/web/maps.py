@@ -19,7 +19,7 @@ A dense network has no maps: `dense_parts` hands the circles-and-arrows view the
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +33,7 @@ LEVELS = 255
 """The largest grey level of a quantised map: one byte."""
 
 
-def is_convolutional(net: Network) -> bool:
+def is_convolutional(net: Network) -> TypeGuard[ConvNetwork]:
     """Return whether net has maps (a ConvNetwork with at least one convolution)."""
     return isinstance(net, ConvNetwork) and any(isinstance(layer, Conv) for layer in net.layers)
 

@@ -62,13 +62,14 @@ function tileSide(side) { return clamp(side * 2, 28, 48); }
 function showMaps(trace) {
   // Called by app.js with each new trace (null when there is none); hidden for a dense network.
   const section = $("maps");
-  const known = state.model && state.model.ready;
-  const convolutional = known ? Boolean(state.model.convolutional) : Boolean(trace && trace.maps);
+  // The maps of the model chosen: the served one's, or the reader's when it read the drawing (trace.maps_model).
+  const convolutional = trace ? Boolean(trace.maps) : Boolean(state.model && state.model.ready && state.model.convolutional);
   section.hidden = !convolutional;
   if (!convolutional) { mapsView.trace = null; return; }
   mapsView.trace = trace && trace.maps ? trace : null;
   $("maps-empty").hidden = mapsView.trace !== null;
   showFilters(mapsView.trace ? mapsView.trace.filters : null);
+  $("maps-of-reader").hidden = !(mapsView.trace && mapsView.trace.maps_model === "reader");
   const rows = $("maps-layers");
   rows.replaceChildren();
   if (!mapsView.trace) { $("map-detail").hidden = true; return; }
@@ -208,10 +209,11 @@ async function showMapFilter(layer, map) {
     const size = channels * k * k;
     filter = { shape: [channels, k, k], weights: trace.filters.weights.slice(map * size, (map + 1) * size), bias: trace.filters.bias[map], spelling: trace.filters.spelling };
   } else {
-    const key = `${state.model ? state.model.version : 0}:${layer.layer}:${map}`;
+    const model = trace.maps_model || "served";
+    const key = `${model}:${state.model ? state.model.version : 0}:${layer.layer}:${map}`;
     const sequence = ++mapsView.sequence;
     try {
-      filter = mapsView.filters[key] || (mapsView.filters[key] = await api("POST", "/api/filter", { layer: layer.layer, map }));
+      filter = mapsView.filters[key] || (mapsView.filters[key] = await api("POST", "/api/filter", { layer: layer.layer, map, model }));
     } catch (err) {
       $("map-detail-filter-caption").textContent = serverError(err);
       return;
