@@ -35,6 +35,10 @@ def test_the_answer_is_in_view_while_the_finger_draws_and_after(phone: Page):
     expect(phone.get_by_test_id("prediction-note")).not_to_be_empty()
     for test_id in ("canvas", "prediction", "prediction-note"):
         assert_in_view(phone, test_id)
+    below = phone.get_by_test_id("prediction-note").bounding_box()
+    for test_id in ("probabilities", "characters", "network"):  # the bars, the characters and the layers follow
+        box = phone.get_by_test_id(test_id).bounding_box()
+        assert box is not None and below is not None and box["y"] >= below["y"] + below["height"], test_id
 
 
 def test_not_a_digit_is_in_view_too(phone: Page):
