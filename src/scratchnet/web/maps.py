@@ -7,7 +7,8 @@ Each map is sent as H·W grey levels 0..255 (one byte each, base64) with its off
 
     a ≈ offset + scale · level,   offset = min a,   scale = (max a − min a) / 255,
 
-within half a scale of the activation itself: a tenth of the size of the same numbers written out.
+within half a scale of the activation itself (and 3e-7 of rounding): 1.33 bytes a neuron in base64 where
+the same activation written as a JSON number with four decimals takes about 6 (book-ch6: 23 KB for 17,600).
 
 The receptive field of a map's neuron is the patch of the input it depends on. Going down the layers from
 rows lo..hi of a layer's output: a k×k convolution (stride 1) sees rows lo..hi + k − 1 below it, p×p pooling
