@@ -79,3 +79,20 @@ def test_a_local_sweep_never_imports_dask(tmp_path):
     result = subprocess.run([sys.executable, "-c", blocker], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert len(json.loads((tmp_path / "one.json").read_text())["runs"]) == 1
+
+
+def test_sweep_takes_a_teacher_file_named_from_here_though_each_run_trains_in_a_folder_of_its_own(tmp_path):
+    from scratchnet import Network
+    from scratchnet.io import save_model
+
+    save_model(tmp_path / "teacher.npz", Network([784, 8, 10], cost="log-likelihood"))
+    flags = ("--teacher", "teacher.npz", "--cost", "log-likelihood", "--temperature", "1,4", *TINY)
+    result = run_cli("sweep", *flags, "--out", "grid.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = json.loads((tmp_path / "grid.json").read_text())["runs"]
+    assert [run["config"]["temperature"] for run in runs] == [1.0, 4.0]
+    assert {run["config"]["teacher"] for run in runs} == {str(tmp_path / "teacher.npz")}
+    missing = run_cli("sweep", "--teacher", "reader,gone.npz", *TINY, "--out", "grid.json", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
+        "scratchnet sweep: error: argument --teacher: gone.npz: no such model file, nor a model shipped with scratchnet"
+    ]

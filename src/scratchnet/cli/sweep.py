@@ -29,7 +29,7 @@ import scratchnet.cli.executor as executor
 import scratchnet.cli.runs as runs
 from scratchnet.cli.arguments import UsageError, flag
 from scratchnet.errors import ConfigError
-from scratchnet.io import write_json
+from scratchnet.io import model_file, write_json
 from scratchnet.training.config import PRESETS, TrainConfig
 from scratchnet.training.options import Constraint, Layers, SomeOf, settings
 
@@ -114,6 +114,8 @@ def plan(args: argparse.Namespace, swept: dict[str, tuple[Any, ...]]) -> list[ru
     """Return one Run per combination of the swept values, each checked now (UsageError for a bad combination)."""
     threads = executor.placement(args)
     threads = None if "threads" in swept else threads
+    if "teacher" in swept:
+        swept["teacher"] = tuple(_teacher_for_a_run(name) for name in swept["teacher"])
     planned = []
     for values in itertools.product(*swept.values()):
         run_ = runs.Run(args.preset, tuple(zip(swept, values)), args.limit, threads)
@@ -130,6 +132,16 @@ def plan(args: argparse.Namespace, swept: dict[str, tuple[Any, ...]]) -> list[ru
         for layers in swept["layers"]:
             check_layers_fit(layers, data)
     return planned
+
+
+def _teacher_for_a_run(name: str) -> str:
+    """Return how a run names this teacher: a shipped model by its name, a file here by its absolute path (each run
+    trains in a folder of its own); UsageError when there is neither."""
+    if Path(name).is_file():
+        return str(Path(name).resolve())
+    if not model_file(name).is_file():
+        raise UsageError(f"argument --teacher: {name}: no such model file, nor a model shipped with scratchnet")
+    return name
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
