@@ -15,7 +15,10 @@ Convolution (k×k filters, stride 1, no padding: "valid"), C_in → C_out maps, 
 Gathering every k×k patch of a into a row (im2col: P of shape (n·H′·W′, C_in·k·k)) turns each line into
 one matrix product, with W the filters as rows (C_out, C_in·k·k):
     Z = P Wᵀ + b,    ∇_W C = Δᵀ P,    ∇_b C = Σ_rows Δ,    ∂C/∂P = Δ W
-and ∂C/∂a adds each patch row of ∂C/∂P back where the patch came from (col2im: k·k shifted sums).
+and ∂C/∂a adds each patch row of ∂C/∂P back where the patch came from (col2im: k·k shifted sums). The
+columns of ∂C/∂P that belong to one filter offset (i, j) are Δ w_{:,:,i,j}, an (n·H′·W′, C_in) product
+that lands whole on the maps shifted by (i, j), so col2im is k·k such products, each added in one piece
+(rather than one large product whose (i, j) columns would be gathered from every row).
 
 Max-pooling (p×p windows that tile the map): a_out = max of its window, and the error goes to the
 window's largest input alone (the first of equal ones):
@@ -94,11 +97,10 @@ class Conv:
         nabla_b = D.sum(axis=0)  # (BP3, conv)
         if not need_input:
             return nabla_w, nabla_b, None
-        dP = (D @ _rows(W)).reshape(n, hh, ww, k, k, c)  # ∂C/∂P = Δ W
         da = np.zeros(shape, dtype=delta.dtype)
-        for i in range(k):  # col2im: each patch entry back where it came from (BP2, conv)
+        for i in range(k):  # col2im (BP2, conv): what the patches send back through offset (i, j), put back there
             for j in range(k):
-                da[:, i : i + hh, j : j + ww, :] += dP[:, :, :, i, j, :]
+                da[:, i : i + hh, j : j + ww, :] += (D @ W[:, :, i, j]).reshape(n, hh, ww, c)  # (n·H′·W′, C_in)
         return nabla_w, nabla_b, da
 
 
@@ -131,16 +133,17 @@ class Pool:
         """Return (a_out, cache): each window's maximum, shape (n, H/p, W/p, C); the cache is where it was.
 
         The window's p·p entries are p·p strided views of a (offset (i, j): a[:, i::p, j::p]), compared in turn;
-        `where` keeps the offset of the first largest one.
+        `where` keeps the offset of the first largest one (a later entry takes it only when strictly larger).
         """
         p = self.size
         out = a[:, ::p, ::p].copy()
         where = np.zeros(out.shape, dtype=np.int8)
+        larger = np.empty(out.shape, dtype=bool)
         for offset in range(1, p * p):
             candidate = a[:, offset // p :: p, offset % p :: p]
-            larger = candidate > out
-            np.copyto(out, candidate, where=larger)
-            where[larger] = offset
+            np.greater(candidate, out, out=larger)
+            np.maximum(out, candidate, out=out)
+            np.copyto(where, offset, where=larger)
         return out, (where, a.shape)
 
     def backward(self, error: Array, cache: Any) -> Array:
