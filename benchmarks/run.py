@@ -1,6 +1,6 @@
 """Time scratchnet against what a user would pick instead, and write docs/benchmarks.md and .json.
 
-    python -m benchmarks.run [--threads N] [--repeats R] [--quick] [--best]
+    python -m benchmarks.run [--threads N] [--repeats R] [--quick] [--best-mlp]
 
 For each configuration, in one process: every contender (contenders.py) and the products floor
 (floor.py) first warm up on 2,000 images, then train epoch after epoch in turn, so that a slow
@@ -9,7 +9,7 @@ the others go on to `--repeats`; every test accuracy is read after the same `--s
 Before them: feedforward timings (inference.py) in the fresh process; after them: peak memory of
 each contender in a process of its own (memory.py), and the end-to-end rows (end_to_end.py): the
 Python call `Network.sgd` raced as a contender, `scratchnet train` with its defaults (wall time and
-peak memory), and with --best, `best` to 99.4% on one thread and on two (about half an hour).
+peak memory), and with --best-mlp, `best-mlp` to 99.4% on one thread and on two (about half an hour).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import scratchnet
-from benchmarks import contenders, end_to_end, floor, inference, load, memory, onnx_agreement
+from benchmarks import contenders, conv, end_to_end, floor, inference, load, memory, onnx_agreement
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SLOW_SECONDS = 1.0
@@ -309,9 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a smoke run: 6,000 images per epoch, 2 epochs, no memory runs; writes nothing",
     )
     parser.add_argument(
-        "--best",
+        "--best-mlp",
         action="store_true",
-        help="also time `best` to 99.4%% on one and two threads (two runs of up to 15 minutes; with --quick, two tiny ones)",
+        help="also time `best-mlp` to 99.4%% on one and two threads (two runs of up to 15 minutes; with --quick, two tiny ones)",
     )
     parser.add_argument(
         "--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)"
@@ -342,12 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     results["inference"] = feed
     results["configs"] = [time_configuration(config, data, names, args) for config in contenders.CONFIGS]
     results["train_defaults"] = end_to_end.train_defaults(dict(os.environ), args.quick, results["configs"][0])
-    if args.best:
-        results["best"] = end_to_end.best_runs(dict(os.environ), args.quick)
+    if args.best_mlp:
+        results["best_mlp"] = end_to_end.best_runs(dict(os.environ), args.quick)
         if not args.quick:
             args.out.mkdir(parents=True, exist_ok=True)
-            figure = end_to_end.write_figure(results["best"], args.out / "benchmarks-best.png")
-            results["best_figure"] = None if figure is None else str(figure)
+            figure = end_to_end.write_figure(results["best_mlp"], args.out / "benchmarks-best-mlp.png")
+            results["best_mlp_figure"] = None if figure is None else str(figure)
     results["targets"] = check_targets(results)
     table = markdown(results)
     print(table)
@@ -358,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             table
             + load.kept_section(args.out / "benchmarks.md")
             + load.kept_section(args.out / "benchmarks.md", onnx_agreement.SECTION_START, onnx_agreement.SECTION_END)
-        )  # keep benchmarks.load's and benchmarks.onnx_agreement's sections
+            + load.kept_section(args.out / "benchmarks.md", conv.SECTION_START, conv.SECTION_END)
+        )  # keep the sections of benchmarks.load, benchmarks.onnx_agreement and benchmarks.conv
     return 0
 
 
