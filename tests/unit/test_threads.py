@@ -51,7 +51,7 @@ def test_the_tutorial_stays_on_one_thread_and_wide_layers_take_every_core():
     assert threads_for(TUTORIAL, 10, cores=2) == 1
     assert threads_for(TUTORIAL, 100, cores=2) == 1
     assert threads_for((784, 30, 10), 10, cores=2) == 1  # chapter 1's network
-    assert threads_for(WIDE, 128, cores=2) == 2  # best's
+    assert threads_for(WIDE, 128, cores=2) == 2  # best-mlp's
     assert threads_for(WIDE, 128, cores=16) == 16
     assert threads_for(WIDE, 128, cores=1) == 1
 
@@ -84,7 +84,7 @@ def test_the_threads_setting_takes_a_count_or_zero_for_chosen_by_the_work():
     parser = build_parser()
     assert config_from(parser.parse_args(["train", "--threads", "3"])).threads == 3
     assert config_from(parser.parse_args(["train", "--threads", "0"])).threads is None
-    assert config_from(parser.parse_args(["train", "--preset", "best"])).threads is None
+    assert config_from(parser.parse_args(["train", "--preset", "best-mlp"])).threads is None
 
 
 def _threads_during(train) -> tuple[set[int], set[int]]:
@@ -145,7 +145,7 @@ def test_reproduce_gives_each_job_its_share_of_the_cores(monkeypatch, tmp_path: 
         run_threads(5)
     command = ["train", *Run("book-ch1", (("seed", 0), ("epochs", 1)), 2000, threads=2).arguments()]
     assert command[command.index("--threads") + 1] == "2"
-    assert "--threads" not in Run("best", (("seed", 0),)).arguments()
+    assert "--threads" not in Run("best-mlp", (("seed", 0),)).arguments()
     assert build_parser().parse_args(command).threads == 2  # the child's own parser reads it back
 
 

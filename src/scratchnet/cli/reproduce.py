@@ -30,6 +30,9 @@ from scratchnet.io import write_atomically
 from scratchnet.training.config import PRESETS, Preset
 from scratchnet.training.threads import threads_per_job
 
+ALONE = ("best", "best-mlp")
+"""The presets that run alone, on threads chosen by the work (their products are wide enough to share the cores)."""
+
 QUICK_LIMIT = 2000
 """What --quick trains each run on: the first 2,000 training images, for one epoch (a smoke test, not a measurement)."""
 
@@ -67,7 +70,7 @@ def register(subparsers: Any) -> None:
     """Add the `reproduce` subcommand."""
     parser = subparsers.add_parser(
         "reproduce",
-        help="train every preset (3 seeds each, 1 for best) and report against the published numbers",
+        help="train every preset (3 seeds each, 1 for chapter 6's and the best) and report against the published numbers",
         description="Run `scratchnet train --preset NAME` for each preset and seed, print a table of what the source "
         "reports against what scratchnet measured, and write it with accuracy-against-time curves to a Markdown report.",
     )
@@ -79,14 +82,17 @@ def register(subparsers: Any) -> None:
         help=f"which presets to run (default: {','.join(PRESETS)})",
     )
     parser.add_argument(
-        "--seeds", type=arguments.positive_int, metavar="N", help="seeds per preset (default: 3, and 1 for best)"
+        "--seeds",
+        type=arguments.positive_int,
+        metavar="N",
+        help="seeds per preset (default: 3, and 1 for chapter 6's and the best)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="short runs on 2,000 images for one epoch, to check that everything runs"
     )
     executor.add_executor_arguments(
         parser
-    )  # --jobs, --scheduler; 'best' always runs alone here, on threads chosen by the work
+    )  # --jobs, --scheduler; best and best-mlp always run alone here, on threads chosen by the work
     parser.add_argument(
         "--out",
         type=arguments.output_file,
@@ -143,7 +149,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         executor.execute(shared, done, jobs=args.jobs)
         executor.execute(alone, done)
     total = time.perf_counter() - started
-    augmentation = _augmentation_cost(results["best"]) if "best" in results and results["best"].histories else None
+    augmentation = (
+        _augmentation_cost(results["best-mlp"]) if "best-mlp" in results and results["best-mlp"].histories else None
+    )
     console.print(_table(results))
     figure = _write_figure(results, args.out.with_suffix(".png"))
     write_atomically(args.out, lambda file: file.write(_report(results, args, total, figure, augmentation).encode()))
@@ -152,14 +160,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _plan(args: argparse.Namespace) -> tuple[list[runs.Run], list[runs.Run]]:
-    """Return the runs side by side (on --jobs' share of the cores) and those alone (best, on threads chosen by the work)."""
+    """Return the runs side by side (on --jobs' share of the cores) and those alone (ALONE, on threads chosen by the work)."""
     threads = executor.placement(args)
     quick: tuple[tuple[str, Any], ...] = (("epochs", 1),) if args.quick else ()
     limit = QUICK_LIMIT if args.quick else None
     shared, alone = [], []
     for name in args.presets:
         for seed in range(args.seeds or PRESETS[name].seeds):
-            if name == "best":
+            if name in ALONE:
                 alone.append(runs.Run(name, (("seed", seed), *quick), limit))
             else:
                 shared.append(runs.Run(name, (("seed", seed), *quick), limit, threads))
@@ -258,7 +266,7 @@ def _write_figure(results: dict[str, Result], path: Path) -> Path | None:
 
 
 def _augmentation_cost(result: Result) -> str:
-    """Return a sentence comparing one epoch of the best preset's distortions with one epoch of its training.
+    """Return a sentence comparing one epoch of best-mlp's distortions with one epoch of its training.
 
     Distorts as many images as the preset's epoch holds, in its mini-batches, on this thread alone.
     """
@@ -279,8 +287,8 @@ def _augmentation_cost(result: Result) -> str:
     epochs = [record["seconds"] for history in result.histories for record in history["epochs"]]
     per_epoch = statistics.median(epochs)
     return (
-        f"Distorting one epoch of `best` ({n:,} images, {','.join(config.augment)}, mini-batches of {config.batch_size}) "
-        f"takes {seconds:.1f} s on one core, measured after the runs; an epoch of `best`'s training took {per_epoch:.1f} s "
+        f"Distorting one epoch of `best-mlp` ({n:,} images, {','.join(config.augment)}, mini-batches of {config.batch_size}) "
+        f"takes {seconds:.1f} s on one core, measured after the runs; an epoch of `best-mlp`'s training took {per_epoch:.1f} s "
         f"(median), with the distortions drawn on a helper thread beside it, so they are {100 * seconds / per_epoch:.0f}% of "
         "an epoch's work and do not dominate it."
     )
@@ -298,11 +306,11 @@ def _provenance(results: dict[str, Result], args: argparse.Namespace, total: flo
             ", each on a worker of the Dask cluster at the scheduler given (`dask worker` processes, their own CPUs)."
         )
     elif args.jobs > 1:
-        placed = f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best`, which ran alone."
+        placed = f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best` and `best-mlp`, which ran alone."
     else:
         placed = "."
     return [
-        "# Accuracy: from the tutorial's 94.5% to the strongest fully connected network",
+        "# Accuracy: from the tutorial's 94.5% to chapter 6's convolutional networks",
         "",
         f"Written by `scratchnet reproduce{' --quick' if args.quick else ''}"
         f"{' --presets ' + ','.join(results) if tuple(results) != tuple(PRESETS) else ''}"
@@ -351,9 +359,9 @@ def _report(
         "Validation: the mean accuracy on the 10,000 validation images of the epoch each run kept, the figure "
         "the book reports in chapter 3.",
         "",
-        "## Targets",
-        "",
     ]
+    lines += _ladder(results)
+    lines += ["## Targets", ""]
     lines += _targets(results, args.quick)
     for name, result in results.items():
         for failure in result.failures:
@@ -372,6 +380,31 @@ def _report(
             "",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _ladder(results: dict[str, Result]) -> list[str]:
+    """Return the report's section on chapter 6's ladder: each step's preset, the book's figure and ours, or 'not run'."""
+    steps = sorted((preset for preset in PRESETS.values() if preset.ladder), key=lambda preset: preset.ladder or 0)
+    lines = [
+        "## Chapter 6, step by step",
+        "",
+        "The book's ladder (Nielsen, chapter 6), each step one preset trained here as the Settings below say; a step "
+        "not in this run reads *not run*.",
+        "",
+        "| step | preset | network and training | the book reports | scratchnet measured (test) | seconds per run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for preset in steps:
+        result = results.get(preset.name)
+        measured, seconds = "*not run*", "–"
+        if result is not None and (result.accuracies or result.failures):
+            measured = _measured(result) + (" (quick)" if result.quick else "")
+            seconds = f"{statistics.fmean(result.seconds):.0f}" if result.seconds else "–"
+        lines.append(
+            f"| {preset.ladder} | `{preset.name}` | {preset.summary} | {100 * (preset.reported or 0):.2f}% "
+            f"| {measured} | {seconds} |"
+        )
+    return [*lines, ""]
 
 
 def _targets(results: dict[str, Result], quick: bool) -> list[str]:
@@ -396,7 +429,7 @@ def _targets(results: dict[str, Result], quick: bool) -> list[str]:
                 f" The source's {100 * preset.reported:.2f}% is measured on its validation images; on those, the epochs "
                 f"these runs kept average {100 * statistics.fmean(result.validations):.2f}%."
             )
-        if name == "best":
+        if name in ALONE:
             minutes = max(result.seconds) / 60
             line += f" Wall time {minutes:.1f} minutes end to end against a budget of 15: {'within' if minutes <= 15 else '**over**'}."
         lines.append(line)

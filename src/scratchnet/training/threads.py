@@ -25,7 +25,7 @@ SHARED_PRODUCT_FLOPS = 4.5e6
 
 Measured by `python -m benchmarks.threads` on this 2-core machine, quiet (2026-12-01 22:56 UTC,
 docs/threads.json): over 784-w-w-10 networks (w = 16 … 800, m = 10, 32, 128), two threads win from
-F̄ ≈ 4.5 MFLOP on (1.10× at 784-64-64-10, m = 128; 1.35× for `best`'s 784-800-800-10 at m = 128, about
+F̄ ≈ 4.5 MFLOP on (1.10× at 784-64-64-10, m = 128; 1.35× for `best-mlp`'s 784-800-800-10 at m = 128, about
 109 MFLOP) and lose or tie below it (0.90–1.03×). The tutorial's 784-16-16-10 at m = 10 does F̄ ≈ 0.09
 MFLOP (0.9 at m = 100): one thread.
 """
