@@ -151,8 +151,8 @@ class Pool:
         where, shape = cache
         p = self.size
         spread = np.empty(shape, dtype=error.dtype)
-        for offset in range(p * p):
-            spread[:, offset // p :: p, offset % p :: p] = error * (where == offset)
+        for offset in range(p * p):  # every entry of the input is written once: by its own offset's view
+            np.multiply(error, where == offset, out=spread[:, offset // p :: p, offset % p :: p])
         return spread
 
 
