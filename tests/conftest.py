@@ -32,9 +32,14 @@ FIGURE_KINDS = (
     "dream",
     "gradient-importance",
     "wishes",
+    "filters",
+    "feature-maps",
 )
 """The tutorial's figures, written out here apart from scratchnet.tutorial.figures so that tests hold the
 declaration, the plot command and the tutorial's commands to one independent list."""
+
+CONVOLUTIONAL_FIGURE_KINDS = ("filters", "feature-maps")
+"""The figures only a convolutional network has (drawn from `cli_trained_conv_model`)."""
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +96,16 @@ def cli_trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run_cli("train", "--layers", "784,30,10", "--epochs", "2", "--out", "model.npz", cwd=folder)
     assert done.returncode == 0, done.stderr
     return folder / "model.npz"
+
+
+@pytest.fixture(scope="session")
+def cli_trained_conv_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 28x28,conv5x5x4,pool2,10 ReLU model trained by `scratchnet train` for 3 seconds of one epoch (about 90%)."""
+    folder = tmp_path_factory.mktemp("cli-conv-model")
+    done = run_cli(
+        *("train", "--layers", "28x28,conv5x5x4,pool2,10", "--activation", "relu", "--cost", "log-likelihood"),
+        *("--init", "he", "--lr", "0.05", "--epochs", "1", "--time-budget", "3", "--out", "conv.npz"),
+        cwd=folder,
+    )
+    assert done.returncode == 0, done.stderr
+    return folder / "conv.npz"

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from scratchnet.cli import main
+from tests.conftest import CONVOLUTIONAL_FIGURE_KINDS, run_cli
 from tests.conftest import FIGURE_KINDS as KINDS
-from tests.conftest import run_cli
 
 pytest.importorskip("matplotlib")
 
@@ -20,9 +20,12 @@ def _assert_png(path):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_kind_writes_a_png_from_the_trained_model(kind, cli_trained_model, tmp_path, capsys):
+def test_every_kind_writes_a_png_from_the_trained_model(
+    kind, cli_trained_model, cli_trained_conv_model, tmp_path, capsys
+):
     out = tmp_path / f"{kind}.png"
-    assert main(["plot", kind, "--model", str(cli_trained_model), "--out", str(out)]) == 0
+    model = cli_trained_conv_model if kind in CONVOLUTIONAL_FIGURE_KINDS else cli_trained_model
+    assert main(["plot", kind, "--model", str(model), "--out", str(out)]) == 0
     _assert_png(out)
     assert f"wrote {kind}" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
@@ -92,3 +95,23 @@ def test_wishes_refuses_an_example_that_does_not_exist(choice, message, cli_trai
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("kind", CONVOLUTIONAL_FIGURE_KINDS)
+def test_filters_and_maps_of_a_dense_model_exit_2_pointing_to_hidden_weights(kind, cli_trained_model, tmp_path):
+    done = run_cli("plot", kind, "--model", str(cli_trained_model), "--out", "x.png", cwd=tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "exist only for convolutional models" in done.stderr and "784-30-10" in done.stderr
+    assert "scratchnet plot hidden-weights" in done.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("choice, shown", [(["--digit", "7"], "test digit #0, a 7"), ([], "test digit #1, a 2")])
+def test_feature_maps_draws_the_chosen_test_digit(choice, shown, cli_trained_conv_model, tmp_path):
+    done = run_cli(
+        "plot", "feature-maps", "--model", str(cli_trained_conv_model), *choice, "--out", "maps.png", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert shown in done.stdout and "28x28,conv5x5x4,pool2,10" in done.stdout
+    _assert_png(tmp_path / "maps.png")

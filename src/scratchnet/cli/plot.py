@@ -9,7 +9,7 @@ from rich.console import Console
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.errors import ScratchnetError
-from scratchnet.tutorial.figures import DATA_KINDS, KINDS, MODEL_KINDS
+from scratchnet.tutorial.figures import CONVOLUTIONAL_KINDS, DATA_KINDS, EXAMPLE_KINDS, KINDS, MODEL_KINDS
 
 
 class PlotsUnavailableError(ScratchnetError):
@@ -40,9 +40,11 @@ def register(subparsers: Any) -> None:
         "--digit",
         type=arguments.non_negative_int,
         metavar="D",
-        help="wishes: the first test image of digit D (default 2)",
+        help="wishes, feature-maps: the first test image of digit D (default 2)",
     )
-    example.add_argument("--index", type=arguments.non_negative_int, metavar="N", help="wishes: test image number N")
+    example.add_argument(
+        "--index", type=arguments.non_negative_int, metavar="N", help="wishes, feature-maps: test image number N"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -54,32 +56,45 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise PlotsUnavailableError(
             f"scratchnet plot needs matplotlib, which is not installed ({err}); run: pip install 'scratchnet[plots]'"
         ) from err
+    from scratchnet.core.convnet import layers_text
     from scratchnet.data.mnist import load_mnist
     from scratchnet.io import last_model_path, load_model, write_atomically
 
-    if args.kind != "wishes" and (args.digit is not None or args.index is not None):
-        raise arguments.UsageError(f"--digit and --index choose the example of the wishes figure; {args.kind} has none")
+    if args.kind not in EXAMPLE_KINDS and (args.digit is not None or args.index is not None):
+        raise arguments.UsageError(
+            f"--digit and --index choose the test digit of {' and '.join(sorted(EXAMPLE_KINDS))}; {args.kind} has none"
+        )
     net = header = data = None
     if args.kind in MODEL_KINDS:
         path = args.model or last_model_path()
         net, header = load_model(path)
-        console.print(f"model {path}: {'-'.join(map(str, net.sizes))}")
-        if net.sizes[0] != 784 and args.kind not in ("learning-curves",):
-            from scratchnet.cli.arguments import UsageError
-
-            raise UsageError(f"the {args.kind} figure draws 28×28 inputs, 784 of them; the model takes {net.sizes[0]}")
+        console.print(f"model {path}: {layers_text(net)}")
+        _check_model_fits(args.kind, net, path)
     if args.kind in DATA_KINDS:
         data = load_mnist(args.data)
     example = args.index
-    if args.kind == "wishes" and data is not None and example is None:
+    if args.kind in EXAMPLE_KINDS and data is not None and example is None:
         from scratchnet.tutorial.explain import first_example_of
 
         example = first_example_of(data.test.labels, 2 if args.digit is None else args.digit)
     fig = plots.figure(args.kind, net, header, data, example)
-    if args.kind == "wishes" and data is not None:
+    if args.kind in EXAMPLE_KINDS and data is not None:
         console.print(f"test digit #{example}, a {data.test.labels[example]}")
     png = plots.png_bytes(fig)
     write_atomically(args.out, lambda file: file.write(png))
     width, height = (int(round(v * plots.DPI)) for v in fig.get_size_inches())
     console.print(f"wrote {args.kind} ({width}×{height} pixels) to {args.out}")
     return 0
+
+
+def _check_model_fits(kind: str, net: Any, path: Any) -> None:
+    """Raise UsageError (exit 2) when the figure cannot be drawn from this model: 784 inputs, maps for filters."""
+    from scratchnet.core.convnet import ConvNetwork, layers_text
+
+    if net.sizes[0] != 784 and kind != "learning-curves":
+        raise arguments.UsageError(f"the {kind} figure draws 28×28 inputs, 784 of them; the model takes {net.sizes[0]}")
+    if kind in CONVOLUTIONAL_KINDS and not isinstance(net, ConvNetwork):
+        raise arguments.UsageError(
+            f"{kind} exist only for convolutional models; {path} is a dense {layers_text(net)} network: "
+            f"try scratchnet plot hidden-weights --model {path}"
+        )

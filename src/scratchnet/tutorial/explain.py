@@ -11,6 +11,8 @@ each claim of the tutorial can be checked by a test:
   to the input layer (`input_gradient`), with the pixels kept in [0, 1];
 - `gradient_importance` gives |∂C/∂w| for one training example, normalised per layer;
 - `confusion_matrix`, `mistakes` and `learning_curves` read a network's test results and history;
+- `filters` and `feature_maps` open a convolutional network (chapter 6): the first layer's k×k filters,
+  and one digit's maps after every convolution (σ(z)) and every pooling, as its forward pass computes them;
 - `wishes` (from `scratchnet.tutorial.wishes`) tells backpropagation as the tutorial does: what each
   example wishes of every output, bias, weight and hidden activation, and how averaging them is −∇C.
 
@@ -26,7 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.core.convnet import ConvNetwork
 from scratchnet.core.encoding import Array, as_input, one_hot
+from scratchnet.core.layers import Dense
 from scratchnet.core.network import Network
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError
 from scratchnet.training.optimizers import SGD
@@ -267,6 +271,50 @@ def first_example_of(labels: NDArray[Any], digit: int) -> int:
     if not len(found):
         raise DataFormatError(f"no example of digit {digit} among {len(labels)} labels")
     return int(found[0])
+
+
+# A convolutional network's filters and maps (chapter 6) -------------------------------------------------
+
+
+def _convolutional(net: Network, what: str) -> ConvNetwork:
+    """Return net, or raise ConfigError when it is a dense Network, which has no filters or maps."""
+    if not isinstance(net, ConvNetwork):
+        raise ConfigError(
+            f"{what} exist only for convolutional models; got a dense {'-'.join(map(str, net.sizes))} network "
+            "(its first layer's weights: scratchnet plot hidden-weights)"
+        )
+    return net
+
+
+def filters(net: Network) -> NDArray[np.float64]:
+    """Return the first layer's filters w, shape (C_out, C_in, k, k): filter f answers a patch by Σ w_{f,c,i,j} a."""
+    return np.asarray(_convolutional(net, "filters").weights[0], dtype=np.float64)
+
+
+@dataclass
+class FeatureMaps:
+    """One image's maps, layer by layer: names[s] (the input's or the layer's spelling) and maps[s], (H, W, C)."""
+
+    names: list[str]
+    maps: list[NDArray[np.float64]]
+
+
+def feature_maps(net: Network, image: NDArray[Any]) -> FeatureMaps:
+    """Return the maps one image (a row of H·W·C grey levels) makes: the input, then every layer below the dense ones.
+
+    A convolutional layer's maps are its activations a = σ(z), z_{x,y,f} = b_f + Σ_{c,i,j} w_{f,c,i,j} a_{x+i,y+j,c};
+    a pooling layer's the largest of each window. Taken from `forward_trace`, the forward pass training runs.
+    """
+    conv = _convolutional(net, "feature maps")
+    _Z, A = conv.forward_trace(np.asarray(image).reshape(1, -1))
+    words = [word for word, _shape, _count in conv.describe()]
+    names, maps = [], []
+    for s, (word, a) in enumerate(zip(words, A)):
+        if s > 0 and isinstance(conv.layers[s - 1], Dense):
+            break
+        names.append(word)
+        maps.append(np.asarray(a[0], dtype=np.float64))
+    return FeatureMaps(names, maps)
 
 
 def gradient_importance(

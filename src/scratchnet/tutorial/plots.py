@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
@@ -58,25 +59,39 @@ def _grid(count: int, columns: int) -> tuple[int, int]:
 
 
 def _mosaic(pictures: NDArray[Any], columns: int, gap: int = 6) -> tuple[NDArray[np.float64], int]:
-    """Return (one image tiling the 28×28 pictures in rows of `columns`, NaN between them; the number of rows).
+    """Return (one image tiling the 28×28 pictures (rows of 784) in rows of `columns`, NaN between them; the rows).
 
     One image in one axes draws far faster than a grid of many small axes.
     """
-    rows, columns = _grid(len(pictures), columns)
-    cell = DIGIT_SIDE + gap
-    tiled = np.full((rows * cell - gap, columns * cell - gap), np.nan)
+    return _tiles(np.asarray(pictures, dtype=float).reshape(-1, DIGIT_SIDE, DIGIT_SIDE), columns, gap)
+
+
+def _tiles(pictures: NDArray[Any], columns: int, gap: int = 6) -> tuple[NDArray[np.float64], int]:
+    """Return (one image tiling the (h, w) pictures of a (count, h, w) array in rows of `columns`, NaN between them;
+    the number of rows)."""
+    count, height, width = np.shape(pictures)
+    rows, columns = _grid(count, columns)
+    tiled = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan)
     for k, picture in enumerate(pictures):
         r, c = divmod(k, columns)
-        tiled[r * cell : r * cell + DIGIT_SIDE, c * cell : c * cell + DIGIT_SIDE] = _digit(picture)
+        tiled[r * (height + gap) : r * (height + gap) + height, c * (width + gap) : c * (width + gap) + width] = picture
     return tiled, rows
 
 
-def _label_cells(axes: Any, labels: Sequence[str], columns: int, gap: int = 6, fontsize: int = 8) -> None:
-    """Write labels[k] just above cell k of a `_mosaic`, and hide the ticks."""
-    cell = DIGIT_SIDE + gap
+def _label_cells(
+    axes: Any,
+    labels: Sequence[str],
+    columns: int,
+    gap: int = 6,
+    fontsize: int = 8,
+    side: tuple[int, int] = (DIGIT_SIDE, DIGIT_SIDE),
+) -> None:
+    """Write labels[k] just above cell k of a `_tiles` mosaic of (h, w) = side pictures, and hide the ticks."""
+    height, width = side
     for k, text in enumerate(labels):
         r, c = divmod(k, columns)
-        axes.text(c * cell + DIGIT_SIDE / 2, r * cell - 0.8, text, ha="center", va="bottom", fontsize=fontsize)
+        x, y = c * (width + gap) + width / 2, r * (height + gap) - 0.8 * height / DIGIT_SIDE
+        axes.text(x, y, text, ha="center", va="bottom", fontsize=fontsize)
     axes.set_xticks([])
     axes.set_yticks([])
     for spine in axes.spines.values():
@@ -217,6 +232,58 @@ def hidden_weights(weights: NDArray[Any], limit: int = 64) -> Figure:
     fig.suptitle(
         f"What the first hidden layer looks for: {len(weights)} neurons' weights, not the hoped-for edges and loops"
     )
+    return fig
+
+
+def filters(weights: NDArray[Any], columns: int = 10) -> Figure:
+    """Return a convolutional layer's filters w (C_out, C_in, k, k) as k×k tiles, one per filter and input map,
+    red +, blue −, on one colour scale symmetric around 0 (as `hidden_weights` draws a dense layer's weights)."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 4:
+        raise DataFormatError(
+            f"filters draws a convolutional layer's w of shape (C_out, C_in, k, k); got {weights.shape}"
+        )
+    maps, channels, k, _ = weights.shape
+    tiles = weights.reshape(maps * channels, k, k)
+    gap = max(1, k // 4)
+    tiled, rows = _tiles(tiles, columns, gap)
+    fig = _new_figure(figsize=(10, 1.2 * rows + 1.4), layout="constrained")
+    axes = fig.subplots()
+    bound = float(np.abs(weights).max()) or 1.0
+    image = axes.imshow(tiled, cmap="RdBu_r", norm=TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound))
+    names = [f"filter {f}" + (f", map {c}" if channels > 1 else "") for f in range(maps) for c in range(channels)]
+    _label_cells(axes, names, min(columns, len(tiles)), gap=gap, side=(k, k))
+    axes.set_xlabel(f"each tile: one filter's {k}×{k} weights, laid out like the pixels of the patch it is slid over")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="weight w_f,i,j (patch pixel i, j → map f)")
+    fig.suptitle(f"What the first convolutional layer looks for: {maps} filters of {k}×{k}, each slid over every patch")
+    return fig
+
+
+FEATURE_MAP_COLUMNS = 20
+"""How many maps a row of the feature-maps figure holds."""
+
+
+def feature_maps(image: NDArray[Any], label: int, found: explain.FeatureMaps) -> Figure:
+    """Return one digit's maps layer by layer (`explain.feature_maps`): the input, then each convolution's
+    σ(z) and each pooling's maxima, every map a grey tile (dark: strongly on), one grey scale per layer."""
+    stages = [np.moveaxis(maps, 2, 0) for maps in found.maps]  # (C, H, W): one tile per map
+    mosaics = [_tiles(stage, FEATURE_MAP_COLUMNS, max(1, stage.shape[1] // 6))[0] for stage in stages]
+    heights = [14 * max(0.04, mosaic.shape[0] / mosaic.shape[1]) + 0.45 for mosaic in mosaics]  # + the row's title
+    heights[0] = 2.4  # the input is one tile: keep it small
+    fig = _new_figure(figsize=(14, sum(heights) + 0.6), layout="constrained")
+    rows = np.atleast_1d(np.asarray(fig.subfigures(len(stages), 1, height_ratios=heights))).ravel()
+    grey = matplotlib.colormaps["gray_r"].with_extremes(bad="#b9c9dc")  # the gaps between tiles: pale blue
+    for row, name, stage, mosaic in zip(rows, found.names, stages, mosaics):
+        axes = row.subplots()
+        low, high = min(0.0, float(np.nanmin(mosaic))), float(np.nanmax(mosaic))
+        axes.imshow(mosaic, cmap=grey, vmin=low, vmax=high if high > low else low + 1.0, interpolation="nearest")
+        axes.set_label(name)
+        what = "the input" if name == found.names[0] else "σ(z)" if name.startswith("conv") else "each window's maximum"
+        plural = "s" if len(stage) > 1 else ""
+        axes.set_title(f"{name}: {len(stage)} map{plural} of {stage.shape[1]}×{stage.shape[2]}, {what}", fontsize=10)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    fig.suptitle(f"A test digit ({label}) layer by layer: each filter makes a map of where its stroke is")
     return fig
 
 
@@ -486,7 +553,7 @@ def figure(
 
     Kinds in `figures.MODEL_KINDS` need net (and header for learning-curves); those in `figures.DATA_KINDS`
     (they read images) need data. example is the
-    test digit the wishes figure shows (default: the first 2).
+    test digit the wishes and feature-maps figures show (default: the first 2).
 
     Raises ConfigError for an unknown kind or a missing argument.
     """
@@ -505,6 +572,8 @@ def figure(
     net = _need(net, "a network", kind)
     if kind == "hidden-weights":
         return hidden_weights(net.weights[0])
+    if kind == "filters":
+        return filters(explain.filters(net))
     if kind == "dream":
         return dream([explain.dream(net, j) for j in range(net.sizes[-1])])
     data = _need(data, "data", kind)
@@ -514,8 +583,9 @@ def figure(
         return mistakes(data.test.images, explain.mistakes(net, data.test.images, data.test.labels))
     if kind == "noise":
         return noise(explain.noise_confidences(net, data.test.images))
-    if kind == "wishes":
-        return _wishes_figure(net, data, explain.first_example_of(data.test.labels, 2) if example is None else example)
+    if kind in ("wishes", "feature-maps"):
+        index = explain.first_example_of(data.test.labels, 2) if example is None else example
+        return _wishes_figure(net, data, index) if kind == "wishes" else _feature_maps_figure(net, data, index)
     index = explain.first_example_of(data.train.labels, 2)
     _, normalised = explain.gradient_importance(net, data.train.images[index] / 255.0, 2)
     return gradient_importance(data.train.images[index], 2, normalised)
@@ -532,6 +602,14 @@ def _wishes_figure(net: Network, data: MNIST, index: int) -> Figure:
     batch = explain.wishes(net, X, labels)
     gradient = net.backprop(X, one_hot(labels, net.sizes[-1], net.dtype))
     return wishes(X[0], int(labels[0]), found, batch, labels, gradient)
+
+
+def _feature_maps_figure(net: Network, data: MNIST, index: int) -> Figure:
+    """Return the feature-maps figure of test digit `index`."""
+    test = data.test
+    if not 0 <= index < len(test):
+        raise DataFormatError(f"no test digit {index}: indexes run from 0 to {len(test) - 1}")
+    return feature_maps(test.images[index], int(test.labels[index]), explain.feature_maps(net, test.images[index]))
 
 
 def _need(value: Any, what: str, kind: str) -> Any:
