@@ -276,7 +276,7 @@ def markdown(results: dict[str, Any]) -> str:
         "## Convolution: an epoch of `book-ch6`'s network against PyTorch",
         "",
         f"`python -m benchmarks.conv --threads {results['threads']}` on {results['date']} ({machine_['cpu']}, "
-        f"{machine_['cores']} cores, load average {machine_['load_average'][0]:.1f} at the start; NumPy "
+        f"{machine_['cores']} cores, load average {machine_['load_average'][0]:.1f} at the end; NumPy "
         f"{machine_['numpy']}, PyTorch {machine_['torch']}). One process, turn by turn: {results['images']:,} "
         f"training images of `{results['network']}` (ReLU, softmax, log-likelihood), m = {results['m']}, momentum "
         f"0.9 at η = 0.01, L2 λ = 0.1, {results['threads']} thread(s) each. The epoch's matrix products are "
