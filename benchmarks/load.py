@@ -290,12 +290,32 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['clients']} | {row['requests']:,} | {row['requests_per_second']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
             f"{sum(row['dropped'].values())} | {row['server_errors']} | {statuses.get('503', 0)} / {statuses.get('429', 0)} | {row['server_cpu_ms_per_request']} |"
         )
+    lines += ["", demand(results)]
     lines += (
         ["", "**Targets** (issue 21, at 50 clients):", ""]
         + [f"- {line}" for line in results["verdicts"]]
         + ["", SECTION_END, ""]
     )
     return "\n".join(lines)
+
+
+def demand(results: dict[str, Any]) -> str:
+    """Return a sentence comparing what the busiest level asked for with what the server's CPU time allows.
+
+    n clients each sending at most once per pace seconds ask for up to n / pace requests per second; a server
+    spending c seconds of CPU per request on its compute thread answers at most about 1 / c per second.
+    """
+    row, pace = results["levels"][-1], results["settings"]["pace_s"]
+    cpu = row["server_cpu_ms_per_request"]
+    asked = (
+        f"{row['clients']} clients at this pace ask for up to {row['clients'] / pace:.0f} requests/s" if pace else ""
+    )
+    if not asked or not cpu:
+        return asked
+    return (
+        f"{asked}; at {cpu} ms of server CPU per request one process answers at most about {1000 / cpu:.0f} a second "
+        f"({row['requests_per_second']:.0f} measured), so each client waits its turn behind the others."
+    )
 
 
 def verdicts(levels: list[dict[str, Any]]) -> list[str]:
