@@ -56,6 +56,9 @@ def test_one_straight_finger_stroke_of_a_one_with_60_moves_reads_1_not_11(phone:
     one = [(140, 40 + 200 * i / 60) for i in range(61)]  # 60 touch moves straight down, as a finger sends them
     touch_stroke(phone, one, steps=1)
     expect(phone.get_by_test_id("prediction")).not_to_have_text("")
+    # The stroke's last answers settle first (none in flight or waiting on the page's 70 ms pace), so the switch
+    # below sends a request of its own and that request is the one awaited.
+    phone.wait_for_function("() => !prediction.inFlight && !prediction.pending && !prediction.timer")
     # The whole stroke, read once more by the shipped reader: that answer is the finished drawing's.
     with phone.expect_response(
         lambda response: response.url.endswith("/api/read") and response.request.post_data_json["model"] == "reader"
