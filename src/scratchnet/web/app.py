@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scratchnet.core.convnet import layers_text
 from scratchnet.data.images import BlankImageError, mnistify
 from scratchnet.errors import ScratchnetError
 from scratchnet.training.config import TrainConfig
@@ -71,7 +72,7 @@ async def model_onnx(request: Request) -> Response:
 
     served = _explorer(request).served()
     data = (await run_in_threadpool(to_onnx, served.net)).SerializeToString()
-    name = f"scratchnet-{'-'.join(map(str, served.net.sizes))}.onnx"
+    name = f"scratchnet-{layers_text(served.net)}.onnx"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     return Response(data, media_type="application/octet-stream", headers=headers)
 
