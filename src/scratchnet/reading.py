@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.core.answers import freeze
 from scratchnet.core.network import Network
 from scratchnet.data.images import read_characters
 from scratchnet.io import load_model
@@ -70,11 +71,12 @@ class Reading:
 
 @functools.lru_cache(maxsize=1)
 def load_reader() -> tuple[Network, dict[str, Any]]:
-    """Return (network, header) of the shipped reader, loaded once.
+    """Return (network, header) of the shipped reader, loaded once and frozen (it only answers).
 
     Raises ModelFileError if the package's model file is missing or damaged.
     """
-    return load_model(READER)
+    net, header = load_model(READER)
+    return freeze(net), header
 
 
 def has_reject_class(net: Network) -> bool:

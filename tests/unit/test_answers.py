@@ -38,3 +38,28 @@ def test_a_float64_network_answers_within_float64_rounding(mnist: MNIST):
     alone = np.concatenate([net.feedforward(X[i : i + 1]) for i in range(len(X))])
     assert net.feedforward(X).dtype == np.float64
     np.testing.assert_allclose(alone, net.feedforward(X), rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("layers", [[784, 30, 10], "28x28,conv5x5x4,pool2,20,10"])
+def test_a_frozen_network_answers_as_before_from_copies_made_once(mnist: MNIST, layers):
+    from scratchnet.core.answers import freeze, in_dtype
+    from scratchnet.core.convnet import build
+
+    net = build(layers, "relu", "log-likelihood", "he", seed=4)
+    X = mnist.test.images[:50]
+    before = net.probabilities(X)
+    assert in_dtype(net.weights)[0] is not in_dtype(net.weights)[0]  # not frozen: copied for each call
+    assert freeze(net) is net
+    assert net.probabilities(X).tobytes() == before.tobytes()
+    assert in_dtype(net.weights)[0] is in_dtype(net.weights)[0]  # frozen: the copy is kept
+    with pytest.raises(ValueError, match="read-only"):
+        net.backprop(X, np.eye(10)[mnist.test.labels[:50]])  # a step could not change it behind the kept copies
+        net.weights[0] -= 0.1
+
+
+def test_a_network_changed_in_place_answers_from_its_new_weights(mnist: MNIST):
+    net = Network([784, 30, 10], cost="log-likelihood", init="scaled", seed=5)
+    X = mnist.test.images[:20]
+    before = net.probabilities(X)
+    net.weights[-1] *= 2  # as a training step writes them: in place
+    assert not np.array_equal(net.probabilities(X), before)

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
+from scratchnet.core.answers import freeze
 from scratchnet.data.images import load_image
 from scratchnet.io import load_model
 from scratchnet.reading import READER, has_reject_class, load_reader, read
@@ -38,7 +39,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Print what each picture says, in the order given; return 0 (1 on the first unreadable picture)."""
     reader, _header = load_reader()
-    net, gate = (load_model(args.model)[0], reader) if args.model else (reader, None)
+    net, gate = (freeze(load_model(args.model)[0]), reader) if args.model else (reader, None)
     if net.sizes[0] != 784 or net.sizes[-1] not in (10, 11):
         from scratchnet.cli.arguments import UsageError
 

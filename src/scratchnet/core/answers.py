@@ -17,17 +17,27 @@ answers differ between batchings by about 10⁻¹⁶ of their size.
 Training keeps its float32 products (its speed is float32's); only the answers pay, and the rows go
 through in chunks of about ANSWER_BYTES, so the float64 copy of the inputs stays in the cache.
 `benchmarks/inference.py` measures what it costs against the float32 products it replaced.
+
+A network that only answers from now on (the server's model, the shipped reader) can be `freeze`d:
+its weights and biases become read-only, and the float64 copies are then made once and kept, rather
+than once per call (for the reader, 4 MB copied per answer). Read-only is what makes keeping them
+safe: a step that tried to change a frozen weight in place would raise, never answer with stale copies.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scratchnet.core.encoding import Array, as_input
+
+if TYPE_CHECKING:
+    from scratchnet.core.network import Network
 
 ANSWER_DTYPE = np.float64
 """The dtype every answer's products are computed in, whatever the network's own dtype."""
@@ -37,9 +47,43 @@ ANSWER_BYTES = 2 * 1024 * 1024
 enough for the BLAS, arrays small enough to stay in the cache."""
 
 
+_KEPT: dict[tuple[int, str], tuple[weakref.ref[NDArray[Any]], NDArray[Any]]] = {}
+"""The copies of frozen parameters: (id of the array, dtype) → (a weak reference to it, its read-only copy)."""
+
+
 def in_dtype(arrays: list[Array], dtype: Any = ANSWER_DTYPE) -> list[Array]:
-    """Return the arrays (parameters) as dtype, copied once for one call where they are of another."""
-    return [np.asarray(a, dtype=dtype) for a in arrays]
+    """Return the arrays (parameters) as dtype: copied once for one call where they are of another,
+    or once for good where they are frozen (read-only arrays that own their data)."""
+    return [_as(a, np.dtype(dtype)) for a in arrays]
+
+
+def _as(a: Array, dtype: np.dtype[Any]) -> Array:
+    """Return a as dtype, the kept copy of a frozen array if one was made (made and kept now if not)."""
+    if a.dtype == dtype or a.flags.writeable or not a.flags.owndata:
+        return np.asarray(a, dtype=dtype)
+    key = (id(a), dtype.str)
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0]() is a:
+        return kept[1]
+    copy = a.astype(dtype)
+    copy.flags.writeable = False
+    _KEPT[key] = (weakref.ref(a, partial(_forget, key)), copy)  # forgotten with the array
+    return copy
+
+
+def _forget(key: tuple[int, str], _: object) -> None:
+    _KEPT.pop(key, None)
+
+
+def freeze(net: Network) -> Network:
+    """Make net's weights and biases read-only (each its own array), so its answers keep their float64 copies;
+    return net. Training a frozen network raises ValueError (assignment destination is read-only)."""
+    for parameters in (net.weights, net.biases):
+        for l, array in enumerate(parameters):
+            if not array.flags.owndata:
+                parameters[l] = array = array.copy()
+            array.flags.writeable = False
+    return net
 
 
 def answer_rows(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from scratchnet.core.answers import freeze
 from scratchnet.core.convnet import ConvNetwork, build
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
@@ -153,6 +154,9 @@ class ServedModel:
     source: str
     version: int
     test_accuracy: float | None = None
+
+    def __post_init__(self) -> None:
+        freeze(self.net)  # served, it only answers: its float64 copies are made once (core.answers)
 
     def info(self) -> dict[str, Any]:
         """Return the model's description for the page."""
@@ -484,14 +488,15 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
     net = reader if which == "reader" else served
     reading = read(grey, net, gate=reader)
     characters = []
-    for box, x, is_digit in reading.characters:
-        digits, confidences, _ = read_inputs(net, x[None, :], gate=reader)
+    inputs = np.stack([x for _, x, _ in reading.characters]) if reading.characters else np.zeros((0, 784))
+    digits, confidences, _ = read_inputs(net, inputs, gate=reader)  # one pass: each row's answer is its own
+    for (box, x, is_digit), digit, confidence in zip(reading.characters, digits, confidences):
         characters.append(
             {
                 "box": list(box),
                 "input": _rounded(x, 3),
-                "digit": int(digits[0]),
-                "confidence": round(float(confidences[0]), 4),
+                "digit": int(digit),
+                "confidence": round(float(confidence), 4),
                 "is_digit": is_digit,
             }
         )
