@@ -38,6 +38,18 @@ def test_shifts_move_whole_images_by_at_most_two_pixels(mnist):
     assert len(shifts) > 5  # drawn afresh per image
 
 
+@pytest.mark.parametrize("grey", ["uint8", "float"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_pixel_shifts_are_copied_as_bilinear_interpolation_reads_them(mnist, grey, dtype):
+    X = mnist.train.images[:64] if grey == "uint8" else mnist.train.images[:64].astype(np.float32) / 255
+    augmenter = Augmenter(["shift"])
+    assert augmenter.moves_whole_pixels and not Augmenter(["shift", "rotate"]).moves_whole_pixels
+    rows, columns = augmenter.source_points(64, np.random.default_rng(5))  # the same draws, read by interpolation
+    interpolated = bilinear(X.reshape(-1, 28, 28), rows, columns, dtype)
+    copied = augmenter(X, np.random.default_rng(5), dtype)
+    assert copied.dtype == dtype and copied.tobytes() == interpolated.tobytes()  # bit for bit
+
+
 def test_rotation_and_scaling_points_are_a_similarity_about_the_centre():
     augmenter = Augmenter(["rotate", "scale"], max_degrees=15, max_scale=0.2)
     rows, columns = augmenter.source_points(50, np.random.default_rng(2))
