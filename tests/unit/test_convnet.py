@@ -121,3 +121,24 @@ def test_a_saved_conv_model_loads_with_its_spelling_and_answers_the_same(mnist, 
     assert loaded.activation.name == "sigmoid" and loaded.cost_function.name == "cross-entropy"
     X = mnist.test.images[:50]
     assert loaded.feedforward(X).tobytes() == net.feedforward(X).tobytes()
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_max_pooling_sends_each_windows_error_to_its_first_largest_entry(p):
+    """Pooling against the definition, window by window, ties included (the first largest in reading order wins)."""
+    from scratchnet.core.layers import Pool
+
+    rng = np.random.default_rng(p)
+    a = np.round(rng.random((3, 2 * p, 3 * p, 4)), 1)  # one decimal: many windows hold ties
+    a[0, :p, :p, :] = 0.5  # a window that is all one value
+    out, cache = Pool(p).forward(a)
+    error = rng.standard_normal(out.shape)
+    spread = Pool(p).backward(error, cache)
+    expected_out, expected_spread = np.zeros(out.shape), np.zeros(a.shape)
+    for n, u, v, c in np.ndindex(*out.shape):
+        window = a[n, u * p : (u + 1) * p, v * p : (v + 1) * p, c]
+        i, j = divmod(int(np.argmax(window)), p)  # argmax: the first largest, in reading order
+        expected_out[n, u, v, c] = window.max()
+        expected_spread[n, u * p + i, v * p + j, c] = error[n, u, v, c]
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(spread, expected_spread)

