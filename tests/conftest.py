@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,12 @@ from scratchnet import MNIST, Network, load_mnist
 
 # Read when SciPy first loads (no import above loads it): scikit-learn's array-API check then runs rather than skips.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+# Tests press Ctrl-C on the commands they start (SIGINT, expecting exit 130). A suite started in the background
+# (`make test &` from a script) inherits SIGINT ignored, and so would those commands: Python leaves an ignored
+# SIGINT ignored. A handler here is reset to the default in every child at exec, so each command hears Ctrl-C.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=20, deadline=None)
