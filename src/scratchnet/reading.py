@@ -35,7 +35,7 @@ DIGITS = 10
 
 @dataclass(frozen=True)
 class ReadDigit:
-    """One character read as a digit: the digit, its probability, its box (x, y, w, h) and its input."""
+    """One character read: the digit it reads as, its probability, its box (x, y, w, h) and its input."""
 
     digit: int
     confidence: float
@@ -52,12 +52,12 @@ class Reading:
     """What a picture says: `text` (the digits read, '' when rejected), `digits`, and `rejected`.
 
     `characters` holds every character found, those rejected as "not a digit" included, as
-    (box, input, is_digit) for views that show them all.
+    (its reading, is_digit) for views that show them all.
     """
 
     text: str
     digits: list[ReadDigit]
-    characters: list[tuple[tuple[int, int, int, int], NDArray[np.float32], bool]]
+    characters: list[tuple[ReadDigit, bool]]
 
     @property
     def rejected(self) -> bool:
@@ -115,12 +115,11 @@ def read(grey: NDArray[np.floating], net: Network, gate: Network | None = None) 
         return Reading("", [], [])
     X = np.stack([c.input for c in characters])
     digits, confidences, is_digit = read_inputs(net, X, gate)
-    found = [(c.box, c.input, bool(ok)) for c, ok in zip(characters, is_digit)]
+    found = [
+        (ReadDigit(int(d), float(p), c.box, c.input), bool(ok))
+        for c, d, p, ok in zip(characters, digits, confidences, is_digit)
+    ]
     if 2 * int(is_digit.sum()) <= len(characters):  # a word, a drawing: mostly not digits
         return Reading("", [], found)
-    kept = [
-        ReadDigit(int(d), float(p), c.box, c.input)
-        for c, d, p, ok in zip(characters, digits, confidences, is_digit)
-        if ok
-    ]
+    kept = [answer for answer, ok in found if ok]
     return Reading("".join(str(d.digit) for d in kept), kept, found)

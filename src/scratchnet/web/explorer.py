@@ -482,25 +482,22 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
     that is a convolutional reader ("maps_model": "reader"), so the maps show the model chosen. The
     reader's "not a digit" class judges every character when the reading network has none of its own.
     """
-    from scratchnet.reading import load_reader, read, read_inputs
+    from scratchnet.reading import load_reader, read
 
     reader, _ = load_reader()
     net = reader if which == "reader" else served
     reading = read(grey, net, gate=reader)
-    characters = []
-    inputs = np.stack([x for _, x, _ in reading.characters]) if reading.characters else np.zeros((0, 784))
-    digits, confidences, _ = read_inputs(net, inputs, gate=reader)  # one pass: each row's answer is its own
-    for (box, x, is_digit), digit, confidence in zip(reading.characters, digits, confidences):
-        characters.append(
-            {
-                "box": list(box),
-                "input": _rounded(x, 3),
-                "digit": int(digit),
-                "confidence": round(float(confidence), 4),
-                "is_digit": is_digit,
-            }
-        )
-    first = next((x for _, x, is_digit in reading.characters if is_digit), None)
+    characters = [
+        {
+            "box": list(answer.box),
+            "input": _rounded(answer.input, 3),
+            "digit": answer.digit,
+            "confidence": round(answer.confidence, 4),
+            "is_digit": is_digit,
+        }
+        for answer, is_digit in reading.characters
+    ]
+    first = next((answer.input for answer, is_digit in reading.characters if is_digit), None)
     return {
         "blank": not reading.characters,
         "rejected": reading.rejected,
