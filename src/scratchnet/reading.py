@@ -25,8 +25,9 @@ from numpy.typing import NDArray
 
 from scratchnet.core.answers import freeze
 from scratchnet.core.network import Network
-from scratchnet.data.images import read_characters
+from scratchnet.data.images import read_layout
 from scratchnet.io import load_model
+from scratchnet.segmenting import Answer, among_digits, answer, cut_touching, join_pieces
 
 READER = Path(__file__).parent / "models" / "reader.npz"
 """The shipped reader model: 784-256-128-11, float16 storage, made by `scratchnet train --preset reader`."""
@@ -103,23 +104,26 @@ def read_inputs(
     return digits, confidences, Q.argmax(axis=1) != DIGITS
 
 
+def _found(answers: list[Answer]) -> list[tuple[ReadDigit, bool]]:
+    return [(ReadDigit(a.digit, a.confidence, a.character.box, a.character.input), a.is_digit) for a in answers]
+
+
 def read(grey: NDArray[np.floating], net: Network, gate: Network | None = None) -> Reading:
     """Return the Reading of a picture of grey levels in [0, 1]: its characters read left to right.
 
-    Characters judged "not a digit" are left out of the text (a stray mark beside a number); a
-    picture where half or more of the characters are not digits (a word, a drawing of a house) is
-    rejected, and so is one with no ink at all. Raises DataFormatError for an array that is not a picture.
+    Where the network is unsure of a character the layout found, neighbours are joined, or a wide one
+    beside a sure digit cut in two, when that reads surer (`scratchnet.segmenting`: a digit in pieces,
+    two digits touching). A picture where half or more of the characters are not digits (a word, a
+    drawing of a house) is rejected, and so is one with no ink at all. In a number, a character of the
+    digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
+    text (a stray mark beside a number). Raises DataFormatError for an array
+    that is not a picture.
     """
-    characters = read_characters(grey)
-    if not characters:
-        return Reading("", [], [])
-    X = np.stack([c.input for c in characters])
-    digits, confidences, is_digit = read_inputs(net, X, gate)
-    found = [
-        (ReadDigit(int(d), float(p), c.box, c.input), bool(ok))
-        for c, d, p, ok in zip(characters, digits, confidences, is_digit)
-    ]
-    if 2 * int(is_digit.sum()) <= len(characters):  # a word, a drawing: mostly not digits
-        return Reading("", [], found)
-    kept = [answer for answer, ok in found if ok]
+    layout = read_layout(grey)
+    answers = answer(net, gate, layout, layout.groups)
+    answers = cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers))
+    if 2 * sum(a.is_digit for a in answers) <= len(answers):  # a word, a drawing, no ink: mostly not digits
+        return Reading("", [], _found(answers))
+    found = _found(among_digits(answers))
+    kept = [digit for digit, ok in found if ok]
     return Reading("".join(str(d.digit) for d in kept), kept, found)

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from benchmarks.handwriting import photograph
 from scratchnet.data.images import read_characters
+from scratchnet.reading import load_reader, read
 
 CANVAS = 280
 SENT = 112
@@ -70,6 +71,8 @@ def test_a_digit_drawn_in_one_long_stroke_is_one_character(digit: int, moves: in
     for pen in (13, PEN, 25):  # light, usual and hard pressure
         characters = read_characters(canvas([points], pen))
         assert len(characters) == 1, (digit, moves, pen, [c.box for c in characters])
+        reading = read(canvas([points], pen), load_reader()[0])  # nor does the reader join or cut it
+        assert len(reading.characters) == 1, (digit, moves, pen, reading.text)
 
 
 @pytest.mark.parametrize("top", [10, 25, 40, 55, 70])

@@ -44,6 +44,8 @@ FRAME_SHARE = 0.6
 """Pieces with this share of their ink in the outer band are frames: page edges, a table around the page."""
 NEAR = 0.25
 """A short piece this close to a character (as a fraction of its height) is part of it."""
+REMNANT = 0.5
+"""A character narrower than this fraction of the page's pen width is what a removed line left behind."""
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
@@ -56,7 +58,7 @@ class Character:
 
 
 @dataclass
-class _Group:
+class Group:
     """Pieces found to be one character: their labels and their bounding box (working pixels)."""
 
     labels: list[int]
@@ -66,19 +68,19 @@ class _Group:
     right: int  # exclusive
     area: int
 
-    def join(self, other: _Group) -> None:
+    def join(self, other: Group) -> None:
         self.labels += other.labels
         self.top, self.left = min(self.top, other.top), min(self.left, other.left)
         self.bottom, self.right = max(self.bottom, other.bottom), max(self.right, other.right)
         self.area += other.area
 
-    def column_overlap(self, other: _Group) -> float:
+    def column_overlap(self, other: Group) -> float:
         """Return the columns the two share, as a fraction of the narrower one's width."""
         shared = min(self.right, other.right) - max(self.left, other.left)
         return shared / min(self.right - self.left, other.right - other.left)
 
 
-def _pieces(page: Page) -> tuple[NDArray[np.int32], list[_Group]]:
+def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
     """Return (label image, one group per piece that is neither speck nor frame)."""
     labels, count = ndimage.label(page.mask, structure=EIGHT_CONNECTED)
     if count == 0:
@@ -100,11 +102,11 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[_Group]]:
     specks = ((bottoms - tops < SHORT * tallest) & (areas < SPECK_AREA * largest)) | (areas < DUST * largest)
     kept = np.flatnonzero(candidates & ~specks)
     return labels, [
-        _Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept
+        Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept
     ]
 
 
-def group_pieces(groups: list[_Group]) -> list[_Group]:
+def group_pieces(groups: list[Group]) -> list[Group]:
     """Return the pieces joined into characters (columns overlapping by OVERLAP), left to right."""
     groups = sorted(groups, key=lambda g: g.left)
     joined = True
@@ -130,7 +132,7 @@ def group_pieces(groups: list[_Group]) -> list[_Group]:
     )
 
 
-def _gap(first: _Group, second: _Group) -> int:
+def _gap(first: Group, second: Group) -> int:
     """Return the distance between two boxes in pixels (0 when they touch or overlap), the larger of the two axes'."""
     return max(
         0,
@@ -139,7 +141,7 @@ def _gap(first: _Group, second: _Group) -> int:
     )
 
 
-def _attach_short_pieces(groups: list[_Group], tallest: int) -> None:
+def _attach_short_pieces(groups: list[Group], tallest: int) -> None:
     """Join each piece shorter than SHORT · tallest to the nearest taller character, if within NEAR of its height.
 
     A 5's hat drawn apart, a 7's bar, a dot of ink beside a stroke: not characters of their own.
@@ -178,7 +180,7 @@ def mnist_field(ink: NDArray[np.floating]) -> NDArray[np.float32]:
     return field.reshape(FIELD * FIELD)
 
 
-def _character(page: Page, labels: NDArray[np.int32], group: _Group) -> Character | None:
+def _character(page: Page, labels: NDArray[np.int32], group: Group) -> Character | None:
     """Return the Character of one group: its own ink (neighbours' masked out), boxed as MNIST did."""
     window = (slice(group.top, group.bottom), slice(group.left, group.right))
     own = np.isin(labels[window], group.labels)
@@ -204,15 +206,98 @@ def _character(page: Page, labels: NDArray[np.int32], group: _Group) -> Characte
     return Character(box, mnist_field(ink))
 
 
+@dataclass
+class Layout:
+    """A page's characters as the layout rules found them (steps 1–3), before any is read.
+
+    `groups` are the characters, left to right. The reader may ask for other cuts where the network is
+    unsure of the layout's: two neighbours `joined` into one (a digit broken into pieces), or one
+    character cut in two `halves` at a column (two digits that touch).
+    """
+
+    page: Page
+    labels: NDArray[np.int32]
+    groups: list[Group]
+
+    def character(self, group: Group) -> Character | None:
+        """Return the Character of one group, boxed as MNIST did (None when it holds no ink)."""
+        return _character(self.page, self.labels, group)
+
+    def characters(self) -> list[Character]:
+        """Return the Character of every group, left to right."""
+        return [c for c in (self.character(g) for g in self.groups) if c is not None]
+
+    @staticmethod
+    def joined(first: Group, second: Group) -> Group:
+        """Return one group holding both (neither is changed)."""
+        together = Group(list(first.labels), first.top, first.left, first.bottom, first.right, first.area)
+        together.join(second)
+        return together
+
+    def own(self, group: Group) -> NDArray[np.bool_]:
+        """Return the group's own ink within its box (its neighbours' ink left out)."""
+        return np.isin(self.labels[group.top : group.bottom, group.left : group.right], group.labels)
+
+    def cuts(self, group: Group, count: int = 3) -> list[int]:
+        """Return up to `count` columns (page pixels) where the group might be cut in two: the columns of
+        least ink in its middle half, fewest first, at least a tenth of its width apart."""
+        width = group.right - group.left
+        ink = self.own(group).sum(axis=0).astype(float)
+        middle = np.arange(width // 4, width - width // 4)
+        chosen: list[int] = []
+        for column in middle[np.argsort(ink[middle], kind="stable")]:
+            if all(abs(column - c) >= max(1, width // 10) for c in chosen):
+                chosen.append(int(column))
+            if len(chosen) == count:
+                break
+        return [group.left + c for c in chosen]
+
+    def halves(self, group: Group, column: int) -> tuple[Group, Group] | None:
+        """Return the group cut at a column into its left and right parts, each boxed to its own ink;
+        None when a part holds no ink."""
+        own = self.own(group)
+        parts = []
+        for left, right in ((group.left, column), (column, group.right)):
+            part = own[:, left - group.left : right - group.left]
+            rows = np.flatnonzero(part.any(axis=1))
+            if len(rows) == 0:
+                return None
+            top, bottom = group.top + int(rows[0]), group.top + int(rows[-1]) + 1
+            parts.append(Group(list(group.labels), top, left, bottom, right, int(part.sum())))
+        return parts[0], parts[1]
+
+
+def _pen_width(page: Page, labels: NDArray[np.int32], group: Group) -> float:
+    """Return the group's stroke width, 2·area / boundary: a stroke w wide and L long has area wL and
+    about 2L pixels on its boundary (the pixels an erosion removes)."""
+    own = np.isin(labels[group.top : group.bottom, group.left : group.right], group.labels)
+    boundary = int((own & ~ndimage.binary_erosion(own, border_value=0)).sum())
+    return 2 * int(own.sum()) / max(1, boundary)
+
+
+def _drop_line_remnants(page: Page, labels: NDArray[np.int32], groups: list[Group]) -> list[Group]:
+    """Return the groups less those narrower than REMNANT of the page's pen: what a ruled or margin line
+    leaves behind when most of it was removed. A written character, a 1 included, is at least one pen wide."""
+    if len(groups) < 2:
+        return groups
+    pen = float(np.median([_pen_width(page, labels, g) for g in groups]))
+    return [g for g in groups if g.right - g.left >= REMNANT * pen]
+
+
+def find_layout(page: Page) -> Layout:
+    """Return the page's characters as the layout rules find them (steps 1–3), left to right."""
+    labels, groups = _pieces(page)
+    if groups:
+        groups = _drop_line_remnants(page, labels, group_pieces(groups))
+    return Layout(page, labels, groups)
+
+
 def split_characters(page: Page, together: bool = False) -> list[Character]:
     """Return the characters on the page, left to right (steps 1–4); all the ink as one if together."""
-    labels, groups = _pieces(page)
-    if not groups:
-        return []
-    groups = group_pieces(groups)
-    if together:
-        first = groups[0]
-        for other in groups[1:]:
+    layout = find_layout(page)
+    if together and layout.groups:
+        first = layout.groups[0]
+        for other in layout.groups[1:]:
             first.join(other)
-        groups = [first]
-    return [c for c in (_character(page, labels, g) for g in groups) if c is not None]
+        layout.groups = [first]
+    return layout.characters()

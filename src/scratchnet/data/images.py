@@ -3,6 +3,7 @@
 `scratchnet read`, `scratchnet predict` and the explorer's Draw panel all come here:
     load_image(path)       the file as grey levels in [0, 1] (colour, transparency and EXIF turns undone);
     read_characters(grey)  every character, left to right, each with its box and its (784,) input;
+    read_layout(grey)      the same characters before they are boxed, for the reader to join or cut;
     mnistify(grey)         all the ink as one digit's (784,) input (`predict`, one digit per picture);
     image_to_input(path)   load_image, then mnistify.
 The steps between (background, threshold, ruled lines, specks, characters, MNIST's 20×20 box centred
@@ -18,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from scratchnet.data.characters import Character, split_characters
+from scratchnet.data.characters import Character, Layout, find_layout, split_characters
 from scratchnet.data.pages import find_ink
 from scratchnet.errors import DataFormatError
 
@@ -84,6 +85,12 @@ def read_characters(grey: NDArray[np.floating]) -> list[Character]:
     An empty list means the picture holds no ink.
     """
     return split_characters(find_ink(_checked(grey)))
+
+
+def read_layout(grey: NDArray[np.floating]) -> Layout:
+    """Return the page's characters as the layout rules find them, before any is read (the reader may
+    join or cut them where its network is unsure: `scratchnet.segmenting`)."""
+    return find_layout(find_ink(_checked(grey)))
 
 
 def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:

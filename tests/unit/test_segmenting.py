@@ -1,0 +1,130 @@
+"""Segmentation by recognition, held to pictures whose truth is known: MNIST test digits drawn as a pen
+draws them (benchmarks.handwriting), broken apart or made to touch on purpose.
+
+Each test measures the reader with and without it on the same pictures: the layout alone (its
+characters read one by one) against `read`, which joins, cuts and weighs where the network is unsure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from PIL import Image
+
+from benchmarks.handwriting import _stroke_of
+from scratchnet.data.characters import Character, Group
+from scratchnet.data.images import read_characters
+from scratchnet.reading import load_reader, read, read_inputs
+from scratchnet.segmenting import AMONG_DIGITS, Answer, among_digits
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return load_reader()[0]
+
+
+def page(strokes: list[Image.Image], xs: list[int], height: int) -> NDArray[np.float32]:
+    """Return dark strokes pasted on a white page at the given left edges, one text line tall."""
+    width = max(x + s.width for s, x in zip(strokes, xs)) + height
+    canvas = Image.new("L", (width, 3 * height), 0)
+    for stroke, x in zip(strokes, xs):
+        canvas.paste(stroke, (x, height), stroke)
+    return 1.0 - np.asarray(canvas, dtype=np.float32) / 255
+
+
+def layout_alone(net, grey) -> str:
+    """Return what the layout's characters say read one by one, with nothing joined, cut or weighed."""
+    characters = read_characters(grey)
+    digits, _, is_digit = read_inputs(net, np.stack([c.input for c in characters]))
+    return "".join(str(d) for d, ok in zip(digits, is_digit) if ok)
+
+
+def test_a_digit_broken_in_two_side_by_side_reads_as_one_digit(mnist, reader):
+    """A gap 5% of the height cut down the middle of each digit leaves two pieces side by side: the
+    layout sees two characters, and the whole reads right far more often once the reader joins them."""
+    rng = np.random.default_rng(5)
+    cases = before = after = 0
+    for i in rng.choice(len(mnist.test), 120, replace=False):
+        height = int(rng.integers(60, 120))
+        ink = np.asarray(_stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))).copy()
+        columns = np.flatnonzero(ink.max(axis=0) > 0)
+        gap = max(2, int(0.05 * height))
+        middle = (columns[0] + columns[-1]) // 2 - gap // 2
+        ink[:, middle : middle + gap] = 0
+        grey = page([Image.fromarray(ink)], [height], height)
+        if len(read_characters(grey)) != 2:
+            continue
+        truth = str(mnist.test.labels[i])
+        cases += 1
+        before += layout_alone(reader, grey) == truth
+        after += read(grey, reader).text == truth
+    assert cases >= 80
+    assert before / cases < 0.15 and after / cases > 0.5, (cases, before, after)  # measured 3% and 68% of 373
+
+
+def test_two_touching_digits_in_a_number_are_cut_in_two(mnist, reader):
+    """Three digits, the first two overlapping by 2–10% of the height: the layout sees two characters,
+    the wide one no digit; the reader cuts it where both halves read as sure digits."""
+    rng = np.random.default_rng(6)
+    cases = before = after = 0
+    for _ in range(140):
+        chosen = rng.choice(len(mnist.test), 3, replace=False)
+        height, pen, slant = int(rng.integers(60, 120)), rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2)
+        strokes = [_stroke_of(mnist.test.images[i], height, pen, slant) for i in chosen]
+        xs = [height, height + strokes[0].width - int(rng.uniform(0.02, 0.1) * height)]
+        xs.append(xs[1] + strokes[1].width + height // 3)
+        grey = page(strokes, xs, height)
+        if len(read_characters(grey)) != 2:
+            continue
+        truth = "".join(str(mnist.test.labels[i]) for i in chosen)
+        cases += 1
+        before += layout_alone(reader, grey) == truth
+        after += read(grey, reader).text == truth
+    assert cases >= 50
+    assert before == 0 and after / cases > 0.45, (cases, before, after)  # measured 0 and 61% of 148
+
+
+def test_digits_apart_are_never_cut(mnist, reader):
+    """Four digits well apart (a third of their height): never more characters than digits written,
+    and at least as many pictures with one character per digit as the layout alone finds."""
+    rng = np.random.default_rng(7)
+    layout_right = reader_right = 0
+    for _ in range(40):
+        chosen = rng.choice(len(mnist.test), 4, replace=False)
+        height = int(rng.integers(60, 120))
+        strokes = [_stroke_of(mnist.test.images[i], height, 1.2, 0.0) for i in chosen]
+        xs = list(np.cumsum([height] + [s.width + height // 3 for s in strokes[:-1]]))
+        grey = page(strokes, xs, height)
+        found = len(read(grey, reader).characters)
+        assert found <= 4
+        layout_right += len(read_characters(grey)) == 4
+        reader_right += found == 4
+    assert reader_right >= layout_right
+
+
+def test_what_a_removed_line_leaves_is_no_character(mnist):
+    """A sliver of ink a pixel or two wide, as tall as the digits (a margin line's remnant), is dropped;
+    a 1 drawn with the same pen as its neighbours is kept."""
+    height = 90
+    digits = [_stroke_of(mnist.test.images[i], height, 1.2, 0.0) for i in (0, 1, 2)]  # 7, 2, 1
+    sliver = Image.fromarray(np.full((height, 2), 255, dtype=np.uint8))
+    xs = [height, height + digits[0].width + 30, height + digits[0].width + digits[1].width + 60]
+    grey = page([*digits, sliver], [*xs, xs[-1] + digits[2].width + 40], height)
+    assert [c.box[0] for c in read_characters(grey)] == pytest.approx(xs, abs=2)
+
+
+def answer_of(height: int, other: float, rival: float) -> Answer:
+    group = Group([1], 0, 0, height, height // 2, height)
+    return Answer(group, Character((0, 0, 1, height), np.zeros(784, np.float32)), 3, rival, other, rival)
+
+
+def test_among_digits_a_digit_sized_character_needs_four_times_the_evidence_to_be_refused():
+    sure = [answer_of(100, 0.0, 1.0), answer_of(96, 0.01, 0.99)]
+    tall_doubt = answer_of(90, 0.6, 0.36)  # refused alone: 0.6 > 0.36; among digits 0.15 < 0.36
+    tall_refused = answer_of(90, 0.9, 0.05)  # 0.225 > 0.05: still refused
+    small = answer_of(40, 0.6, 0.36)  # a stray mark's size: left refused
+    weighed = among_digits([*sure, tall_doubt, tall_refused, small])
+    assert [a.is_digit for a in weighed] == [True, True, True, False, False]
+    assert weighed[2].other == pytest.approx(AMONG_DIGITS * 0.6)
+    assert among_digits([tall_doubt, small]) == [tall_doubt, small]  # no digit beside them: nothing weighed
