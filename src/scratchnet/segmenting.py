@@ -10,8 +10,10 @@ while each half reads as a sure digit. So the reader tries
     joining a character read unsure (P(digit) below SURE, as the network that can say "not a digit"
         judges) with a neighbour close beside it: kept when the whole is a digit read surely and
         more probably than the two parts together, P(whole) > P(left) · P(right);
-    cutting a wide character that is not a digit, beside a digit read surely, at its columns of
-        least ink: kept when both halves are digits read with at least HALF_SURE.
+    cutting a wide character that is no digit even among digits (P(not a digit) · AMONG_DIGITS above
+        its best digit's), beside a digit read surely, at its columns of least ink: kept when both
+        halves are digits read with at least HALF_SURE. (A doubtful wide 6 is weighed as a digit
+        instead: cut, its stem and its loop read as a sure 1 and a sure 0.)
 
 A character the network is sure of is never changed, so one clear stroke stays one character. Cuts
 need a sure digit beside them and sure halves: any scribble has some cut whose halves look a little
@@ -137,14 +139,15 @@ def _best_halves(net: Network, gate: Network | None, layout: Layout, group: Grou
 
 
 def cut_touching(net: Network, gate: Network | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
-    """Return the answers with each wide character that is not a digit cut in two where both halves read
-    as sure digits (see above); unchanged when no character reads surely as a digit."""
+    """Return the answers with each wide character that is no digit even among digits cut in two where
+    both halves read as sure digits (see above); unchanged when no character reads surely as a digit."""
     if not any(a.is_digit and a.rival >= SURE for a in answers):
         return answers
     result: list[Answer] = []
     for a in answers:
         wide = a.group.right - a.group.left >= WIDE * a.height
-        result.extend((not a.is_digit and wide and _best_halves(net, gate, layout, a.group)) or [a])
+        refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
+        result.extend((refused and wide and _best_halves(net, gate, layout, a.group)) or [a])
     return result
 
 
