@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scratchnet.core.answers import freeze
+from scratchnet.core.answers import freeze, normalised
 from scratchnet.core.convnet import ConvNetwork, build
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
@@ -105,7 +105,8 @@ def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
     """
     X = np.asarray(x, dtype=np.float64).reshape(1, -1)
     Z, A = net.forward_trace(X)
-    probabilities = net.probabilities(X)[0]
+    softmax = net.output_activation.name == "softmax"
+    probabilities = normalised(A[-1].reshape(1, -1).astype(np.float64), softmax)[0]  # the trace's own outputs: one pass
     weights, zs, activations = dense_parts(net, Z, A)
     convolutional = is_convolutional(net)
     return {
