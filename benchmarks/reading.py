@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["reader"] = {
         "model": args.model or "shipped reader",
-        "test_accuracy": header.get("test_accuracy"),
+        "test_accuracy": header.get("test_accuracy", [m.get("test_accuracy") for m in header.get("members", [])]),
         **measure(sets, net, None),
     }
     if args.tuned:

@@ -4,8 +4,12 @@ A picture goes through the one pipeline of `scratchnet.data.images.read_characte
 ruled lines and specks dropped, the ink split into characters, each boxed as MNIST did); each
 character's 784 inputs are fed forward, and its answer is the brightest output.
 
-"Not a digit" is a class, not a threshold. The shipped reader (`READER`, trained by `scratchnet
-train --preset reader`) has eleven outputs: the ten digits and "not a digit", trained on made-up
+The shipped reader is a committee of two networks (`scratchnet.core.committee`), whose probabilities
+are averaged: the dense `READER` (784-512-256-11, `scratchnet train --preset reader`) and the
+convolutional `READER_CONV` (`--preset reader-conv`), trained on the same digits and negatives; each
+reads some pictures the other misreads.
+
+"Not a digit" is a class, not a threshold. Both members have eleven outputs: the ten digits and "not a digit", trained on made-up
 letters, scribbles, shapes and noise (`scratchnet.data.negatives`). A character is rejected when
 that eleventh output is the brightest: P(not a digit | x) > P(j | x) for every digit j. A network
 with only ten outputs cannot say "none of these"; reading with one, the reader's eleventh class is
@@ -24,13 +28,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scratchnet.core.answers import freeze
-from scratchnet.core.network import Network
+from scratchnet.core.committee import Committee
 from scratchnet.data.images import read_layout
 from scratchnet.io import load_model
-from scratchnet.segmenting import Answer, among_digits, answer, cut_touching, join_pieces
+from scratchnet.segmenting import Answer, Reader, among_digits, answer, cut_touching, join_pieces
 
 READER = Path(__file__).parent / "models" / "reader.npz"
-"""The shipped reader model: 784-256-128-11, float16 storage, made by `scratchnet train --preset reader`."""
+"""The shipped reader's dense member: 784-512-256-11, float16 storage, made by `scratchnet train --preset reader`
+(also the teacher that `--teacher reader` names)."""
+READER_CONV = Path(__file__).parent / "models" / "reader-conv.npz"
+"""The shipped reader's convolutional member: 28x28,conv5x5x16,pool2,conv5x5x32,pool2,100,11, float16 storage,
+made by `scratchnet train --preset reader-conv`."""
 DIGITS = 10
 
 
@@ -71,22 +79,23 @@ class Reading:
 
 
 @functools.lru_cache(maxsize=1)
-def load_reader() -> tuple[Network, dict[str, Any]]:
-    """Return (network, header) of the shipped reader, loaded once and frozen (it only answers).
+def load_reader() -> tuple[Committee, dict[str, Any]]:
+    """Return (committee, header) of the shipped reader, loaded once and frozen (it only answers); the
+    header holds each member's, {"members": [dense, convolutional]}.
 
-    Raises ModelFileError if the package's model file is missing or damaged.
+    Raises ModelFileError if a model file of the package is missing or damaged.
     """
-    net, header = load_model(READER)
-    return freeze(net), header
+    members, headers = zip(*(load_model(path) for path in (READER, READER_CONV)))
+    return Committee([freeze(net) for net in members]), {"members": list(headers)}
 
 
-def has_reject_class(net: Network) -> bool:
+def has_reject_class(net: Reader) -> bool:
     """Return True when net has the eleventh output, "not a digit"."""
     return net.sizes[-1] == DIGITS + 1
 
 
 def read_inputs(
-    net: Network, X: NDArray[np.floating], gate: Network | None = None
+    net: Reader, X: NDArray[np.floating], gate: Reader | None = None
 ) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.bool_]]:
     """Return (digits, confidences, is_digit) for the rows of X, each (n,).
 
@@ -108,7 +117,7 @@ def _found(answers: list[Answer]) -> list[tuple[ReadDigit, bool]]:
     return [(ReadDigit(a.digit, a.confidence, a.character.box, a.character.input), a.is_digit) for a in answers]
 
 
-def read(grey: NDArray[np.floating], net: Network, gate: Network | None = None) -> Reading:
+def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) -> Reading:
     """Return the Reading of a picture of grey levels in [0, 1]: its characters read left to right.
 
     Where the network is unsure of a character the layout found, neighbours are joined, or a wide one

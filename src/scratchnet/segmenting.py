@@ -17,7 +17,7 @@ while each half reads as a sure digit. So the reader tries
 
 A character the network is sure of is never changed, so one clear stroke stays one character. Cuts
 need a sure digit beside them and sure halves: any scribble has some cut whose halves look a little
-like digits, and drawings that are no digit must stay refused (on 300 drawn non-digits of
+like digits, and drawings that are no digit must stay refused (read by the dense reader, on 300 drawn non-digits of
 benchmarks.handwriting, seed 11: cutting any unsure wide character refused 68% of them, this rule
 85.7%, no cutting 86.3%; 150 numbers read whole: 90.0%, 94.0%, 92.0%).
 
@@ -32,8 +32,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
 from scratchnet.data.characters import Character, Group, Layout
+
+Reader = Network | Committee
+"""What reads: one network, or a committee of them answering together."""
 
 SURE = 0.9
 """A character whose digit reads with at least this probability is left as the layout cut it."""
@@ -75,7 +79,7 @@ class Answer:
         return self.group.bottom - self.group.top
 
 
-def answer(net: Network, gate: Network | None, layout: Layout, groups: list[Group]) -> list[Answer]:
+def answer(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
     """Return the network's Answer for each group that holds ink, in the order given."""
     found = [(g, c) for g, c in ((g, layout.character(g)) for g in groups) if c is not None]
     if not found:
@@ -108,7 +112,7 @@ def _score(a: Answer) -> float:
     return a.rival if a.is_digit else 0.0
 
 
-def join_pieces(net: Network, gate: Network | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
+def join_pieces(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
     """Return the answers with neighbours joined where the two are one digit read surer (see above)."""
     answers = list(answers)
     i = 0
@@ -125,7 +129,7 @@ def join_pieces(net: Network, gate: Network | None, layout: Layout, answers: lis
     return answers
 
 
-def _best_halves(net: Network, gate: Network | None, layout: Layout, group: Group) -> list[Answer]:
+def _best_halves(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:
     """Return the two halves, cut at one of the group's columns of least ink, that read as the surest pair
     of digits, each at least HALF_SURE; [] when no cut gives such a pair."""
     best: list[Answer] = []
@@ -138,7 +142,7 @@ def _best_halves(net: Network, gate: Network | None, layout: Layout, group: Grou
     return best
 
 
-def cut_touching(net: Network, gate: Network | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
+def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
     """Return the answers with each wide character that is no digit even among digits cut in two where
     both halves read as sure digits (see above); unchanged when no character reads surely as a digit."""
     if not any(a.is_digit and a.rival >= SURE for a in answers):

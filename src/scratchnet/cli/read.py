@@ -11,7 +11,7 @@ from rich.console import Console
 from scratchnet.core.answers import freeze
 from scratchnet.data.images import load_image
 from scratchnet.io import load_model
-from scratchnet.reading import READER, has_reject_class, load_reader, read
+from scratchnet.reading import READER, READER_CONV, has_reject_class, load_reader, read
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model",
         metavar="MODEL",
-        help=f"a model file written by `scratchnet train` (default: the shipped reader, {READER.name})",
+        help=f"a model file written by `scratchnet train` (default: the shipped reader, {READER.name} and {READER_CONV.name} answering together)",
     )
     parser.add_argument(
         "--json",

@@ -34,7 +34,15 @@ from scratchnet.training.config import TrainConfig
 from scratchnet.web import backprop, validation
 from scratchnet.web.admission import Admission
 from scratchnet.web.auth import TokenGuard
-from scratchnet.web.explorer import READ_MODELS, Explorer, ServedModel, neuron_view, reading_view, trace_view
+from scratchnet.web.explorer import (
+    READ_MODELS,
+    Explorer,
+    ServedModel,
+    neuron_view,
+    reading_view,
+    shown_member,
+    trace_view,
+)
 from scratchnet.web.maps import filter_view, refuse_maps
 from scratchnet.web.validation import RequestError
 
@@ -157,7 +165,7 @@ def _filter_answer(body: bytes, served: ServedModel) -> bytes:
     if which == "reader":
         from scratchnet.reading import load_reader
 
-        return _dumps({**filter_view(load_reader()[0], layer, index), "model_version": served.version})
+        return _dumps({**filter_view(shown_member(load_reader()[0]), layer, index), "model_version": served.version})
     return _dumps({**filter_view(served.net, layer, index), "model_version": served.version})
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scratchnet.core.answers import freeze, normalised
+from scratchnet.core.committee import Committee
 from scratchnet.core.convnet import ConvNetwork, build
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, load_mnist
@@ -509,10 +510,20 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
     }
 
 
-def _trace_with_maps(served: Network, reading: Network, x: NDArray[Any]) -> dict[str, Any]:
-    """Return the served network's trace of x, with the reading network's maps when it is another, convolutional one."""
+def shown_member(reader: Network | Committee) -> Network:
+    """Return the network whose maps and filters show a reading by `reader`: itself, or its committee's
+    convolutional member (the first member when none is convolutional)."""
+    members: tuple[Any, ...] = reader.members if isinstance(reader, Committee) else (reader,)
+    shown: Network = next((m for m in members if is_convolutional(m)), members[0])
+    return shown
+
+
+def _trace_with_maps(served: Network, reading: Network | Committee, x: NDArray[Any]) -> dict[str, Any]:
+    """Return the served network's trace of x, with the reading network's maps when it is another with a
+    convolutional network (itself, or a committee's member)."""
     trace = trace_view(served, x)
-    if reading is not served and is_convolutional(reading):
-        _, A = reading.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
-        trace.update(maps_view(reading, A), maps_model="reader")
+    shown = shown_member(reading)
+    if reading is not served and is_convolutional(shown):
+        _, A = shown.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
+        trace.update(maps_view(shown, A), maps_model="reader")
     return trace
