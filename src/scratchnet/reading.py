@@ -1,20 +1,21 @@
 """Read handwriting: the digits in a picture, left to right, or "not a digit" when none is there.
 
-A picture goes through the one pipeline of `scratchnet.data.images.read_characters` (ink found,
-ruled lines and specks dropped, the ink split into characters, each boxed as MNIST did); each
-character's 784 inputs are fed forward, and its answer is the brightest output.
+A picture goes through the one pipeline of `scratchnet.data.images` (ink found, ruled lines and
+specks dropped, the ink split into characters, each boxed as MNIST did: `read_layout`); each
+character's 784 inputs are fed forward, and its answer is the brightest output; where the network is
+unsure of the layout's cut, `scratchnet.segmenting` joins two characters or cuts one.
 
 The shipped reader is a committee of two networks (`scratchnet.core.committee`), whose probabilities
 are averaged: the dense `READER` (784-512-256-11, `scratchnet train --preset reader`) and the
 convolutional `READER_CONV` (`--preset reader-conv`), trained on the same digits and negatives; each
 reads some pictures the other misreads.
 
-"Not a digit" is a class, not a threshold. Both members have eleven outputs: the ten digits and "not a digit", trained on made-up
-letters, scribbles, shapes and noise (`scratchnet.data.negatives`). A character is rejected when
-that eleventh output is the brightest: P(not a digit | x) > P(j | x) for every digit j. A network
-with only ten outputs cannot say "none of these"; reading with one, the reader's eleventh class is
-asked instead (the gate), and the network says which digit. A picture is "not a digit" when half
-or more of its characters are.
+"Not a digit" is a class, not a threshold. Both members have eleven outputs: the ten digits and "not
+a digit", trained on made-up letters, scribbles, shapes and noise (`scratchnet.data.negatives`). A
+character is rejected when that eleventh output is the brightest: P(not a digit | x) > P(j | x) for
+every digit j. A network with only ten outputs cannot say "none of these"; reading with one, the
+reader's eleventh class is asked instead (the gate), and the network says which digit. A picture is
+"not a digit" when half or more of its characters are.
 """
 
 from __future__ import annotations
@@ -125,8 +126,7 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     two digits touching). A picture where half or more of the characters are not digits (a word, a
     drawing of a house) is rejected, and so is one with no ink at all. In a number, a character of the
     digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
-    text (a stray mark beside a number). Raises DataFormatError for an array
-    that is not a picture.
+    text (a stray mark beside a number). Raises DataFormatError for an array that is not a picture.
     """
     layout = read_layout(grey)
     answers = answer(net, gate, layout, layout.groups)

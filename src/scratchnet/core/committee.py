@@ -62,5 +62,6 @@ class Committee:
         return np.argmax(self.probabilities(X), axis=1)
 
     def evaluate(self, X: NDArray[Any], labels: NDArray[Any]) -> int:
-        """Return how many rows of X the committee answers as their label."""
-        return int((self.predict(X) == np.asarray(labels)).sum())
+        """Return how many rows of X the committee answers as their label (integer labels, or one-hot rows)."""
+        labels = np.asarray(labels)
+        return int((self.predict(X) == (labels.argmax(axis=1) if labels.ndim == 2 else labels)).sum())

@@ -43,7 +43,8 @@ FRAME_BAND = 0.06
 FRAME_SHARE = 0.6
 """Pieces with this share of their ink in the outer band are frames: page edges, a table around the page."""
 NEAR = 0.25
-"""A short piece this close to a character (as a fraction of its height) is part of it."""
+"""A short piece this close to a character (as a fraction of the tallest character's height) is part of it:
+the text's size, not the character's, since a 5 whose hat stands apart has a short body."""
 REMNANT = 0.5
 """A character narrower than this fraction of the page's pen width is what a removed line left behind."""
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
@@ -142,7 +143,7 @@ def _gap(first: Group, second: Group) -> int:
 
 
 def _attach_short_pieces(groups: list[Group], tallest: int) -> None:
-    """Join each piece shorter than SHORT · tallest to the nearest taller character, if within NEAR of its height.
+    """Join each piece shorter than SHORT · tallest to the nearest taller character, if within NEAR · tallest.
 
     A 5's hat drawn apart, a 7's bar, a dot of ink beside a stroke: not characters of their own.
     """
@@ -151,7 +152,7 @@ def _attach_short_pieces(groups: list[Group], tallest: int) -> None:
         if not others or short not in groups:
             continue
         nearest = min(others, key=lambda g: _gap(short, g))
-        if _gap(short, nearest) <= NEAR * (nearest.bottom - nearest.top):
+        if _gap(short, nearest) <= NEAR * tallest:
             nearest.join(short)
             groups.remove(short)
 
@@ -267,29 +268,29 @@ class Layout:
         return parts[0], parts[1]
 
 
-def _pen_width(page: Page, labels: NDArray[np.int32], group: Group) -> float:
-    """Return the group's stroke width, 2·area / boundary: a stroke w wide and L long has area wL and
-    about 2L pixels on its boundary (the pixels an erosion removes)."""
-    own = np.isin(labels[group.top : group.bottom, group.left : group.right], group.labels)
+def _pen_width(own: NDArray[np.bool_]) -> float:
+    """Return the stroke width of a character's own ink, 2·area / boundary: a stroke w wide and L long has
+    area wL and about 2L pixels on its boundary (the pixels an erosion removes)."""
     boundary = int((own & ~ndimage.binary_erosion(own, border_value=0)).sum())
     return 2 * int(own.sum()) / max(1, boundary)
 
 
-def _drop_line_remnants(page: Page, labels: NDArray[np.int32], groups: list[Group]) -> list[Group]:
-    """Return the groups less those narrower than REMNANT of the page's pen: what a ruled or margin line
-    leaves behind when most of it was removed. A written character, a 1 included, is at least one pen wide."""
-    if len(groups) < 2:
-        return groups
-    pen = float(np.median([_pen_width(page, labels, g) for g in groups]))
-    return [g for g in groups if g.right - g.left >= REMNANT * pen]
+def _drop_line_remnants(layout: Layout) -> None:
+    """Drop the groups narrower than REMNANT of the page's pen (the median of the groups' pens): what a ruled
+    or margin line leaves behind when most of it was removed. A written character, a 1 included, is at
+    least one pen wide."""
+    if len(layout.groups) < 2:
+        return
+    pen = float(np.median([_pen_width(layout.own(g)) for g in layout.groups]))
+    layout.groups = [g for g in layout.groups if g.right - g.left >= REMNANT * pen]
 
 
 def find_layout(page: Page) -> Layout:
     """Return the page's characters as the layout rules find them (steps 1–3), left to right."""
     labels, groups = _pieces(page)
-    if groups:
-        groups = _drop_line_remnants(page, labels, group_pieces(groups))
-    return Layout(page, labels, groups)
+    layout = Layout(page, labels, group_pieces(groups) if groups else [])
+    _drop_line_remnants(layout)
+    return layout
 
 
 def split_characters(page: Page, together: bool = False) -> list[Character]:

@@ -174,11 +174,10 @@ def otsu_threshold(values: NDArray[np.floating], bins: int = 128) -> float:
 
     with ω₀, ω₁ the fractions of values below and above t and μ₀, μ₁ their means (Otsu 1979).
     """
+    # np.histogram's counts over [0, 1], 4× quicker: exactly its bins when bins is a power of 2
     inside = values[(values >= 0.0) & (values <= 1.0)]
-    counts = np.bincount(np.minimum((inside * bins).astype(np.intp), bins - 1), minlength=bins)  # np.histogram's
-    edges = np.linspace(
-        0.0, 1.0, bins + 1
-    )  # counts over [0, 1], 4× quicker (exactly its bins when bins is a power of 2)
+    counts = np.bincount(np.minimum((inside * bins).astype(np.intp), bins - 1), minlength=bins)
+    edges = np.linspace(0.0, 1.0, bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     weights = counts / max(counts.sum(), 1)
     omega0 = np.cumsum(weights)
