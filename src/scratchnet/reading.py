@@ -32,7 +32,7 @@ from scratchnet.core.answers import freeze
 from scratchnet.core.committee import Committee
 from scratchnet.data.images import read_layout
 from scratchnet.io import load_model
-from scratchnet.segmenting import Answer, Reader, among_digits, answer, cut_touching, join_pieces
+from scratchnet.segmenting import Answer, Reader, among_digits, answer, cut_touching, join_pieces, judged
 
 READER = Path(__file__).parent / "models" / "reader.npz"
 """The shipped reader's dense member: 784-512-256-11, float16 storage, made by `scratchnet train --preset reader`
@@ -104,14 +104,8 @@ def read_inputs(
     outputs. is_digit is False where the "not a digit" output is the brightest: net's own eleventh,
     or else the gate's; with neither, every character counts as a digit.
     """
-    P = net.probabilities(X)  # (n, 10) or (n, 11)
-    digits = P[:, :DIGITS].argmax(axis=1)
-    confidences = P[np.arange(len(X)), digits]
-    judge = net if has_reject_class(net) else gate
-    if judge is None or not has_reject_class(judge):
-        return digits, confidences, np.ones(len(X), dtype=bool)
-    Q = P if judge is net else judge.probabilities(X)
-    return digits, confidences, Q.argmax(axis=1) != DIGITS
+    digits, confidences, other, rival = judged(net, gate, X)
+    return digits, confidences, other <= rival
 
 
 def _found(answers: list[Answer]) -> list[tuple[ReadDigit, bool]]:

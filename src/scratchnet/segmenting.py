@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
@@ -79,21 +80,30 @@ class Answer:
         return self.group.bottom - self.group.top
 
 
-def answer(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
-    """Return the network's Answer for each group that holds ink, in the order given."""
-    found = [(g, c) for g, c in ((g, layout.character(g)) for g in groups) if c is not None]
-    if not found:
-        return []
-    X = np.stack([c.input for _, c in found])
+def judged(
+    net: Reader, gate: Reader | None, X: NDArray[np.floating]
+) -> tuple[NDArray[np.intp], NDArray[np.floating], NDArray[np.floating], NDArray[np.floating]]:
+    """Return (digits, confidences, other, rival) for the rows of X, each (n,): net's digit argmax_j P(j | x)
+    over the ten and its P(digit | x); the judge's P(not a digit | x) and P(best digit | x), the judge being
+    the first of net and gate with an eleventh output (0 and 1 with neither: nothing is refused)."""
     P = net.probabilities(X)
     digits = P[:, :10].argmax(axis=1)
     judge = next((n for n in (net, gate) if n is not None and n.sizes[-1] == 11), None)
     Q = None if judge is None else P if judge is net else judge.probabilities(X)
     other = Q[:, 10] if Q is not None else np.zeros(len(X))
     rival = Q[:, :10].max(axis=1) if Q is not None else np.ones(len(X))
+    return digits, P[np.arange(len(X)), digits], other, rival
+
+
+def answer(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
+    """Return the network's Answer for each group that holds ink, in the order given."""
+    found = [(g, c) for g, c in ((g, layout.character(g)) for g in groups) if c is not None]
+    if not found:
+        return []
+    digits, confidences, other, rival = judged(net, gate, np.stack([c.input for _, c in found]))
     return [
-        Answer(g, c, int(d), float(P[i, d]), float(other[i]), float(rival[i]))
-        for i, ((g, c), d) in enumerate(zip(found, digits))
+        Answer(g, c, int(d), float(p), float(o), float(r))
+        for (g, c), d, p, o, r in zip(found, digits, confidences, other, rival)
     ]
 
 
