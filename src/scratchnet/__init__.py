@@ -8,6 +8,7 @@
 >>> net.evaluate(data.test.images, data.test.labels)  # doctest: +SKIP
 """
 
+from scratchnet.core.committee import Committee
 from scratchnet.core.convnet import ConvNetwork
 from scratchnet.data.mnist import MNIST, load_mnist
 from scratchnet.errors import ConfigError, DataFormatError, ModelFileError, ScratchnetError, TrainingDivergedError
@@ -19,6 +20,7 @@ from scratchnet.tutorial.perceptron import Perceptron
 __version__ = "0.1.0"
 
 __all__ = [
+    "Committee",
     "ConfigError",
     "ConvNetwork",
     "DataFormatError",

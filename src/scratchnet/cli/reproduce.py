@@ -286,11 +286,13 @@ def _augmentation_cost(result: Result) -> str:
     seconds = time.perf_counter() - started
     epochs = [record["seconds"] for history in result.histories for record in history["epochs"]]
     per_epoch = statistics.median(epochs)
+    share = seconds / per_epoch
+    verdict = "they do not dominate it" if share < 0.5 else "they are most of it"
     return (
         f"Distorting one epoch of `best-mlp` ({n:,} images, {','.join(config.augment)}, mini-batches of {config.batch_size}) "
         f"takes {seconds:.1f} s on one core, measured after the runs; an epoch of `best-mlp`'s training took {per_epoch:.1f} s "
-        f"(median), with the distortions drawn on a helper thread beside it, so they are {100 * seconds / per_epoch:.0f}% of "
-        "an epoch's work and do not dominate it."
+        f"(median), with the distortions drawn on a helper thread beside it: one core's work of {100 * share:.0f}% of "
+        f"an epoch's time, so {verdict}."
     )
 
 

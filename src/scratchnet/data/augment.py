@@ -16,15 +16,18 @@ displacement field. Each named distortion draws its part at random per image (th
     rotate    θ ~ U(−10°, 10°)
     scale     s ~ U(0.9, 1.1)
     elastic   d = α · (G_σ ∗ u), u ~ U(−1, 1) per pixel and coordinate, G_σ a Gaussian of width σ
-              (Simard's elastic distortion; α and σ in pixels, see `Augmenter`)
+              (Simard's elastic distortion; α and σ in pixels, see `Augmenter`), drawn as
+              a field with the same covariance (`field_basis`)
 
 and one distortion of the grey levels after the map, for pens thicker or thinner than MNIST's:
 
     thickness x → x + u (x⊕ − x) for u ~ U(0, 1), or x → x + u (x − x⊖) for u ~ U(−1, 0), with x⊕
               and x⊖ the image's grey dilation and erosion over 3×3 pixels (each half the time)
 
-The Gaussian smoothing is separable, so for a 28×28 field it is two small matrix products, G u Gᵀ,
-done for the whole mini-batch at once; all the sampling is index arithmetic on the flattened images.
+The Gaussian smoothing is separable, G u Gᵀ, and what it leaves of u is a few smooth directions: the
+field is drawn in them (`field_basis`, its Karhunen–Loève expansion: 8 normal terms a side for σ = 4
+where u has 784, the same covariance but for a 10⁻⁵ share of the variance), two small products for the
+whole mini-batch at once; all the sampling is index arithmetic on the flattened images.
 A shift alone reads whole pixels, so it is a copy of a window (`shifted`: the same values, some 20 times
 faster than interpolating: 0.06 s against 1.2 s for 50,000 images on one core).
 """
@@ -63,6 +66,26 @@ def gaussian_matrix(size: int, sigma: float) -> NDArray[np.float64]:
     return np.exp(-(offsets**2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
 
 
+FIELD_VARIANCE = 1 - 1e-5
+"""The share of the smoothed field's variance along each axis that the drawn terms keep (8 of 28 for σ = 4)."""
+
+
+def field_basis(size: int, sigma: float) -> NDArray[np.float32]:
+    """Return A, (size, k): the directions of the smoothed field G u Gᵀ along one axis, scaled by their spread.
+
+    With u of independent entries of variance v, the field d = G u Gᵀ has covariance v (G Gᵀ) ⊗ (G Gᵀ).
+    Writing G Gᵀ = E Λ Eᵀ (its eigenvectors, largest first), d = √v A Z Aᵀ with A = E_k Λ_k^½ and Z a k×k
+    matrix of independent N(0, 1) has the same covariance, but for the eigenvalues beyond the k that keep
+    FIELD_VARIANCE of the trace (the Karhunen–Loève expansion); u's field is a sum of size² terms, near
+    normal already. A Aᵀ = G Gᵀ up to that share: what a test holds.
+    """
+    G = gaussian_matrix(size, sigma)
+    variances, directions = np.linalg.eigh(G @ G.T)  # ascending
+    variances, directions = np.clip(variances[::-1], 0, None), directions[:, ::-1]
+    k = int(np.searchsorted(np.cumsum(variances) / variances.sum(), FIELD_VARIANCE)) + 1
+    return (directions[:, :k] * np.sqrt(variances[:k])).astype(np.float32)
+
+
 class Augmenter:
     """Distort mini-batches of flattened uint8 images: call it with (X, rng) to get floats in [0, 1].
 
@@ -94,8 +117,7 @@ class Augmenter:
         self.height, self.width = image_shape
         self.max_shift, self.max_degrees, self.max_scale = max_shift, max_degrees, max_scale
         self.alpha, self.sigma = alpha, sigma
-        self._G_rows = gaussian_matrix(self.height, sigma).astype(np.float32)
-        self._G_columns = gaussian_matrix(self.width, sigma).astype(np.float32)
+        self._A_rows, self._A_columns = field_basis(self.height, sigma), field_basis(self.width, sigma)
         rows, columns = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
         self._rows = rows - (self.height - 1) / 2  # p − c, (h, w)
         self._columns = columns - (self.width - 1) / 2
@@ -130,8 +152,10 @@ class Augmenter:
         rows = centre_row + shift_rows + inverse_scale * (cos * self._rows - sin * self._columns)
         columns = centre_column + shift_columns + inverse_scale * (sin * self._rows + cos * self._columns)
         if "elastic" in self.kinds:
-            u = rng.random((2, m, self.height, self.width), dtype=np.float32) * 2 - 1
-            d = self.alpha * (self._G_rows @ u @ self._G_columns.T)  # G u Gᵀ for every image at once
+            k, l = self._A_rows.shape[1], self._A_columns.shape[1]
+            Z = rng.standard_normal((2 * m * k, l), dtype=np.float32)  # k×l normal terms a coordinate and image
+            # α √(1/3) A_r Z A_cᵀ: u ~ U(−1, 1) has variance 1/3; Z A_cᵀ for all images in one product
+            d = np.float32(self.alpha * np.sqrt(1 / 3)) * (self._A_rows @ (Z @ self._A_columns.T).reshape(2, m, k, -1))
             rows = rows + d[0]
             columns = columns + d[1]
         return rows, columns
@@ -201,18 +225,22 @@ def bilinear(
     stride = w + 3
     padded = np.zeros((m, h + 3, stride), dtype=np.float32)
     padded[:, 1 : h + 1, 1 : w + 1] = images
-    rows = np.clip(rows, -1, h).reshape(m, -1)
-    columns = np.clip(columns, -1, w).reshape(m, -1)
-    row0, column0 = np.floor(rows), np.floor(columns)
-    fraction_rows, fraction_columns = rows - row0, columns - column0
+    f = np.clip(rows, -1, h).reshape(m, -1)  # becomes the fraction r − r₀ below, in place
+    g = np.clip(columns, -1, w).reshape(m, -1)
+    row0, column0 = np.floor(f), np.floor(g)
+    f -= row0
+    g -= column0
     # Index of the top-left neighbour in the flattened padded batch; the others are +1, +stride, +stride+1.
-    image_start = (np.arange(m, dtype=np.int64) * (h + 3) * stride)[:, None]
-    index = image_start + (row0.astype(np.int64) + 1) * stride + (column0.astype(np.int64) + 1)
+    # int32 indices (a batch of up to 2 million images) and np.take: half the index traffic of int64 and fancy indexing.
+    index = row0.astype(np.int32)
+    index *= stride
+    index += column0.astype(np.int32)
+    index += (np.arange(m, dtype=np.int32) * np.int32((h + 3) * stride) + np.int32(stride + 1))[:, None]
     flat = padded.reshape(-1)
-    top_left, top_right = flat[index], flat[index + 1]
-    bottom_left, bottom_right = flat[index + stride], flat[index + stride + 1]
-    top = top_left + fraction_columns * (top_right - top_left)
-    bottom = bottom_left + fraction_columns * (bottom_right - bottom_left)
-    out = top + fraction_rows * (bottom - top)
-    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
-    return (out * np.float32(scale)).astype(dtype, copy=False)
+    top, top_right = flat.take(index), flat.take(index + 1)
+    bottom, bottom_right = flat.take(index + stride), flat.take(index + stride + 1)
+    top += g * (top_right - top)  # x[r₀, c₀] + g (x[r₀, c₀+1] − x[r₀, c₀])
+    bottom += g * (bottom_right - bottom)
+    top += f * (bottom - top)
+    top *= np.float32(1 / 255 if images.dtype == np.uint8 else 1.0)
+    return top.astype(dtype, copy=False)
