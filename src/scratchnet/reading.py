@@ -32,7 +32,16 @@ from scratchnet.core.answers import freeze
 from scratchnet.core.committee import Committee
 from scratchnet.data.images import read_layout
 from scratchnet.io import load_model
-from scratchnet.segmenting import Answer, Reader, among_digits, answer, cut_touching, join_pieces, judged
+from scratchnet.segmenting import (
+    Answer,
+    Reader,
+    among_digits,
+    answer,
+    cut_touching,
+    drop_strays,
+    join_pieces,
+    judged,
+)
 
 READER = Path(__file__).parent / "models" / "reader.npz"
 """The shipped reader's dense member: 784-512-256-11, float16 storage, made by `scratchnet train --preset reader`
@@ -123,7 +132,7 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     text (a stray mark beside a number). Raises DataFormatError for an array that is not a picture.
     """
     layout = read_layout(grey)
-    answers = answer(net, gate, layout, layout.groups)
+    answers = drop_strays(net, gate, layout, answer(net, gate, layout, layout.groups))
     answers = cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers))
     if 2 * sum(a.is_digit for a in answers) <= len(answers):  # a word, a drawing, no ink: mostly not digits
         return Reading("", [], _found(answers))

@@ -10,6 +10,10 @@ while each half reads as a sure digit. So the reader tries
     joining a character read unsure (P(digit) below SURE, as the network that can say "not a digit"
         judges) with a neighbour close beside it: kept when the whole is a digit read surely and
         more probably than the two parts together, P(whole) > P(left) · P(right);
+    dropping a stray piece from a character read unsure: a piece above or below the rest, apart from it
+        by more than NEAR of the rest's height and with less than STRAY of its ink (what a ruled line or a
+        shadow's edge leaves above a digit; the layout joins pieces that share columns however far apart),
+        left out when the rest is a digit read surely and more probably than the whole;
     cutting a wide character that is no digit even among digits (P(not a digit) · AMONG_DIGITS above
         its best digit's), beside a digit read surely, at its columns of least ink: kept when both
         halves are digits read with at least HALF_SURE. (A doubtful wide 6 is weighed as a digit
@@ -35,7 +39,7 @@ from numpy.typing import NDArray
 
 from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
-from scratchnet.data.characters import Character, Group, Layout
+from scratchnet.data.characters import NEAR, Character, Group, Layout
 
 Reader = Network | Committee
 """What reads: one network, or a committee of them answering together."""
@@ -48,6 +52,8 @@ CLOSE = 0.15
 """Neighbours at most this fraction of the taller one's height apart may be one digit in pieces."""
 WIDE = 0.9
 """Only a character at least this wide for its height may be two digits touching."""
+STRAY = 0.5
+"""A piece with less than this share of the rest's ink, apart above or below it, may be a stray mark."""
 AMONG_DIGITS = 0.25
 """The weight of P(not a digit) for a character as tall as the digits beside it."""
 TALL = 0.6
@@ -137,6 +143,34 @@ def join_pieces(net: Reader, gate: Reader | None, layout: Layout, answers: list[
         else:
             i += 1
     return answers
+
+
+def _stray(piece: Group, rest: Group) -> bool:
+    """Return True when the piece lies above or below the rest, apart by more than NEAR of the rest's height,
+    with less than STRAY of its ink."""
+    gap = max(piece.top - rest.bottom, rest.top - piece.bottom)
+    return gap > NEAR * (rest.bottom - rest.top) and piece.area < STRAY * rest.area
+
+
+def drop_strays(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
+    """Return the answers with a stray piece left out of each unsure character where the rest reads as a
+    digit, surely and more probably than the whole (see above)."""
+    result = []
+    for a in answers:
+        best = a
+        pieces = layout.pieces(a.group) if _unsure(a) and len(a.group.labels) > 1 else []
+        for piece in pieces:
+            rest = [p for p in pieces if p is not piece]
+            whole = rest[0]
+            for other in rest[1:]:
+                whole = layout.joined(whole, other)
+            if not _stray(piece, whole):
+                continue
+            kept = answer(net, gate, layout, [whole])
+            if kept and kept[0].is_digit and kept[0].rival >= SURE and kept[0].rival > _score(best):
+                best = kept[0]
+        result.append(best)
+    return result
 
 
 def _best_halves(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:

@@ -111,6 +111,30 @@ def test_digits_apart_are_never_cut(mnist, reader):
     assert reader_right >= layout_right
 
 
+def test_a_stray_line_far_above_a_digit_is_left_out(mnist, reader):
+    """A short bar (what a ruled line or a shadow's edge leaves) half the digit's height above it, over its
+    columns: the layout joins the two into one character, which reads right far less often than the digit
+    does once the reader leaves the bar out."""
+    rng = np.random.default_rng(8)
+    cases = before = after = 0
+    for i in rng.choice(len(mnist.test), 100, replace=False):
+        height = int(rng.integers(60, 120))
+        stroke = _stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))
+        canvas = Image.new("L", (stroke.width + 2 * height, 3 * height), 0)
+        canvas.paste(stroke, (height, height), stroke)
+        bar = (height - int(0.1 * height), height + int(0.8 * stroke.width), max(3, int(0.06 * height)))
+        canvas.paste(255, (bar[0], height // 2 - bar[2], bar[1], height // 2))  # bottom half a height above
+        grey = 1.0 - np.asarray(canvas, dtype=np.float32) / 255
+        if len(read_characters(grey)) != 1:
+            continue
+        truth = str(mnist.test.labels[i])
+        cases += 1
+        before += layout_alone(reader, grey) == truth
+        after += read(grey, reader).text == truth
+    assert cases >= 80
+    assert after / cases > 0.9 and after - before > 0.1 * cases, (cases, before, after)  # measured 80% and 96% of 100
+
+
 def test_what_a_removed_line_leaves_is_no_character(mnist):
     """A sliver of ink a pixel or two wide, as tall as the digits (a margin line's remnant), is dropped;
     a 1 drawn with the same pen as its neighbours is kept."""

@@ -239,6 +239,26 @@ class Layout:
         """Return the group's own ink within its box (its neighbours' ink left out)."""
         return np.isin(self.labels[group.top : group.bottom, group.left : group.right], group.labels)
 
+    def pieces(self, group: Group) -> list[Group]:
+        """Return the group's pieces (its connected inks), each a group of its own, boxed to its own ink."""
+        window = self.labels[group.top : group.bottom, group.left : group.right]
+        found = []
+        for label in group.labels:
+            rows, columns = np.nonzero(window == label)
+            if len(rows):
+                top, left = group.top + int(rows.min()), group.left + int(columns.min())
+                found.append(
+                    Group(
+                        [label],
+                        top,
+                        left,
+                        group.top + int(rows.max()) + 1,
+                        group.left + int(columns.max()) + 1,
+                        len(rows),
+                    )
+                )
+        return found
+
     def cuts(self, group: Group, count: int = 3) -> list[int]:
         """Return up to `count` columns (page pixels) where the group might be cut in two: the columns of
         least ink in its middle half, fewest first, at least a tenth of its width apart."""
