@@ -33,6 +33,19 @@ def page(strokes: list[Image.Image], xs: list[int], height: int) -> NDArray[np.f
     return 1.0 - np.asarray(canvas, dtype=np.float32) / 255
 
 
+def counted(net, pictures, characters: int) -> tuple[int, int, int]:
+    """Return (cases, read right by the layout alone, read right by `read`) over the (grey, truth) pictures
+    whose layout finds the given number of characters."""
+    cases = before = after = 0
+    for grey, truth in pictures:
+        if len(read_characters(grey)) != characters:
+            continue
+        cases += 1
+        before += layout_alone(net, grey) == truth
+        after += read(grey, net).text == truth
+    return cases, before, after
+
+
 def layout_alone(net, grey) -> str:
     """Return what the layout's characters say read one by one, with nothing joined, cut or weighed."""
     characters = read_characters(grey)
@@ -44,21 +57,19 @@ def test_a_digit_broken_in_two_side_by_side_reads_as_one_digit(mnist, reader):
     """A gap 5% of the height cut down the middle of each digit leaves two pieces side by side: the
     layout sees two characters, and the whole reads right far more often once the reader joins them."""
     rng = np.random.default_rng(5)
-    cases = before = after = 0
-    for i in rng.choice(len(mnist.test), 120, replace=False):
-        height = int(rng.integers(60, 120))
-        ink = np.asarray(_stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))).copy()
-        columns = np.flatnonzero(ink.max(axis=0) > 0)
-        gap = max(2, int(0.05 * height))
-        middle = (columns[0] + columns[-1]) // 2 - gap // 2
-        ink[:, middle : middle + gap] = 0
-        grey = page([Image.fromarray(ink)], [height], height)
-        if len(read_characters(grey)) != 2:
-            continue
-        truth = str(mnist.test.labels[i])
-        cases += 1
-        before += layout_alone(reader, grey) == truth
-        after += read(grey, reader).text == truth
+
+    def pictures():
+        for i in rng.choice(len(mnist.test), 120, replace=False):
+            height = int(rng.integers(60, 120))
+            stroke = _stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))
+            ink = np.asarray(stroke).copy()
+            columns = np.flatnonzero(ink.max(axis=0) > 0)
+            gap = max(2, int(0.05 * height))
+            middle = (columns[0] + columns[-1]) // 2 - gap // 2
+            ink[:, middle : middle + gap] = 0
+            yield page([Image.fromarray(ink)], [height], height), str(mnist.test.labels[i])
+
+    cases, before, after = counted(reader, pictures(), 2)
     assert cases >= 80
     assert after / cases > 0.5 and after - before > 0.3 * cases, (
         cases,
@@ -71,20 +82,17 @@ def test_two_touching_digits_in_a_number_are_cut_in_two(mnist, reader):
     """Three digits, the first two overlapping by 2–10% of the height: the layout sees two characters,
     the wide one no digit; the reader cuts it where both halves read as sure digits."""
     rng = np.random.default_rng(6)
-    cases = before = after = 0
-    for _ in range(140):
-        chosen = rng.choice(len(mnist.test), 3, replace=False)
-        height, pen, slant = int(rng.integers(60, 120)), rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2)
-        strokes = [_stroke_of(mnist.test.images[i], height, pen, slant) for i in chosen]
-        xs = [height, height + strokes[0].width - int(rng.uniform(0.02, 0.1) * height)]
-        xs.append(xs[1] + strokes[1].width + height // 3)
-        grey = page(strokes, xs, height)
-        if len(read_characters(grey)) != 2:
-            continue
-        truth = "".join(str(mnist.test.labels[i]) for i in chosen)
-        cases += 1
-        before += layout_alone(reader, grey) == truth
-        after += read(grey, reader).text == truth
+
+    def pictures():
+        for _ in range(140):
+            chosen = rng.choice(len(mnist.test), 3, replace=False)
+            height, pen, slant = int(rng.integers(60, 120)), rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2)
+            strokes = [_stroke_of(mnist.test.images[i], height, pen, slant) for i in chosen]
+            xs = [height, height + strokes[0].width - int(rng.uniform(0.02, 0.1) * height)]
+            xs.append(xs[1] + strokes[1].width + height // 3)
+            yield page(strokes, xs, height), "".join(str(mnist.test.labels[i]) for i in chosen)
+
+    cases, before, after = counted(reader, pictures(), 2)
     assert cases >= 50
     assert before == 0 and after / cases > 0.35, (
         cases,
@@ -116,21 +124,22 @@ def test_a_stray_line_far_above_a_digit_is_left_out(mnist, reader):
     columns: the layout joins the two into one character, which reads right far less often than the digit
     does once the reader leaves the bar out."""
     rng = np.random.default_rng(8)
-    cases = before = after = 0
-    for i in rng.choice(len(mnist.test), 100, replace=False):
-        height = int(rng.integers(60, 120))
-        stroke = _stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))
-        canvas = Image.new("L", (stroke.width + 2 * height, 3 * height), 0)
-        canvas.paste(stroke, (height, height), stroke)
-        bar = (height - int(0.1 * height), height + int(0.8 * stroke.width), max(3, int(0.06 * height)))
-        canvas.paste(255, (bar[0], height // 2 - bar[2], bar[1], height // 2))  # bottom half a height above
-        grey = 1.0 - np.asarray(canvas, dtype=np.float32) / 255
-        if len(read_characters(grey)) != 1:
-            continue
-        truth = str(mnist.test.labels[i])
-        cases += 1
-        before += layout_alone(reader, grey) == truth
-        after += read(grey, reader).text == truth
+
+    def pictures():
+        for i in rng.choice(len(mnist.test), 100, replace=False):
+            height = int(rng.integers(60, 120))
+            stroke = _stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))
+            canvas = Image.new("L", (stroke.width + 2 * height, 3 * height), 0)
+            canvas.paste(stroke, (height, height), stroke)
+            left, right, thick = (
+                height - int(0.1 * height),
+                height + int(0.8 * stroke.width),
+                max(3, int(0.06 * height)),
+            )
+            canvas.paste(255, (left, height // 2 - thick, right, height // 2))  # its bottom half a height above
+            yield 1.0 - np.asarray(canvas, dtype=np.float32) / 255, str(mnist.test.labels[i])
+
+    cases, before, after = counted(reader, pictures(), 1)
     assert cases >= 80
     assert after / cases > 0.9 and after - before > 0.1 * cases, (cases, before, after)  # measured 80% and 96% of 100
 
