@@ -32,6 +32,7 @@ digit's (Bayes' rule with a smaller prior for "not a digit").
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -160,10 +161,7 @@ def drop_strays(net: Reader, gate: Reader | None, layout: Layout, answers: list[
         best = a
         pieces = layout.pieces(a.group) if _unsure(a) and len(a.group.labels) > 1 else []
         for piece in pieces:
-            rest = [p for p in pieces if p is not piece]
-            whole = rest[0]
-            for other in rest[1:]:
-                whole = layout.joined(whole, other)
+            whole = functools.reduce(layout.joined, [p for p in pieces if p is not piece])
             if not _stray(piece, whole):
                 continue
             kept = answer(net, gate, layout, [whole])
