@@ -84,3 +84,22 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(tmp_path, mnist):
         done = run_cli(*args, cwd=tmp_path)
         assert done.returncode == code and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("scratchnet: error: ")
+
+
+def test_a_bad_picture_among_good_ones_costs_only_its_own_answer(tmp_path, mnist):
+    truths = write_pictures(tmp_path, mnist)
+    whole = (tmp_path / "digit.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])  # a download broken off half-way
+    names = ["number0.png", "cut.png", "absent.jpg", "house.jpg"]
+    done = run_cli("read", *names, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stdout.splitlines() == [f"number0.png: {truths['number0.png']}", "house.jpg: not a digit"]
+    errors = done.stderr.splitlines()
+    assert len(errors) == 2 and all(line.startswith("scratchnet: error: ") for line in errors)
+    assert "cut.png: cannot decode image" in errors[0] and "absent.jpg: no such image file" in errors[1]
+    as_json = run_cli("read", *names, "--json", cwd=tmp_path)
+    assert as_json.returncode == 1 and len(as_json.stderr.splitlines()) == 2
+    answers = json.loads(as_json.stdout)
+    assert [answer["path"] for answer in answers] == names
+    assert answers[1] == {"path": "cut.png", "error": errors[0].removeprefix("scratchnet: error: ")}
+    assert answers[0]["text"] == truths["number0.png"] and answers[3]["rejected"]

@@ -15,10 +15,8 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from scratchnet.cli.arguments import UsageError
+from scratchnet.cli.arguments import PROG, UsageError, error_text
 from scratchnet.errors import ScratchnetError
-
-PROG = "scratchnet"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -75,10 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except ScratchnetError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        where = f"{err.filename}: " if err.filename else ""
-        print(f"{PROG}: error: {where}{err.strerror or err}", file=sys.stderr)
+    except (ScratchnetError, OSError) as err:
+        print(f"{PROG}: error: {error_text(err)}", file=sys.stderr)
         return 1

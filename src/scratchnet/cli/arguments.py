@@ -7,11 +7,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scratchnet.errors import ScratchnetError
 from scratchnet.training.options import Constraint, Integer
+
+PROG = "scratchnet"
+"""The command's name, as every error line starts: `scratchnet: error: ...`."""
 
 
 class UsageError(Exception):
     """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
+
+
+def error_text(err: ScratchnetError | OSError) -> str:
+    """Return what the one line of an error says: the message, or for an OSError the file and its reason."""
+    if isinstance(err, OSError):
+        return f"{err.filename}: {err.strerror or err}" if err.filename else str(err.strerror or err)
+    return str(err)
 
 
 def flag(setting: str) -> str:

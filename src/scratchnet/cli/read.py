@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from rich.console import Console
 
+from scratchnet.cli.arguments import PROG, UsageError, error_text
 from scratchnet.core.answers import freeze
 from scratchnet.data.images import load_image
+from scratchnet.errors import ScratchnetError
 from scratchnet.io import load_model
 from scratchnet.reading import READER, READER_CONV, has_reject_class, load_reader, read
 
@@ -31,27 +34,41 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print one JSON array: {"path", "text", "rejected", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]} per picture',
+        help='print one JSON array: {"path", "text", "rejected", "digits": [{"digit", "confidence", "box": [x, y, w, h]}]} per picture '
+        '({"path", "error"} for one that cannot be read)',
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print what each picture says, in the order given; return 0 (1 on the first unreadable picture)."""
+    """Print what each picture says, in the order given; return 0, or 1 if a picture could not be read.
+
+    A picture that cannot be read (missing, damaged, not a picture) gets its one error line on stderr (in the
+    JSON, an entry with its "error") and the others are still read: one bad file in a folder of photos
+    costs that file's answer only.
+    """
     reader, _header = load_reader()
     net, gate = (freeze(load_model(args.model)[0]), reader) if args.model else (reader, None)
     if net.sizes[0] != 784 or net.sizes[-1] not in (10, 11):
-        from scratchnet.cli.arguments import UsageError
-
         raise UsageError(
             f"argument --model: the model must take 784 inputs (28×28) and give 10 or 11 outputs; got {'-'.join(map(str, net.sizes))}"
         )
-    pictures = [load_image(path) for path in args.images]  # all validated before any answer
-    readings = [read(grey, net, None if has_reject_class(net) else gate) for grey in pictures]
+    answers = [_answer(path, net, None if has_reject_class(net) else gate) for path in args.images]
     if args.json:
-        answer = [{"path": path, **reading.to_dict()} for path, reading in zip(args.images, readings)]
-        console.print(json.dumps(answer, ensure_ascii=False), markup=False, highlight=False)
-        return 0
-    for path, reading in zip(args.images, readings):
-        console.print(f"{path}: {'not a digit' if reading.rejected else reading.text}", markup=False, highlight=False)
-    return 0
+        console.print(json.dumps(answers, ensure_ascii=False), markup=False, highlight=False)
+    for answer in answers:
+        if "error" in answer:
+            print(f"{PROG}: error: {answer['error']}", file=sys.stderr)
+        elif not args.json:
+            said = "not a digit" if answer["rejected"] else answer["text"]
+            console.print(f"{answer['path']}: {said}", markup=False, highlight=False)
+    return 1 if any("error" in answer for answer in answers) else 0
+
+
+def _answer(path: str, net: Any, gate: Any) -> dict[str, Any]:
+    """Return what one picture says, as `Reading.to_dict` with its path, or its path and the error's one line."""
+    try:
+        grey = load_image(path)
+    except (ScratchnetError, OSError) as err:
+        return {"path": path, "error": error_text(err)}
+    return {"path": path, **read(grey, net, gate).to_dict()}
