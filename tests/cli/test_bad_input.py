@@ -113,6 +113,19 @@ def test_bad_images_exit_1_with_the_file_named(tmp_path, model, make, fragment):
     assert_one_line_error(result, 1, "digit.png", fragment)
 
 
+def test_a_bad_picture_among_good_ones_is_named_and_the_others_answered(tmp_path, model, mnist):
+    for index in range(2):
+        grey = np.kron(255 - mnist.test.images[index].reshape(28, 28), np.ones((6, 6), dtype=np.uint8))
+        Image.fromarray(grey.astype(np.uint8)).save(tmp_path / f"digit{index}.png")
+    (tmp_path / "broken.png").write_text("text, not pixels")
+    result = run_cli("predict", str(model), "digit0.png", "broken.png", "digit1.png", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[::2]] == ["digit0.png", "digit1.png"]
+    assert result.stderr.splitlines() == [
+        "scratchnet: error: broken.png: not a readable image (cannot identify image file 'broken.png')"
+    ]
+
+
 def test_a_directory_given_as_image_exits_1(tmp_path, model):
     (tmp_path / "digit.png").mkdir()
     assert_one_line_error(run_cli("predict", str(model), "digit.png", cwd=tmp_path), 1, "digit.png")

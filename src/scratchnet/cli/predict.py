@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from rich.console import Console
 
+from scratchnet.cli.arguments import PROG, UsageError, error_text
 from scratchnet.data.images import image_to_input
+from scratchnet.errors import ScratchnetError
 from scratchnet.io import load_model
 
 
@@ -25,16 +28,24 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print each picture's digit and the ten probabilities; return 0 (1 on the first unreadable picture)."""
+    """Print each picture's digit and the ten probabilities; return 0, or 1 if a picture could not be read.
+
+    As in `scratchnet read`, a picture that cannot be read gets its one error line on stderr, in its place,
+    and the others are still answered.
+    """
     net, _header = load_model(args.model)
     if net.sizes[0] != 784:
-        from scratchnet.cli.arguments import UsageError
-
         raise UsageError(f"the model takes {net.sizes[0]} inputs; pictures become 784 (28×28)")
-    inputs = [image_to_input(path) for path in args.images]  # all validated before any answer
-    for path, x in zip(args.images, inputs):
+    failed = False
+    for path in args.images:
+        try:
+            x = image_to_input(path)
+        except (ScratchnetError, OSError) as err:
+            print(f"{PROG}: error: {error_text(err)}", file=sys.stderr)
+            failed = True
+            continue
         probabilities = net.probabilities(x[None, :])[0]
         digit = int(probabilities.argmax())
         console.print(f"{path}: {digit}  ({100 * probabilities[digit]:.1f}%)")
         console.print("  " + "  ".join(f"{j}:{100 * p:5.1f}%" for j, p in enumerate(probabilities)))
-    return 0
+    return 1 if failed else 0
