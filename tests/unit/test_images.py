@@ -90,3 +90,20 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path):
     assert (tmp_path / "bomb.png").stat().st_size < 100_000
     with pytest.raises(DataFormatError, match="at most 40,000,000 pixels"):
         load_image(tmp_path / "bomb.png")
+
+
+def test_sixteen_bit_and_floating_point_greys_are_read_as_their_eight_bit_picture(tmp_path, mnist):
+    grey8 = (digit_picture(mnist, 3) * 255).round().astype(np.uint8)
+    Image.fromarray(grey8).save(tmp_path / "eight.png")
+    Image.fromarray(grey8.astype(np.uint16) * 257).save(tmp_path / "sixteen.png")  # 255 → 65535: the same levels
+    Image.fromarray(grey8.astype(np.float32) / 255).save(tmp_path / "float.tiff")
+    eight = load_image(tmp_path / "eight.png")
+    with Image.open(tmp_path / "sixteen.png") as sixteen, Image.open(tmp_path / "float.tiff") as floating:
+        assert (sixteen.mode, floating.mode) == ("I;16", "F")
+    np.testing.assert_array_equal(load_image(tmp_path / "sixteen.png"), eight)
+    np.testing.assert_allclose(load_image(tmp_path / "float.tiff"), eight, atol=1e-6)
+    # a dimmer 16-bit scan (paper at 32,640 of 65,535) keeps its ink: Pillow's 8-bit "L" made it all white
+    Image.fromarray(grey8.astype(np.uint16) * 128).save(tmp_path / "dim.png")
+    np.testing.assert_allclose(load_image(tmp_path / "dim.png"), eight * 128 * 255 / 65535, atol=1e-6)
+    # the ink finder takes the page's own range, so the input is the 8-bit picture's (within 1e-5 measured)
+    np.testing.assert_allclose(image_to_input(tmp_path / "dim.png"), image_to_input(tmp_path / "eight.png"), atol=1e-4)

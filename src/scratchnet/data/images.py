@@ -57,7 +57,7 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                     background = Image.new("RGBA", image.size, (255, 255, 255, 255))
                     picture = Image.alpha_composite(background, picture.convert("RGBA"))
-                grey = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+                grey = _grey_levels(picture)
     except DataFormatError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
@@ -65,6 +65,25 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
     except (OSError, ValueError, SyntaxError) as err:
         raise DataFormatError(f"{path}: cannot decode image ({err})") from err
     return grey
+
+
+WIDE_MODES = {"I;16": 65535.0, "I;16L": 65535.0, "I;16B": 65535.0, "I;16N": 65535.0, "I": None, "F": None}
+"""Pillow's modes of more than 8 bits a grey level, with their white (None: the file does not say)."""
+
+
+def _grey_levels(picture: Image.Image) -> NDArray[np.float32]:
+    """Return the picture's grey levels in [0, 1]: through Pillow's 8-bit "L", or, for 16-bit, 32-bit and
+    floating-point grey (scanners, scientific cameras), divided by the mode's white.
+
+    Pillow's "L" clips such levels at 255 (a 16-bit scan's paper and ink both become white). Where the mode
+    does not say its white ("I", "F"), it is the first of 1, 255 and 65535 that holds the brightest level.
+    """
+    if picture.mode not in WIDE_MODES:
+        return np.asarray(picture.convert("L"), dtype=np.float32) / np.float32(255)
+    levels = np.asarray(picture, dtype=np.float64)
+    levels = np.where(np.isfinite(levels), levels, 0.0)
+    white = WIDE_MODES[picture.mode] or next((w for w in (1.0, 255.0, 65535.0) if levels.max() <= w), levels.max())
+    return np.clip(levels / white, 0, 1).astype(np.float32)
 
 
 def _checked(grey: NDArray[np.floating]) -> NDArray[np.float32]:
