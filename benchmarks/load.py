@@ -357,7 +357,8 @@ def kept_section(path: Path, start: str = SECTION_START, end: str = SECTION_END)
     return "\n" + start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """Return the command line's parser."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--clients", default="1,10,50", help="numbers of clients at once, one level each (default: %(default)s)"
@@ -377,6 +378,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="check the script: clients 1,2, 30 requests, a temporary --out"
     )
+    return parser
+
+
+def _levels(args: argparse.Namespace, counts: list[int]) -> list[Any]:
+    """Serve the model in a process of its own and return each level's run, `counts[i]` clients at once."""
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = start_server(Path(args.model) if args.model else READER, Path(folder))
+        try:
+            bodies = drawings(200)
+            return [
+                asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid, args.pace / 1000))
+                for n in counts
+            ]
+        finally:
+            process.terminate()
+            process.communicate(timeout=15)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.quick:
         args.clients, args.requests, args.max_seconds, args.out = (
@@ -399,18 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             "pace_s": args.pace / 1000,
         },
     }
-    with tempfile.TemporaryDirectory() as folder:
-        process, url = start_server(Path(args.model) if args.model else READER, Path(folder))
-        try:
-            bodies = drawings(200)
-            levels = [
-                asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid, args.pace / 1000))
-                for n in counts
-            ]
-        finally:
-            process.terminate()
-            process.communicate(timeout=15)
-    results["levels"] = [level.summary() for level in levels]
+    results["levels"] = [level.summary() for level in _levels(args, counts)]
     results["verdicts"] = verdicts(results["levels"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "load.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -225,7 +225,16 @@ def markdown(results: dict[str, Any]) -> str:
         "memory: peak RSS of a process that loads the data and trains that contender.",
         "",
     ]
-    lines += ["| configuration | contender | s/epoch | × | test acc. | memory |", "|---|---|---|---|---|---|"]
+    lines += _table_lines(results)
+    lines += _notes_lines(results)
+    lines += end_to_end.markdown_lines(results)
+    lines += _targets_lines(results)
+    return "\n".join(lines) + "\n"
+
+
+def _table_lines(results: dict[str, Any]) -> list[str]:
+    """Return the table's lines: each configuration's contenders, their seconds, ratio, accuracy and memory."""
+    lines = ["| configuration | contender | s/epoch | × | test acc. | memory |", "|---|---|---|---|---|---|"]
     for result in results["configs"]:
         config, seconds, f = result["config"], result["seconds_per_epoch"], result["floor"]
         for i, (name, s) in enumerate(seconds.items()):
@@ -240,7 +249,12 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {label} | {name} | {s['median']:.3f}{spread} | {times:.2f} | "
                 f"{'' if acc is None else f'{100 * acc:.1f}%'} | {'' if rss is None else f'{rss / 1e6:.0f} MB'} |"
             )
-    lines += [
+    return lines
+
+
+def _notes_lines(results: dict[str, Any]) -> list[str]:
+    """Return the paragraphs under the table: the hardware floor, the contenders and inference."""
+    lines = [
         "",
         "Hardware floor = the epoch's matrix products at the shapes scratchnet multiplies, timed alone through the same BLAS, "
         "plus reading the uint8 images once at the memory bandwidth measured in this run ("
@@ -273,8 +287,12 @@ def markdown(results: dict[str, Any]) -> str:
         ),
         "",
     ]
-    lines += end_to_end.markdown_lines(results)
-    lines += [
+    return lines
+
+
+def _targets_lines(results: dict[str, Any]) -> list[str]:
+    """Return the targets of issue 5, met or not, and the run's notes."""
+    lines = [
         "**Targets** (issue 5), from this one run: the machine's two cores are shared, so its ratios move with the load "
         "(the runs of the morning this was written, at load averages of 2 to 8 and some on earlier versions of the fast path, "
         "gave 15 to 25× for the book's loop at m = 10 and 4.4 to 7.2× for PyTorch at m = 100)",
@@ -286,10 +304,11 @@ def markdown(results: dict[str, Any]) -> str:
     notes = results.get("notes")
     if notes:
         lines += ["", notes]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """Return the command line's parser."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--threads", type=int, default=1, help="BLAS/PyTorch threads for every contender (default: %(default)s)"
@@ -316,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=DOCS, help="folder for benchmarks.md and benchmarks.json (default: docs/)"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     args.rows = 6_000 if args.quick else None
     if args.quick:
         args.repeats = args.slow_repeats = 2
