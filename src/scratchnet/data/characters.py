@@ -3,7 +3,9 @@
     1. pieces       the connected components of the ink mask (8-connected, `ndimage.label`);
     2. specks       pieces much smaller than the largest (dust, grain, a pen's touch) are dropped,
                     and so are frames: pieces with most of their ink in the page's outer band
-                    (page edges, the table around a photographed page, a scanner's border);
+                    (page edges, the table around a photographed page, a scanner's border), and
+                    underlines: long thin pieces under the text, spanning it (`is_underline`), and
+                    boxes drawn around text (`is_box`);
     3. characters   pieces whose columns overlap by half the narrower one's width are one
                     character: a 5's hat over its body, a 4 drawn in two strokes, a face's eyes
                     inside its outline; a short piece near a character is part of it (a hat
@@ -47,6 +49,13 @@ NEAR = 0.25
 the text's size, not the character's, since a 5 whose hat stands apart has a short body."""
 REMNANT = 0.5
 """A character narrower than this fraction of the page's pen width is what a removed line left behind."""
+UNDERLINE = 0.25
+"""A piece under other ink, at most this fraction of its height tall and at least four times as wide as tall,
+covering it (within this fraction of its height each side) and this close below it, is an underline."""
+FRAME_EDGE = 0.15
+"""A box drawn around text keeps its ink within this fraction of its smaller side from its own edges."""
+FRAME_SIDES = 0.7
+"""... and its ink runs along this fraction of each of its four sides."""
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
@@ -105,6 +114,65 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
     return labels, [
         Group([int(i) + 1], int(tops[i]), int(lefts[i]), int(bottoms[i]), int(rights[i]), int(areas[i])) for i in kept
     ]
+
+
+def _columns_shared(first: Group, second: Group) -> int:
+    return min(first.right, second.right) - max(first.left, second.left)
+
+
+def is_underline(piece: Group, pieces: list[Group]) -> bool:
+    """Return True when the piece is a line drawn under the others: long and thin, everything that shares its
+    columns above it (a tilted line's own height allowed), and it spans that text, close below it.
+
+    An underlined number is one row of ink joined through its line (every digit shares the line's columns),
+    so the line goes before the pieces are joined. A line above the text is left alone: a 5's hat drawn
+    apart lies there.
+    """
+    height, width = piece.bottom - piece.top, piece.right - piece.left
+    if width < 4 * height:
+        return False
+    sharing = [other for other in pieces if other is not piece and _columns_shared(piece, other) > 0]
+    if not sharing or any(other.bottom > piece.top + height for other in sharing):
+        return False
+    text = max(other.bottom - other.top for other in sharing)
+    margin = UNDERLINE * text
+    return (
+        height <= margin
+        and piece.left <= min(other.left for other in sharing) + margin
+        and piece.right >= max(other.right for other in sharing) - margin
+        and piece.top - max(other.bottom for other in sharing) <= 2 * margin
+    )
+
+
+def is_box(piece: Group, pieces: list[Group], labels: NDArray[np.int32]) -> bool:
+    """Return True when the piece is a box drawn around text (a form's box, a frame around an answer): every
+    piece within its bounds lies inside it, the tallest at least SHORT of its height, and its own ink is a
+    rectangle's outline, near its four edges and along most of each.
+
+    A box joins its text into one character; what is drawn inside a drawing (a house's windows) is
+    smaller than SHORT of it, and a drawing's outline is seldom a rectangle's.
+    """
+    height, width = piece.bottom - piece.top, piece.right - piece.left
+    inside = [
+        other
+        for other in pieces
+        if other is not piece
+        and _columns_shared(piece, other) > 0
+        and other.top < piece.bottom
+        and other.bottom > piece.top
+    ]
+    if not inside or any(
+        other.top < piece.top or other.bottom > piece.bottom or other.left < piece.left or other.right > piece.right
+        for other in inside
+    ):
+        return False
+    if max(other.bottom - other.top for other in inside) < SHORT * height:
+        return False
+    own = labels[piece.top : piece.bottom, piece.left : piece.right] == piece.labels[0]
+    edge = max(1, round(FRAME_EDGE * min(height, width)))
+    middle = own[edge:-edge, edge:-edge]
+    sides = (own[:edge].any(axis=0), own[-edge:].any(axis=0), own[:, :edge].any(axis=1), own[:, -edge:].any(axis=1))
+    return not middle.any() and all(side.mean() >= FRAME_SIDES for side in sides)
 
 
 def group_pieces(groups: list[Group]) -> list[Group]:
@@ -307,8 +375,9 @@ def _drop_line_remnants(layout: Layout) -> None:
 
 def find_layout(page: Page) -> Layout:
     """Return the page's characters as the layout rules find them (steps 1–3), left to right."""
-    labels, groups = _pieces(page)
-    layout = Layout(page, labels, group_pieces(groups) if groups else [])
+    labels, pieces = _pieces(page)
+    pieces = [piece for piece in pieces if not (is_underline(piece, pieces) or is_box(piece, pieces, labels))]
+    layout = Layout(page, labels, group_pieces(pieces) if pieces else [])
     _drop_line_remnants(layout)
     return layout
 
