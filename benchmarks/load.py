@@ -48,7 +48,7 @@ SECTION_END = "<!-- load: end -->"
 TARGETS = {"clients": 50, "p99_ms": 250.0, "server_cpu_ms_per_request": 5.0}
 """Issue 21's targets at 50 clients (zero dropped connections and zero 5xx besides)."""
 THROTTLE_S = 0.07
-"""The page's THROTTLE_MS (web/static/app.js): a drawing is sent at most once per 70 ms."""
+"""The page's THROTTLE_MS (web/static/draw.js): a drawing is sent at most once per 70 ms."""
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """One connected stroke is one character: every digit drawn as one long finger stroke on the explorer's canvas.
 
 The canvas draws a stroke as one round-capped segment per touch move, 19 pixels wide (13 to 25 with a
-pen's pressure) on its 280×280 pixels, and sends it reduced to 112×112 (`drawingGrey` in app.js). Here
+pen's pressure) on its 280×280 pixels, and sends it reduced to 112×112 (`drawingGrey` in draw.js). Here
 the same strokes are drawn the same way (supersampled, then averaged down: anti-aliased edges), with many
 touch moves (60, as a finger sends them) and with few (the stroke's corners), and read by the one picture
 pipeline: each must come back as exactly one character. A tall '1' once came back as "11": its middle

@@ -4,7 +4,7 @@
 //   data-i18n="key"            the element's text
 //   data-i18n-html="key"       the element's markup (for strings with <i>z</i>, <sub>, <code>)
 //   data-i18n-aria-label="key" its aria-label;  data-i18n-title="key" its title (the tooltip)
-// app.js calls t(key, {name: value}) for everything it writes, "{name}" marking where a value goes.
+// app.js and the tab scripts call t(key, {name: value}) for everything they write, "{name}" marking where a value goes.
 "use strict";
 
 const LANGUAGES = { en: "en", zh: "zh-CN" };

@@ -60,7 +60,7 @@ function tileSide(side) { return clamp(side * 2, 28, 48); }
 // The maps and filters ----------------------------------------------------------------------------
 
 function showMaps(trace) {
-  // Called by app.js with each new trace (null when there is none); hidden for a dense network.
+  // Called by draw.js and app.js with each new trace (null when there is none); hidden for a dense network.
   const section = $("maps");
   // The maps of the model chosen: the served one's, or the reader's when it read the drawing (trace.maps_model).
   const convolutional = trace ? Boolean(trace.maps) : Boolean(state.model && state.model.ready && state.model.convolutional);
