@@ -67,3 +67,19 @@ def test_a_phone_photo_opened_from_disk_shows_its_28x28_input_and_is_read(page: 
     expect(page.get_by_test_id("prediction")).to_have_text(str(mnist.test.labels[0]))
     expect(page.get_by_test_id("character")).to_have_count(1)
     assert page.get_by_test_id("character").locator("canvas").count() == 1
+
+
+def test_a_sample_opened_after_a_photo_is_what_the_reader_switch_reads_again(page: Page, mnist, tmp_path):
+    """Opening a test sample replaces an opened photo: the switch asks again about the sample on the canvas."""
+    grey = photo(mnist.test.images[0], np.random.default_rng(30))
+    narrow = grey[:, : grey.shape[1] * 3 // 4]  # not square, unlike the canvas's drawing
+    Image.fromarray((narrow * 255).astype(np.uint8)).convert("RGB").save(tmp_path / "photo.jpg", quality=80)
+    page.get_by_test_id("upload").set_input_files(str(tmp_path / "photo.jpg"))
+    expect(page.get_by_test_id("draw-source")).to_contain_text("photo.jpg")
+    page.get_by_test_id("tab-samples").click()
+    page.get_by_test_id("sample").first.click()
+    expect(page.get_by_test_id("draw-source")).to_contain_text("labelled")
+    with page.expect_request(lambda request: request.url.endswith("/api/read") and request.method == "POST") as asked:
+        use_the_reader(page)
+    body = asked.value.post_data_json
+    assert body["width"] == body["height"]  # the canvas, not the photo of 3:4 sent before

@@ -42,12 +42,12 @@ async function openSample(sample, switchPanel = true) {
     return;
   }
   // Show the digit itself on the canvas, scaled up; drawing again starts afresh.
-  const picture = document.createElement("canvas");
-  picture.width = 28; picture.height = 28;
-  paintGrey(picture, sample.pixels, 1 / 255);
+  const tile = document.createElement("canvas");
+  tile.width = 28; tile.height = 28;
+  paintGrey(tile, sample.pixels, 1 / 255);
   clearCanvas();
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(tile, 0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   state.sampleShown = sample;
   picture.sent = null;
