@@ -70,7 +70,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory, mnist: MNIST) -> Pat
 
     trained = Network([784, 30, 10], seed=1, init="scaled", dtype="float64")
     trained.sgd(mnist.train.images[:20_000], mnist.train.labels[:20_000], epochs=2, batch_size=10, lr=3.0)
-    net = Network([784, 30, 10], init="scaled")
+    net = Network([784, 30, 10], seed=1, init="scaled")  # its header records the seed and initialisation it began with
     net.weights = [w.astype(np.float32) for w in trained.weights]
     net.biases = [b.astype(np.float32) for b in trained.biases]
     path = tmp_path_factory.mktemp("model") / "model.npz"
