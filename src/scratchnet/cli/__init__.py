@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from scratchnet.cli.arguments import PROG, UsageError, error_text
+from scratchnet.cli.arguments import PROG, UsageError, error_text, report
 from scratchnet.errors import ScratchnetError
 
 
@@ -74,5 +74,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
     except (ScratchnetError, OSError) as err:
-        print(f"{PROG}: error: {error_text(err)}", file=sys.stderr)
+        report(error_text(err))
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ PROG = "scratchnet"
 
 class UsageError(Exception):
     """An argument that parsed but does not fit (e.g. --layers against the data): exit code 2."""
+
+
+def report(text: str) -> None:
+    """Print one error line on stderr: `scratchnet: error: TEXT`."""
+    print(f"{PROG}: error: {text}", file=sys.stderr)
 
 
 def error_text(err: ScratchnetError | OSError) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rich.console import Console
 
-from scratchnet.cli.arguments import PROG, UsageError, error_text
+from scratchnet.cli.arguments import UsageError, error_text, report
 from scratchnet.data.images import image_to_input
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import load_model
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         try:
             x = image_to_input(path)
         except (ScratchnetError, OSError) as err:
-            print(f"{PROG}: error: {error_text(err)}", file=sys.stderr)
+            report(error_text(err))
             failed = True
             continue
         probabilities = net.probabilities(x[None, :])[0]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from rich.console import Console
 
-from scratchnet.cli.arguments import PROG, UsageError, error_text
+from scratchnet.cli.arguments import UsageError, error_text, report
 from scratchnet.core.answers import freeze
 from scratchnet.data.images import load_image
 from scratchnet.errors import ScratchnetError
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(json.dumps(answers, ensure_ascii=False), markup=False, highlight=False)
     for answer in answers:
         if "error" in answer:
-            print(f"{PROG}: error: {answer['error']}", file=sys.stderr)
+            report(answer["error"])
         elif not args.json:
             said = "not a digit" if answer["rejected"] else answer["text"]
             console.print(f"{answer['path']}: {said}", markup=False, highlight=False)

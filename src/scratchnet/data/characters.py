@@ -84,10 +84,13 @@ class Group:
         self.bottom, self.right = max(self.bottom, other.bottom), max(self.right, other.right)
         self.area += other.area
 
+    def shared_columns(self, other: Group) -> int:
+        """Return how many columns the two share (0 or less when they share none)."""
+        return min(self.right, other.right) - max(self.left, other.left)
+
     def column_overlap(self, other: Group) -> float:
         """Return the columns the two share, as a fraction of the narrower one's width."""
-        shared = min(self.right, other.right) - max(self.left, other.left)
-        return shared / min(self.right - self.left, other.right - other.left)
+        return self.shared_columns(other) / min(self.right - self.left, other.right - other.left)
 
 
 def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
@@ -116,10 +119,6 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
     ]
 
 
-def _columns_shared(first: Group, second: Group) -> int:
-    return min(first.right, second.right) - max(first.left, second.left)
-
-
 def is_underline(piece: Group, pieces: list[Group]) -> bool:
     """Return True when the piece is a line drawn under the others: long and thin, everything that shares its
     columns above it (a tilted line's own height allowed), and it spans that text, close below it.
@@ -131,7 +130,7 @@ def is_underline(piece: Group, pieces: list[Group]) -> bool:
     height, width = piece.bottom - piece.top, piece.right - piece.left
     if width < 4 * height:
         return False
-    sharing = [other for other in pieces if other is not piece and _columns_shared(piece, other) > 0]
+    sharing = [other for other in pieces if other is not piece and piece.shared_columns(other) > 0]
     if not sharing or any(other.bottom > piece.top + height for other in sharing):
         return False
     text = max(other.bottom - other.top for other in sharing)
@@ -157,7 +156,7 @@ def is_box(piece: Group, pieces: list[Group], labels: NDArray[np.int32]) -> bool
         other
         for other in pieces
         if other is not piece
-        and _columns_shared(piece, other) > 0
+        and piece.shared_columns(other) > 0
         and other.top < piece.bottom
         and other.bottom > piece.top
     ]

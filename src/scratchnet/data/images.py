@@ -82,7 +82,8 @@ def _grey_levels(picture: Image.Image) -> NDArray[np.float32]:
         return np.asarray(picture.convert("L"), dtype=np.float32) / np.float32(255)
     levels = np.asarray(picture, dtype=np.float64)
     levels = np.where(np.isfinite(levels), levels, 0.0)
-    white = WIDE_MODES[picture.mode] or next((w for w in (1.0, 255.0, 65535.0) if levels.max() <= w), levels.max())
+    brightest = float(levels.max())
+    white = WIDE_MODES[picture.mode] or next((w for w in (1.0, 255.0, 65535.0) if brightest <= w), brightest)
     return np.clip(levels / white, 0, 1).astype(np.float32)
 
 
