@@ -96,8 +96,9 @@ THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def tradeoff(sets: dict[str, list[tuple[Any, str]]], net: Network) -> list[dict[str, float]]:
-    """Return, for the argmax rule and for thresholds τ on P(not a digit | x), the drawn digits rejected and
-    the non-digits caught: a picture is refused when half or more of its characters are judged not digits.
+    """Return, for the argmax rule and for thresholds τ on P(not a digit | x), the drawn digits and the other
+    writers' digits rejected and the non-digits caught: a picture is refused when half or more of its
+    characters are judged not digits.
 
     Also the held-out negatives of our own generator (seeds [0, 2], which no training or validation
     picture came from), one character each.
@@ -113,7 +114,7 @@ def tradeoff(sets: dict[str, list[tuple[Any, str]]], net: Network) -> list[dict[
             found.append((P[:, 10], P[:, :10].max(axis=1)))
         return found
 
-    digits, others = shares(sets["drawings"]), shares(sets["nondigits"])
+    digits, others, writers = shares(sets["drawings"]), shares(sets["nondigits"]), shares(sets.get("writers", []))
     own = net.probabilities(negatives(len(sets["nondigits"]), [0, 2]).astype(np.float32) / 255)
     rules: list[tuple[str, Any]] = [("argmax", lambda nd, best: nd > best)] + [
         (f"P ≥ {t:g}", lambda nd, best, t=t: nd >= t) for t in THRESHOLDS
@@ -130,6 +131,7 @@ def tradeoff(sets: dict[str, list[tuple[Any, str]]], net: Network) -> list[dict[
                 "rule": name,
                 "drawn_digits_rejected": refused(digits, judge),
                 "nondigits_caught": refused(others, judge),
+                **({"writers_rejected": refused(writers, judge)} if writers else {}),
                 "own_negatives_caught": float(np.mean(judge(own[:, 10], own[:, :10].max(axis=1)))),
             }
         )
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in results.get("tradeoff", []):
         print(
             f"{'trade-off':15} {row['rule']:10} digits rejected {100 * row['drawn_digits_rejected']:5.1f}%  "
-            f"non-digits caught {100 * row['nondigits_caught']:5.1f}%  own negatives caught {100 * row['own_negatives_caught']:5.1f}%"
+            f"writers' rejected {100 * row.get('writers_rejected', float('nan')):5.1f}%  non-digits caught {100 * row['nondigits_caught']:5.1f}%  own negatives caught {100 * row['own_negatives_caught']:5.1f}%"
         )
     for key, value in results.get("latency", {}).items():
         print(f"{'latency':15} {key:22} {1000 * value:6.1f} ms")

@@ -47,8 +47,8 @@ READER = Path(__file__).parent / "models" / "reader.npz"
 """The shipped reader's dense member: 784-512-256-11, float16 storage, made by `scratchnet train --preset reader`
 (also the teacher that `--teacher reader` names)."""
 READER_CONV = Path(__file__).parent / "models" / "reader-conv.npz"
-"""The shipped reader's convolutional member: 28x28,conv5x5x16,pool2,conv5x5x32,pool2,100,11, float16 storage,
-made by `scratchnet train --preset reader-conv`."""
+"""The shipped reader's convolutional member: 28x28,conv5x5x32,pool2,conv5x5x64,pool2,200,11, float16 storage,
+made by `scratchnet train --preset reader-conv` (also tutorial-tuned's teacher, `--teacher reader-conv`)."""
 DIGITS = 10
 
 

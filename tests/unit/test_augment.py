@@ -65,6 +65,27 @@ def test_rotation_and_scaling_points_are_a_similarity_about_the_centre():
     assert np.all(np.abs(angles) <= 15 + 1e-4) and np.ptp(angles) > 10
 
 
+def test_slant_moves_each_row_sideways_by_k_times_its_height_above_the_centre():
+    augmenter = Augmenter(["slant"], max_slant=0.3)
+    rows, columns = augmenter.source_points(40, np.random.default_rng(3))
+    target_rows, target_columns = np.mgrid[0:28, 0:28].astype(np.float32)
+    np.testing.assert_allclose(rows, np.broadcast_to(target_rows, rows.shape), atol=1e-5)  # rows stay
+    # q_x = p_x + k (p_y − c): along each row the move is the same, and it grows linearly from the centre row
+    k = (columns - target_columns)[:, :, 0] / (target_rows[:, 0] - 13.5)
+    np.testing.assert_allclose(k, k[:, :1] * np.ones(28), atol=1e-5)
+    np.testing.assert_allclose(columns - target_columns, k[:, :1, None] * (target_rows - 13.5), atol=1e-4)
+    assert np.abs(k).max() <= 0.3 + 1e-6 and np.ptp(k[:, 0]) > 0.3
+    assert not augmenter.moves_whole_pixels
+
+
+def test_a_zero_slant_draws_after_rotation_and_scaling_and_leaves_their_points():
+    # θ and s are drawn first from the same generator, as without the slant: a seed turns and scales alike
+    slanted = Augmenter(["rotate", "scale", "slant"], max_slant=0.0).source_points(30, np.random.default_rng(4))
+    plain = Augmenter(["rotate", "scale"]).source_points(30, np.random.default_rng(4))
+    np.testing.assert_allclose(slanted[0], plain[0], atol=1e-5)
+    np.testing.assert_allclose(slanted[1], plain[1], atol=1e-5)
+
+
 def test_gaussian_blur_by_matrices_equals_the_double_sum():
     sigma, u = 1.5, np.random.default_rng(3).uniform(-1, 1, (9, 9))
     G = gaussian_matrix(9, sigma)

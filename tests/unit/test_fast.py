@@ -116,7 +116,7 @@ def test_train_uses_the_fast_path_for_plain_sgd_and_matches_the_reference(mnist,
         {"schedule": "plateau", "patience": 1, "lr": 1.0},
         {"dropout": 0.3},
         {"dropout": 0.2, "optimizer": "nesterov", "schedule": "cosine", "lmbda": 1.0, "lr": 0.5},
-        {"augment": ("shift", "rotate", "scale", "elastic", "thickness")},
+        {"augment": ("shift", "rotate", "scale", "slant", "elastic", "thickness")},
         {"augment": ("shift", "elastic"), "dropout": 0.2, "optimizer": "nesterov", "schedule": "cosine", "lr": 0.5},
         {"time_budget": 1e6},  # a callback between steps: asked before each step, as the reference asks it
     ],

@@ -26,7 +26,11 @@ BAD = [
     ("optimizer", "rmsprop", "optimizer must be one of sgd, momentum, nesterov, adam; got 'rmsprop'"),
     ("schedule", "linear", "schedule must be one of constant, step, cosine, plateau; got 'linear'"),
     ("keep", "worst", "keep must be one of best, last; got 'worst'"),
-    ("augment", ("blur",), "augment must be none or some of shift, rotate, scale, elastic, thickness; got ('blur',)"),
+    (
+        "augment",
+        ("blur",),
+        "augment must be none or some of shift, rotate, scale, slant, elastic, thickness; got ('blur',)",
+    ),
     ("early_stop", 0, "early_stop must be a positive integer (or None, off); got 0"),
     ("time_budget", -1, "time_budget must be a positive finite number of seconds (or None, off); got -1"),
 ]

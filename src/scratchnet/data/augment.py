@@ -7,14 +7,16 @@ Simard, Steinkraus & Platt 2003).
 Every distortion is one map from output pixel (row, column) = p to a source point q in the original
 image, read there by bilinear interpolation (pixels outside the image are black):
 
-    q = c + (1/s) R(θ) (p − c) + t + d(p)
+    q = c + (1/s) R(θ) H(k) (p − c) + t + d(p)
 
-with c the image centre, s a scale factor, R(θ) the rotation by θ, t an integer shift, and d a
+with c the image centre, s a scale factor, R(θ) the rotation by θ, H(k) a slant (shear) by k, t an integer shift, and d a
 displacement field. Each named distortion draws its part at random per image (the rest stay 0 or 1):
 
     shift     t ∈ {−2, …, 2}² pixels, uniformly (the book shifts by one pixel)
     rotate    θ ~ U(−10°, 10°)
     scale     s ~ U(0.9, 1.1)
+    slant     k ~ U(−0.3, 0.3): the shear H(k) (p − c) that moves each row sideways by k times its height
+              above the centre, a writer's slant of up to 17° either way (a pen's, not MNIST's own)
     elastic   d = α · (G_σ ∗ u), u ~ U(−1, 1) per pixel and coordinate, G_σ a Gaussian of width σ
               (Simard's elastic distortion; α and σ in pixels, see `Augmenter`), drawn as
               a field with the same covariance (`field_basis`)
@@ -46,7 +48,7 @@ from scratchnet.errors import ConfigError
 
 Array = NDArray[np.floating]
 
-AUGMENTATIONS = ("shift", "rotate", "scale", "elastic", "thickness")
+AUGMENTATIONS = ("shift", "rotate", "scale", "slant", "elastic", "thickness")
 """The distortions, by the names `--augment` accepts."""
 
 
@@ -113,11 +115,12 @@ class Augmenter:
         max_scale: float = 0.1,
         alpha: float = 34.0,
         sigma: float = 4.0,
+        max_slant: float = 0.3,
     ) -> None:
         self.kinds = check_augmentations(kinds)
         self.height, self.width = image_shape
         self.max_shift, self.max_degrees, self.max_scale = max_shift, max_degrees, max_scale
-        self.alpha, self.sigma = alpha, sigma
+        self.alpha, self.sigma, self.max_slant = alpha, sigma, max_slant
         self._A_rows, self._A_columns = field_basis(self.height, sigma), field_basis(self.width, sigma)
         self._A_rows_scaled = np.float32(alpha * np.sqrt(1 / 3)) * self._A_rows  # α √(1/3) A_r: u's variance is 1/3
         self._centre = np.float32((self.height - 1) / 2), np.float32((self.width - 1) / 2)  # c
@@ -130,7 +133,7 @@ class Augmenter:
     @property
     def moves_whole_pixels(self) -> bool:
         """True when the map is a shift alone: q = p + t reads whole pixels, no interpolation needed."""
-        return not {"rotate", "scale", "elastic"} & set(self.kinds)
+        return not {"rotate", "scale", "slant", "elastic"} & set(self.kinds)
 
     def _shifts(self, m: int, rng: np.random.Generator) -> NDArray[np.int64]:
         """Return t for m images, (2, m, 1, 1): rows then columns, each in {−max_shift, …, max_shift} (zeros without 'shift')."""
@@ -143,25 +146,27 @@ class Augmenter:
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Return (rows, columns) of the source points q for m images, each (m, h, w) (written into out if given).
 
-        The draws come in one order (θ, s, t, then the field), each only when its distortion is asked for.
+        The draws come in one order (θ, s, k, t, then the field), each only when its distortion is asked for.
         """
         theta = rng.uniform(-self.max_degrees, self.max_degrees, (m, 1, 1)) if "rotate" in self.kinds else None
         scale = rng.uniform(1 - self.max_scale, 1 + self.max_scale, (m, 1, 1)) if "scale" in self.kinds else None
+        slant = rng.uniform(-self.max_slant, self.max_slant, (m, 1, 1)) if "slant" in self.kinds else None
         shift_rows, shift_columns = self._shifts(m, rng).astype(np.float32)
         if out is None:
             out = np.empty((m, self.height, self.width), np.float32), np.empty((m, self.height, self.width), np.float32)
         rows, columns = out
-        if theta is None and scale is None:  # q = p + t (+ d): no (m, h, w) arithmetic for an identity
+        if (
+            theta is None and scale is None and slant is None
+        ):  # q = p + t (+ d): no (m, h, w) arithmetic for an identity
             np.add(self._pixel_rows, shift_rows, out=rows)
             np.add(self._pixel_columns, shift_columns, out=columns)
         else:
             angle = np.radians(theta if theta is not None else np.zeros((m, 1, 1))).astype(np.float32)
             cos, sin = np.cos(angle), np.sin(angle)
             inverse_scale = (1 / scale).astype(np.float32) if scale is not None else np.float32(1)
-            np.add(shift_rows + inverse_scale * (cos * self._rows - sin * self._columns), self._centre[0], out=rows)
-            np.add(
-                shift_columns + inverse_scale * (sin * self._rows + cos * self._columns), self._centre[1], out=columns
-            )
+            slanted = self._columns if slant is None else self._columns + slant.astype(np.float32) * self._rows  # H(k)
+            np.add(shift_rows + inverse_scale * (cos * self._rows - sin * slanted), self._centre[0], out=rows)
+            np.add(shift_columns + inverse_scale * (sin * self._rows + cos * slanted), self._centre[1], out=columns)
         if "elastic" in self.kinds:
             d = self._field(m, rng)
             rows += d[:, 0].transpose(1, 0, 2)

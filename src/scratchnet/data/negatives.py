@@ -9,11 +9,14 @@ of detectors). The examples are drawn afresh from a seeded generator, each of on
     letters     capitals and small letters that no digit resembles, in Pillow's built-in font
                 (Aileron, shipped inside Pillow, so every install makes the same pictures), slanted,
                 rotated and stroked to a random thickness;
-    scribbles   smooth tangles through 6–12 random points; rows of cursive loops; zigzags; spirals;
-    shapes      squares, triangles, pentagons, hexagons, stars, crosses, hearts, grids, arrows,
+    scribbles   smooth tangles through 6–12 random points; a pen wandering (a walk whose heading drifts);
+                rows of cursive loops; zigzags; spirals;
+    shapes      squares, triangles, polygons of 5 to 9 sides, stars, crosses, hearts, grids, arrows,
                 faces (an outline with eyes and a mouth), filled blobs; rings and squares with a
                 dot, a cross, a bar or a smaller ring inside;
-    noise       a scatter of dots and short dashes; a field of random strokes.
+    noise       a scatter of dots and short dashes; a field of random strokes;
+    pairs       two digits of the training images side by side, touching or overlapping a little: what a
+                number's layout leaves as one character when two digits touch (`digit_pairs`).
 
 Each is drawn white on black on a CANVAS × CANVAS page with a round pen, then boxed into 20×20 and
 centred by mass in 28×28 by `scratchnet.data.characters.mnist_field`, exactly as a real picture's
@@ -99,6 +102,20 @@ def scribble(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) ->
     _stroke(draw, _smooth(_random_points(rng, int(rng.integers(6, 13)))), width)
 
 
+def wander(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> None:
+    """Draw a pen wandering: 50 to 90 short steps whose heading drifts at random, kept on the page.
+
+    A doodle's many small turns and crossings, where a digit is a few purposeful strokes.
+    """
+    point, heading, step = np.array([CANVAS / 2, CANVAS / 2]), rng.uniform(0, 2 * math.pi), rng.uniform(3, 4.5)
+    points: list[Point] = []
+    for turn in rng.normal(0, rng.uniform(0.4, 0.9), int(rng.integers(50, 91))):
+        heading += turn
+        point = np.clip(point + step * np.array([math.cos(heading), math.sin(heading)]), 14, CANVAS - 14)
+        points.append((float(point[0]), float(point[1])))
+    _stroke(draw, points, width)
+
+
 def loops(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> None:
     """Draw a row of 3 to 6 loops, as a cursive 'eeee' or 'llll' (lying or standing)."""
     count = int(rng.integers(3, 7))
@@ -178,9 +195,13 @@ def shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
     """Draw a square, triangle, star, cross, heart, grid, arrow, face or blob (one at random)."""
     c, r = CANVAS / 2, rng.uniform(30, 44)
     kind = int(rng.integers(10))
-    if kind == 9:  # a pentagon or hexagon: corners, where a 0 has none
-        sides = int(rng.integers(5, 7))
-        _polygon(draw, _regular_polygon(c, r, sides, rng.uniform(0, 1)), width)
+    if kind == 9:  # a polygon of 5 to 9 sides, regular or not: corners and straight sides, where a 0 has none
+        corners = _regular_polygon(c, r, int(rng.integers(5, 10)), rng.uniform(0, 1))
+        if rng.random() < 0.5:
+            corners = [
+                (c + (x - c) * q, c + (y - c) * q) for (x, y), q in zip(corners, rng.uniform(0.75, 1, len(corners)))
+            ]
+        _polygon(draw, corners, width)
     elif kind == 0:  # square or rectangle
         w, h = r * rng.uniform(0.7, 1), r * rng.uniform(0.7, 1)
         _polygon(draw, [(c - w, c - h), (c + w, c - h), (c + w, c + h), (c - w, c + h)], width, rng.random() < 0.2)
@@ -241,6 +262,7 @@ def noise(draw: ImageDraw.ImageDraw, rng: np.random.Generator, width: int) -> No
 KINDS: dict[str, Kind] = {
     "letter": letter,
     "scribble": scribble,
+    "wander": wander,
     "loops": loops,
     "zigzag": zigzag,
     "spiral": spiral,
@@ -251,7 +273,8 @@ KINDS: dict[str, Kind] = {
 """The kinds of negative, by name; `negatives` draws them in the proportions of WEIGHTS."""
 WEIGHTS = {
     "letter": 0.3,
-    "scribble": 0.18,
+    "scribble": 0.12,
+    "wander": 0.06,
     "loops": 0.07,
     "zigzag": 0.06,
     "spiral": 0.05,
@@ -291,17 +314,58 @@ def negatives(count: int, seed: int | list[int]) -> NDArray[np.uint8]:
 
 
 NEGATIVE_SHARE = 0.3
-"""How many negatives join the digits when a network has a "not a digit" output: 0.3 as many."""
+"""How many drawn negatives join the digits when a network has a "not a digit" output: 0.3 as many."""
+
+PAIR_SHARE = 0.06
+"""How many pairs of touching digits join them besides (`digit_pairs`): 0.06 as many as the digits."""
+
+
+def _ink_columns(image: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Return a 28×28 digit as grey levels in [0, 1], cut to the columns that hold its ink (all of a blank one)."""
+    grey = image.reshape(28, 28).astype(np.float32) / 255.0
+    columns = np.flatnonzero(grey.max(axis=0) > 0)
+    return grey[:, columns[0] : columns[-1] + 1] if len(columns) else grey
+
+
+def digit_pairs(images: NDArray[np.uint8], count: int, rng: np.random.Generator) -> NDArray[np.uint8]:
+    """Return count pictures of two of `images` side by side, touching or overlapping: (count, 784) uint8.
+
+    Two digits that touch in a written number are one piece, and the layout gives them to the network
+    as one character; read as "not a digit", it is cut in two (`scratchnet.segmenting`), read as a
+    digit it is one misread digit. Each pair: the second digit's ink starts up to 3 pixels before (never
+    more than a third of the narrower digit's width) to 1 pixel after the first's ends (at 28×28), up to 3
+    pixels higher or lower; the two are joined by the brighter
+    pixel and boxed and centred by `mnist_field`, as the layout boxes a character.
+    """
+    picks = rng.integers(0, len(images), (count, 2))
+    gaps, lifts = rng.integers(-3, 2, count), rng.integers(-3, 4, count)
+    pairs = np.empty((count, 784), dtype=np.uint8)
+    for i, ((first, second), gap, lift) in enumerate(zip(picks, gaps, lifts)):
+        left, right = _ink_columns(images[first]), _ink_columns(images[second])
+        overlap = min(-int(gap), min(left.shape[1], right.shape[1]) // 3)
+        start = left.shape[1] - overlap
+        page = np.zeros((34, max(left.shape[1], start + right.shape[1])), dtype=np.float32)
+        page[3:31, : left.shape[1]] = left
+        window = page[3 + lift : 31 + lift, start : start + right.shape[1]]
+        np.maximum(window, right, out=window)
+        pairs[i] = np.round(mnist_field(page) * 255).astype(np.uint8) if page.any() else 0
+    return pairs
 
 
 def with_negatives(
     images: NDArray[np.uint8], labels: NDArray[np.uint8], label: int, seed: int, part: int
 ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], int]:
-    """Return (images, labels, count) with NEGATIVE_SHARE · n made-up negatives appended under `label`.
+    """Return (images, labels, count) with count = (NEGATIVE_SHARE + PAIR_SHARE) · n negatives appended under `label`.
 
-    `part` keeps the parts apart (0 training, 1 validation): their negatives come from the seeds
-    [seed, part], so no training picture is also a validation picture.
+    The drawn negatives come from the seeds [seed, part] and the pairs from [seed, part, 1], made of the
+    part's own digits; `part` keeps the parts apart (0 training, 1 validation), so no training picture
+    is also a validation picture.
     """
-    count = round(NEGATIVE_SHARE * len(images))
-    made = negatives(count, [seed, part])
-    return np.concatenate([images, made]), np.concatenate([labels, np.full(count, label, dtype=labels.dtype)]), count
+    made = negatives(round(NEGATIVE_SHARE * len(images)), [seed, part])
+    pairs = digit_pairs(images, round(PAIR_SHARE * len(images)), np.random.default_rng([seed, part, 1]))
+    count = len(made) + len(pairs)
+    return (
+        np.concatenate([images, made, pairs]),
+        np.concatenate([labels, np.full(count, label, dtype=labels.dtype)]),
+        count,
+    )
