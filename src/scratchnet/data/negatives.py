@@ -334,8 +334,8 @@ def digit_pairs(images: NDArray[np.uint8], count: int, rng: np.random.Generator)
     as one character; read as "not a digit", it is cut in two (`scratchnet.segmenting`), read as a
     digit it is one misread digit. Each pair: the second digit's ink starts up to 3 pixels before (never
     more than a third of the narrower digit's width) to 1 pixel after the first's ends (at 28×28), up to 3
-    pixels higher or lower; the two are joined by the brighter
-    pixel and boxed and centred by `mnist_field`, as the layout boxes a character.
+    pixels higher or lower; the two are joined by the brighter pixel and boxed and centred by
+    `mnist_field`, as the layout boxes a character.
     """
     picks = rng.integers(0, len(images), (count, 2))
     gaps, lifts = rng.integers(-3, 2, count), rng.integers(-3, 4, count)
