@@ -84,7 +84,7 @@ class Answer:
 
     @property
     def height(self) -> int:
-        return self.group.bottom - self.group.top
+        return self.group.height
 
 
 def judged(
@@ -121,7 +121,7 @@ def _unsure(a: Answer) -> bool:
 def _close(first: Group, second: Group) -> bool:
     """Return True when the two lie within CLOSE of the taller one's height, side by side or overlapping."""
     gap = max(first.left, second.left) - min(first.right, second.right)
-    return gap <= CLOSE * max(first.bottom - first.top, second.bottom - second.top)
+    return gap <= CLOSE * max(first.height, second.height)
 
 
 def _score(a: Answer) -> float:
@@ -150,7 +150,7 @@ def _stray(piece: Group, rest: Group) -> bool:
     """Return True when the piece lies above or below the rest, apart by more than NEAR of the rest's height,
     with less than STRAY of its ink."""
     gap = max(piece.top - rest.bottom, rest.top - piece.bottom)
-    return gap > NEAR * (rest.bottom - rest.top) and piece.area < STRAY * rest.area
+    return gap > NEAR * rest.height and piece.area < STRAY * rest.area
 
 
 def drop_strays(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
@@ -191,7 +191,7 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
         return answers
     result: list[Answer] = []
     for a in answers:
-        wide = a.group.right - a.group.left >= WIDE * a.height
+        wide = a.group.width >= WIDE * a.height
         refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
         result.extend((refused and wide and _best_halves(net, gate, layout, a.group)) or [a])
     return result

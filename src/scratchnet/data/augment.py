@@ -155,9 +155,8 @@ class Augmenter:
         if out is None:
             out = np.empty((m, self.height, self.width), np.float32), np.empty((m, self.height, self.width), np.float32)
         rows, columns = out
-        if (
-            theta is None and scale is None and slant is None
-        ):  # q = p + t (+ d): no (m, h, w) arithmetic for an identity
+        # q = p + t (+ d) without a turn, a scale or a slant: no (m, h, w) arithmetic for an identity
+        if theta is None and scale is None and slant is None:
             np.add(self._pixel_rows, shift_rows, out=rows)
             np.add(self._pixel_columns, shift_columns, out=columns)
         else:

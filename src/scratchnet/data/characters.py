@@ -78,6 +78,16 @@ class Group:
     right: int  # exclusive
     area: int
 
+    @property
+    def height(self) -> int:
+        """Rows of the bounding box."""
+        return self.bottom - self.top
+
+    @property
+    def width(self) -> int:
+        """Columns of the bounding box."""
+        return self.right - self.left
+
     def join(self, other: Group) -> None:
         self.labels += other.labels
         self.top, self.left = min(self.top, other.top), min(self.left, other.left)
@@ -90,7 +100,7 @@ class Group:
 
     def column_overlap(self, other: Group) -> float:
         """Return the columns the two share, as a fraction of the narrower one's width."""
-        return self.shared_columns(other) / min(self.right - self.left, other.right - other.left)
+        return self.shared_columns(other) / min(self.width, other.width)
 
 
 def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
@@ -127,13 +137,13 @@ def is_underline(piece: Group, pieces: list[Group]) -> bool:
     so the line goes before the pieces are joined. A line above the text is left alone: a 5's hat drawn
     apart lies there.
     """
-    height, width = piece.bottom - piece.top, piece.right - piece.left
+    height, width = piece.height, piece.width
     if width < 4 * height:
         return False
     sharing = [other for other in pieces if other is not piece and piece.shared_columns(other) > 0]
     if not sharing or any(other.bottom > piece.top + height for other in sharing):
         return False
-    text = max(other.bottom - other.top for other in sharing)
+    text = max(other.height for other in sharing)
     margin = UNDERLINE * text
     return (
         height <= margin
@@ -151,7 +161,7 @@ def is_box(piece: Group, pieces: list[Group], labels: NDArray[np.int32]) -> bool
     A box joins its text into one character; what is drawn inside a drawing (a house's windows) is
     smaller than SHORT of it, and a drawing's outline is seldom a rectangle's.
     """
-    height, width = piece.bottom - piece.top, piece.right - piece.left
+    height, width = piece.height, piece.width
     inside = [
         other
         for other in pieces
@@ -165,7 +175,7 @@ def is_box(piece: Group, pieces: list[Group], labels: NDArray[np.int32]) -> bool
         for other in inside
     ):
         return False
-    if max(other.bottom - other.top for other in inside) < SHORT * height:
+    if max(other.height for other in inside) < SHORT * height:
         return False
     own = labels[piece.top : piece.bottom, piece.left : piece.right] == piece.labels[0]
     edge = max(1, round(FRAME_EDGE * min(height, width)))
@@ -191,11 +201,11 @@ def group_pieces(groups: list[Group]) -> list[Group]:
                 break
     if not groups:
         return groups
-    tallest = max(g.bottom - g.top for g in groups)
+    tallest = max(g.height for g in groups)
     _attach_short_pieces(groups, tallest)
     largest = max(g.area for g in groups)
     return sorted(
-        (g for g in groups if g.area >= SMALL_CHARACTER_AREA * largest or g.bottom - g.top >= SHORT * tallest),
+        (g for g in groups if g.area >= SMALL_CHARACTER_AREA * largest or g.height >= SHORT * tallest),
         key=lambda g: (g.left + g.right) / 2,
     )
 
@@ -214,8 +224,8 @@ def _attach_short_pieces(groups: list[Group], tallest: int) -> None:
 
     A 5's hat drawn apart, a 7's bar, a dot of ink beside a stroke: not characters of their own.
     """
-    for short in sorted((g for g in groups if g.bottom - g.top < SHORT * tallest), key=lambda g: g.area):
-        others = [g for g in groups if g is not short and g.bottom - g.top >= SHORT * tallest]
+    for short in sorted((g for g in groups if g.height < SHORT * tallest), key=lambda g: g.area):
+        others = [g for g in groups if g is not short and g.height >= SHORT * tallest]
         if not others or short not in groups:
             continue
         nearest = min(others, key=lambda g: _gap(short, g))
@@ -268,8 +278,8 @@ def _character(page: Page, labels: NDArray[np.int32], group: Group) -> Character
     box = (
         round(group.left * s),
         round(group.top * s),
-        max(1, round((group.right - group.left) * s)),
-        max(1, round((group.bottom - group.top) * s)),
+        max(1, round(group.width * s)),
+        max(1, round(group.height * s)),
     )
     return Character(box, mnist_field(ink))
 
@@ -329,7 +339,7 @@ class Layout:
     def cuts(self, group: Group, count: int = 3) -> list[int]:
         """Return up to `count` columns (page pixels) where the group might be cut in two: the columns of
         least ink in its middle half, fewest first, at least a tenth of its width apart."""
-        width = group.right - group.left
+        width = group.width
         ink = self.own(group).sum(axis=0).astype(float)
         middle = np.arange(width // 4, width - width // 4)
         chosen: list[int] = []
@@ -369,7 +379,7 @@ def _drop_line_remnants(layout: Layout) -> None:
     if len(layout.groups) < 2:
         return
     pen = float(np.median([_pen_width(layout.own(g)) for g in layout.groups]))
-    layout.groups = [g for g in layout.groups if g.right - g.left >= REMNANT * pen]
+    layout.groups = [g for g in layout.groups if g.width >= REMNANT * pen]
 
 
 def find_layout(page: Page) -> Layout:

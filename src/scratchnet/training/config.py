@@ -46,7 +46,7 @@ _READER_TRAINING = TrainConfig(
 """The shipped reader's training (`reader`, dense): every distortion a pen brings but slant, 30 epochs."""
 
 READER_CONV = "28x28,conv5x5x32,pool2,conv5x5x64,pool2,200,11"
-"""The shipped reader's convolutional member: two conv-pool layers (16 and 32 maps), 100 neurons, 11 outputs."""
+"""The shipped reader's convolutional member: two conv-pool layers (32 and 64 maps), 200 neurons, 11 outputs."""
 
 CH6 = "28x28,conv5x5x20,pool2,conv5x5x40,pool2,100,10"
 """Chapter 6's network: two conv-pool layers (20 and 40 maps of 5×5 filters, 2×2 max-pooling), 100 neurons, 10 outputs."""
