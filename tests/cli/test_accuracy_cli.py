@@ -101,6 +101,22 @@ def test_preset_with_overrides_and_full_train_records_both_in_the_model(tmp_path
     assert "11,000 images (--full-train" in info.stdout and "book-ch3" in info.stdout
 
 
+def test_full_train_keeping_the_last_epoch_trains_once_on_every_image(tmp_path):
+    # Nothing to choose on validation: one stage of 2 epochs on 1,000 + 10,000 images, none measured on validation.
+    args = ("--limit", "1000", "--epochs", "2", "--keep", "last", "--full-train", "--out", "m.npz")
+    result = run_cli("train", *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "nothing to choose on validation" in result.stdout and "epoch 2/2" in result.stdout
+    assert "epoch 1/2" in result.stdout and result.stdout.count("epoch 1/2") == 1
+    with np.load(tmp_path / "m.npz") as archive:
+        header = json.loads(str(archive["header"]))
+    assert header["trained_on"] == {"images": 11_000, "validation_images": 0, "full_train": True}
+    epochs = header["history"]["epochs"]
+    assert len(epochs) == 2 and all(epoch["validation_accuracy"] is None for epoch in epochs)
+    info = run_cli("info", "m.npz", cwd=tmp_path)
+    assert "11,000 images (--full-train: the validation split joined training from the start)" in info.stdout
+
+
 def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(tmp_path):
     # Every preset but four of chapter 6's ladder, whose networks book-ch6 and best already run here
     # (a convolutional run, even a quick one, feeds 22,000 images forward): the report says they did not run.

@@ -358,6 +358,10 @@ def _add_negatives(config: TrainConfig, data: MNIST, training: Split) -> tuple[M
 def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> None:
     """Train job's network: on the training split, then, with --full-train, afresh on every image."""
     config = job.config
+    at_once = job.stage == "choose" and _nothing_to_choose(config)
+    if at_once:
+        job.trained_on = {"images": len(training) + len(data.validation), "validation_images": 0, "full_train": True}
+        job.stage = "full"
     if job.stage == "choose":
         job.net = job.state.net if job.state is not None else _build(config)
         _describe(console, job, job.net, data, training)
@@ -387,9 +391,22 @@ def _train_stages(console: Console, job: Job, data: MNIST, training: Split) -> N
         np.concatenate([training.labels, data.validation.labels]),
     )
     job.net = job.state.net if job.state is not None else _build(job.config)
-    if job.state is not None:
+    if job.state is not None or at_once:
         _describe(console, job, job.net, data, everything)
+    if at_once:
+        console.print(
+            f"full    nothing to choose on validation (the last epoch is kept): training on all {len(everything):,} images at once"
+        )
     _train_with_progress(console, job, data, everything, None, 0)
+
+
+def _nothing_to_choose(config: TrainConfig) -> bool:
+    """Return whether --full-train's first stage would only repeat its second on fewer images.
+
+    Keeping the last epoch without early stopping, the first stage would choose every epoch it was given
+    (or every one its time budget held), so the validation split has no choice to make and joins training.
+    """
+    return config.full_train and config.keep == "last" and config.early_stop is None
 
 
 def _build(config: TrainConfig) -> Network:

@@ -419,7 +419,10 @@ class TrainConfig(TrainOptions, NetworkShape):
     """
 
     full_train: bool = setting(
-        False, Flag(), "choose the number of epochs on the validation split, then train afresh on all training images"
+        False,
+        Flag(),
+        "choose the number of epochs on the validation split, then train afresh on all training images (keeping the "
+        "last epoch without early stopping there is nothing to choose: on all of them at once)",
     )
     extra: dict[str, Any] = field(default_factory=dict)
 
