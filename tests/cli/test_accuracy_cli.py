@@ -108,6 +108,7 @@ def test_full_train_keeping_the_last_epoch_trains_once_on_every_image(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "nothing to choose on validation" in result.stdout and "epoch 2/2" in result.stdout
     assert "epoch 1/2" in result.stdout and result.stdout.count("epoch 1/2") == 1
+    assert "11,000 training, the validation images among them, 10,000 test images" in result.stdout
     with np.load(tmp_path / "m.npz") as archive:
         header = json.loads(str(archive["header"]))
     assert header["trained_on"] == {"images": 11_000, "validation_images": 0, "full_train": True}

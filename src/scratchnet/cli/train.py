@@ -422,7 +422,9 @@ def _describe(console: Console, job: Job, net: Network, data: MNIST, training: S
         f"network {net.spelling if isinstance(net, ConvNetwork) else '-'.join(map(str, net.sizes))}  {net.activation.name} neurons, {net.cost_function.name} cost, {net.num_params:,} weights and biases"
     )
     console.print(
-        f"data    {data.source}: {len(training):,} training, {len(data.validation):,} validation, {len(data.test):,} test images"
+        f"data    {data.source}: {len(training):,} training, "
+        + ("the validation images among them, " if job.stage == "full" else f"{len(data.validation):,} validation, ")
+        + f"{len(data.test):,} test images"
     )
     console.print(
         f"train   {config.epochs} epochs of mini-batch SGD, m = {config.batch_size}, η = {config.lr:g}, {config.dtype}, seed {config.seed}"
