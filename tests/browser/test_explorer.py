@@ -4,9 +4,10 @@ the answers, look inside a neuron, browse the mistakes, flip the perceptron's ta
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import layer_state, loop, stroke
 
@@ -102,3 +103,24 @@ def test_training_from_the_page_draws_its_first_point_and_serves_the_new_model(p
     expect(page.get_by_test_id("train-state")).to_have_text("done", timeout=30_000)
     expect(page.get_by_test_id("accuracy-chart").locator('[data-series="validation accuracy"]')).to_have_count(2)
     expect(page.get_by_test_id("model-info")).to_contain_text("784-20-10")
+
+
+def test_the_page_starts_after_its_slowest_script_has_arrived(browser: Browser, server: str):
+    # start.js comes last: maps.js and backprop.js arriving a second late are still defined before start()'s
+    # answers call them (before, refreshModel's showMaps was undefined on a slow load).
+    context = browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+
+    def late(route: Route) -> None:
+        time.sleep(1.0)
+        route.continue_()
+
+    tab.route(re.compile(r".*/static/(maps|backprop)\.js$"), late)
+    tab.goto(server + "/")
+    expect(tab.get_by_test_id("model-info")).to_contain_text("test accuracy")  # whichever model the server holds now
+    stroke(tab, DIGITS["1"][0])
+    expect(tab.get_by_test_id("prediction")).to_have_text(re.compile(r"\S"))
+    context.close()
+    assert not errors, errors

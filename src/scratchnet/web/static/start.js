@@ -1,6 +1,7 @@
 // Starting the page: the words first (i18n.js's loadStrings), then the tabs, the Draw tab's bars, canvas and
 // diagram, the model, who may train, the training's state, the perceptron, and the tab the address names.
-// Loaded after the scripts it calls and before backprop.js and maps.js, where app.js's start() ran. It uses
+// Loaded last: start() awaits the server, and a script still on its way when an answer came back left its
+// functions undefined (maps.js's showMaps, called by refreshModel, on a slow load). It uses
 // app.js's helpers ($, api, paintGrey, showPanel, refreshModel, state), draw.js's clearCanvas,
 // buildProbabilityBars and showProbabilities, network.js's drawNetwork, train.js's refreshRun,
 // perceptron.js's updatePerceptron and i18n.js's loadStrings and serverError().
