@@ -72,7 +72,13 @@ DISTILLED = [*RUN[:-2], "--cost", "log-likelihood", "--teacher", "reader", "--te
 a teacher's targets cannot follow)."""
 
 
-@pytest.mark.parametrize("RUN", [RUN, CONVOLUTIONAL, DISTILLED], ids=["dense", "convolutional", "distilled"])
+AT_ONCE = [*RUN, "--keep", "last", "--full-train"]
+"""The same run on the 1,000 images and the 10,000 of validation at once (nothing to choose keeping the last epoch)."""
+
+
+@pytest.mark.parametrize(
+    "RUN", [RUN, CONVOLUTIONAL, DISTILLED, AT_ONCE], ids=["dense", "convolutional", "distilled", "all-at-once"]
+)
 def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(tmp_path, RUN):
     whole = run_cli("train", *RUN, "--out", "whole.npz", cwd=tmp_path)
     assert whole.returncode == 0, whole.stderr
