@@ -47,10 +47,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     trained_on = header.get("trained_on") or {}
     if trained_on:
         how = f"{trained_on.get('images', 0):,} images"
-        if trained_on.get("full_train") and trained_on.get("epochs_chosen_on_validation") is not None:
-            how += f" (--full-train: {trained_on.get('epochs_chosen_on_validation')} epochs chosen on the validation split first)"
-        elif trained_on.get("full_train"):
-            how += " (--full-train: the validation split joined training from the start)"
+        if trained_on.get("full_train"):
+            chosen = trained_on.get("epochs_chosen_on_validation")
+            how += (
+                " (--full-train: the validation split joined training from the start)"
+                if chosen is None
+                else f" (--full-train: {chosen} epochs chosen on the validation split first)"
+            )
         table.add_row("trained on", how)
     history = header.get("history") or {}
     epochs = history.get("epochs") or []
