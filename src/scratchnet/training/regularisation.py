@@ -29,9 +29,11 @@ def l2_penalty(weights: Sequence[Array], lmbda: float, n: int) -> float:
 
 
 def add_l2_gradient(nabla_w: Sequence[Array], weights: Sequence[Array], lmbda: float, n: int) -> list[Array]:
-    """Return ∂C/∂w = ∂C₀/∂w + (λ/n) w for each layer, given nabla_w = ∂C₀/∂w."""
+    """Return ∂C/∂w = ∂C₀/∂w + (λ/n) w for each layer, given nabla_w = ∂C₀/∂w: added in place, into nabla_w's arrays."""
     decay = lmbda / n
-    return [nw + decay * W for nw, W in zip(nabla_w, weights)]
+    for nw, W in zip(nabla_w, weights):
+        nw += decay * W
+    return list(nabla_w)
 
 
 def dropout_masks(rng: np.random.Generator, m: int, hidden_sizes: Sequence[int], p: float, dtype: Any) -> list[Array]:
