@@ -41,6 +41,7 @@ from scratchnet.segmenting import (
     drop_strays,
     join_pieces,
     judged,
+    off_the_line,
 )
 
 READER = Path(__file__).parent / "models" / "reader.npz"
@@ -133,7 +134,7 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     """
     layout = read_layout(grey)
     answers = drop_strays(net, gate, layout, answer(net, gate, layout, layout.groups))
-    answers = cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers))
+    answers = off_the_line(cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers)))
     if 2 * sum(a.is_digit for a in answers) <= len(answers):  # a word, a drawing, no ink: mostly not digits
         return Reading("", [], _found(answers))
     found = _found(among_digits(answers))

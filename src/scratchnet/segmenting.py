@@ -25,6 +25,10 @@ like digits, and drawings that are no digit must stay refused (read by the dense
 benchmarks.handwriting, seed 11: cutting any unsure wide character refused 68% of them, this rule
 85.7%, no cutting 86.3%; 150 numbers read whole: 90.0%, 94.0%, 92.0%).
 
+A character that shares no row of pixels with any other, where the others share rows, lies off the
+line of writing (a margin line's end in the corner, a mark above the number): it is no digit of the
+number, however much it looks like a 1 (`off_the_line`).
+
 Then context: in a row of digits, a character as tall as they are is likelier a digit than the same
 marks alone, so there P(not a digit) is weighed by AMONG_DIGITS before it is compared with the best
 digit's (Bayes' rule with a smaller prior for "not a digit").
@@ -195,6 +199,22 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
         refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
         result.extend((refused and wide and _best_halves(net, gate, layout, a.group)) or [a])
     return result
+
+
+def off_the_line(answers: list[Answer]) -> list[Answer]:
+    """Return the answers with a character judged no digit where it shares no row of pixels with any other
+    character while the others share rows: what lies wholly above or below a line of writing (a margin
+    line's end, a mark in the corner) is not one of its digits, however much it looks like a 1."""
+
+    def share(a: Answer, b: Answer) -> bool:
+        return a.group.top < b.group.bottom and b.group.top < a.group.bottom
+
+    def off(a: Answer) -> bool:
+        others = [b for b in answers if b is not a]
+        line = any(share(b, c) for i, b in enumerate(others) for c in others[i + 1 :])
+        return a.is_digit and line and not any(share(a, b) for b in others)
+
+    return [replace(a, other=1.0, rival=0.0) if off(a) else a for a in answers]
 
 
 def among_digits(answers: list[Answer]) -> list[Answer]:
