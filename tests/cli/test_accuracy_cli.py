@@ -116,6 +116,7 @@ def test_full_train_keeping_the_last_epoch_trains_once_on_every_image(tmp_path):
     assert len(epochs) == 2 and all(epoch["validation_accuracy"] is None for epoch in epochs)
     info = run_cli("info", "m.npz", cwd=tmp_path)
     assert "11,000 images (--full-train: the validation split joined training from the start)" in info.stdout
+    assert "2 (none measured on validation)" in info.stdout and "best on validation" not in info.stdout
 
 
 def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(tmp_path):

@@ -59,8 +59,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     epochs = history.get("epochs") or []
     if epochs:
         last = epochs[-1]
-        table.add_row("epochs trained", f"{len(epochs)} (best on validation: {history.get('best_epoch')})")
-        if last.get("validation_accuracy") is not None:
+        if last.get("validation_accuracy") is None:  # the best epoch was judged on the training sample
+            table.add_row("epochs trained", f"{len(epochs)} (none measured on validation)")
+        else:
+            table.add_row("epochs trained", f"{len(epochs)} (best on validation: {history.get('best_epoch')})")
             table.add_row("last validation accuracy", f"{100 * last['validation_accuracy']:.2f}%")
     if header.get("test_accuracy") is not None:
         table.add_row("test accuracy", f"{100 * header['test_accuracy']:.2f}%")
