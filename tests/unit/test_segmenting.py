@@ -34,6 +34,15 @@ def page(strokes: list[Image.Image], xs: list[int], height: int) -> NDArray[np.f
     return 1.0 - np.asarray(canvas, dtype=np.float32) / 255
 
 
+def digits_apart(mnist, rng: np.random.Generator, count: int) -> tuple[NDArray[np.float32], int, str]:
+    """Return (page, height, truth): count MNIST test digits drawn with one pen, a third of their height apart."""
+    chosen = rng.choice(len(mnist.test), count, replace=False)
+    height = int(rng.integers(60, 120))
+    strokes = [_stroke_of(mnist.test.images[i], height, 1.2, 0.0) for i in chosen]
+    xs = list(np.cumsum([height] + [s.width + height // 3 for s in strokes[:-1]]))
+    return page(strokes, xs, height), height, "".join(str(mnist.test.labels[i]) for i in chosen)
+
+
 def counted(net, pictures, characters: int) -> tuple[int, int, int]:
     """Return (cases, read right by the layout alone, read right by `read`) over the (grey, truth) pictures
     whose layout finds the given number of characters."""
@@ -108,11 +117,7 @@ def test_digits_apart_are_never_cut(mnist, reader):
     rng = np.random.default_rng(7)
     layout_right = reader_right = 0
     for _ in range(40):
-        chosen = rng.choice(len(mnist.test), 4, replace=False)
-        height = int(rng.integers(60, 120))
-        strokes = [_stroke_of(mnist.test.images[i], height, 1.2, 0.0) for i in chosen]
-        xs = list(np.cumsum([height] + [s.width + height // 3 for s in strokes[:-1]]))
-        grey = page(strokes, xs, height)
+        grey, _height, _truth = digits_apart(mnist, rng, 4)
         found, laid_out = len(read(grey, reader).characters), len(read_characters(grey))
         assert found <= 4, (found, laid_out)
         layout_right += laid_out == 4
@@ -194,14 +199,10 @@ def test_a_margin_lines_end_above_a_number_is_left_out(mnist, reader, monkeypatc
     rng = np.random.default_rng(10)
     pictures = []
     for _ in range(40):
-        chosen = rng.choice(len(mnist.test), 3, replace=False)
-        height = int(rng.integers(60, 120))
-        strokes = [_stroke_of(mnist.test.images[i], height, 1.2, 0.0) for i in chosen]
-        xs = list(np.cumsum([height] + [s.width + height // 3 for s in strokes[:-1]]))
-        grey = page(strokes, xs, height)
+        grey, height, truth = digits_apart(mnist, rng, 3)
         top, bottom, left = height // 6, 2 * height // 3, height // 2  # the digits start at y = height, x = height
         grey[top:bottom, left : left + max(3, height // 15)] = 0.0  # ends a third of a height above the digits
-        pictures.append((grey, "".join(str(mnist.test.labels[i]) for i in chosen)))
+        pictures.append((grey, truth))
     after = sum(read(grey, reader).text == truth for grey, truth in pictures)
     monkeypatch.setattr(reading, "off_the_line", lambda answers: answers)
     before = sum(read(grey, reader).text == truth for grey, truth in pictures)
