@@ -107,7 +107,7 @@ class Nesterov(Momentum):
         """
         if self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in params]
-        if len(self.scratch) != len(params):
+        if [p.shape for p in self.scratch] != [w.shape for w in params]:
             self.scratch = [np.empty_like(w) for w in params]
         for w, g, v, product in zip(params, grads, self.velocities, self.scratch):
             w -= np.multiply(v, self.mu, out=product)
