@@ -205,16 +205,12 @@ def off_the_line(answers: list[Answer]) -> list[Answer]:
     """Return the answers with a character judged no digit where it shares no row of pixels with any other
     character while the others share rows: what lies wholly above or below a line of writing (a margin
     line's end, a mark in the corner) is not one of its digits, however much it looks like a 1."""
-
-    def share(a: Answer, b: Answer) -> bool:
-        return a.group.top < b.group.bottom and b.group.top < a.group.bottom
-
-    def off(a: Answer) -> bool:
-        others = [b for b in answers if b is not a]
-        line = any(share(b, c) for i, b in enumerate(others) for c in others[i + 1 :])
-        return a.is_digit and line and not any(share(a, b) for b in others)
-
-    return [replace(a, other=1.0, rival=0.0) if off(a) else a for a in answers]
+    sharing = [
+        sum(a.group.top < b.group.bottom and b.group.top < a.group.bottom for b in answers if b is not a)
+        for a in answers
+    ]  # how many others share a row with each; one alone has none, and then any that shares one does so with another
+    line = any(sharing)
+    return [replace(a, other=1.0, rival=0.0) if a.is_digit and line and not n else a for a, n in zip(answers, sharing)]
 
 
 def among_digits(answers: list[Answer]) -> list[Answer]:
