@@ -18,7 +18,7 @@ from scratchnet.core.convnet import ConvNetwork
 from scratchnet.core.encoding import one_hot
 from scratchnet.errors import ConfigError
 from scratchnet.io import load_teacher
-from scratchnet.training.distil import check_teacher, mixed_targets, soft_targets, softened
+from scratchnet.training.distil import check_teacher, mixed_targets, smoothed_targets, soft_targets, softened
 from scratchnet.training.loop import fit
 from scratchnet.training.options import TrainOptions
 
@@ -95,6 +95,32 @@ def test_mixed_targets_weigh_the_label_and_the_teacher_and_stay_distributions():
     half = mixed_targets(Y, q, 0.5)
     assert half.dtype == np.float32 and half == pytest.approx(np.array([[0.1, 0.1, 0.8], [0.75, 0.125, 0.125]]))
     assert half.sum(axis=1) == pytest.approx([1, 1])
+
+
+def test_label_smoothing_by_hand_keeps_distributions_and_leaves_labels_alone_at_zero():
+    Y = one_hot(np.array([1, 3]), 4, np.float32)
+    assert smoothed_targets(Y, 0.0) is Y
+    smooth = smoothed_targets(Y, 0.2)  # (1 − 0.2) y + 0.2 / 4
+    assert smooth.dtype == np.float32
+    assert smooth == pytest.approx(np.array([[0.05, 0.85, 0.05, 0.05], [0.05, 0.05, 0.05, 0.85]]))
+    assert smoothed_targets(Y, 1.0) == pytest.approx(np.full((2, 4), 0.25))
+
+
+@pytest.mark.parametrize("use_fast", [True, False])
+def test_fully_smoothed_labels_leave_a_uniform_network_where_it_is(mnist, monkeypatch, use_fast):
+    """With ε = 1 every target is 1/10, which a network of zero weights and biases already answers: δ^L = a − y = 0.
+
+    The same network with ε = 0.5 is pulled toward the labels (the uniform answer is no minimum there)."""
+    if not use_fast:
+        monkeypatch.setattr(scratchnet.training.loop, "supports", lambda net, X: False)
+    X, y = mnist.train.images[:500], mnist.train.labels[:500]
+    moved = {}
+    for epsilon in (1.0, 0.5):
+        net = Network([784, 10], cost="log-likelihood", dtype="float64")
+        net.set_parameters([np.zeros((10, 784))], [np.zeros(10)])
+        fit(net, X, y, TrainOptions(epochs=1, lr=0.5, label_smoothing=epsilon))
+        moved[epsilon] = max(float(np.abs(w).max()) for w in net.weights + net.biases)
+    assert moved[1.0] == 0.0 and moved[0.5] > 0.01
 
 
 def _mixed_cost(net: Network, X, labels, q, alpha: float) -> float:

@@ -96,6 +96,18 @@ def mixed_targets(Y: Array, q: Array, alpha: float) -> Array:
     return ((1 - alpha) * Y + alpha * q).astype(Y.dtype)
 
 
+def smoothed_targets(Y: Array, epsilon: float) -> Array:
+    """Return y = (1 − ε) y + ε/n_out for each row of Y: label smoothing (Szegedy et al. 2016).
+
+    A teacher who finds every class equally likely, mixed in with share ε: the log-likelihood's
+    minimum moves from z_label − z_j → ∞ to a finite gap, ln((1 − ε + ε/n)/(ε/n)), so the last
+    epochs stop pushing the right answer's z up once the network is sure. Y unchanged when ε = 0.
+    """
+    if not epsilon:
+        return Y
+    return ((1 - epsilon) * Y + epsilon / Y.shape[1]).astype(Y.dtype)
+
+
 def _in_float64(net: Network) -> Network:
     """Return a float64 copy of net (dense or convolutional), for products that round alike however they are split."""
     layers = net.spelling if isinstance(net, ConvNetwork) else tuple(net.sizes)

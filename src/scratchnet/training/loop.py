@@ -31,7 +31,7 @@ from scratchnet.core.encoding import as_input, one_hot
 from scratchnet.data.augment import Augmenter
 from scratchnet.errors import ConfigError, DataFormatError
 from scratchnet.training.callbacks import STOP, Callback, overrides, standard_callbacks
-from scratchnet.training.distil import mixed_targets, soft_targets
+from scratchnet.training.distil import mixed_targets, smoothed_targets, soft_targets
 from scratchnet.training.fast import FastSGD, supports
 from scratchnet.training.options import TrainOptions
 from scratchnet.training.regularisation import add_l2_gradient, dropout_masks
@@ -373,16 +373,19 @@ def _labels_and_targets(net: Network, X: NDArray[Any], y: NDArray[Any], what: st
 
 
 def _taught(net: Network, X: NDArray[Any], Y: Array, options: TrainOptions, teacher: Network | None) -> Array:
-    """Return the targets the steps follow: Y, or with a teacher y = (1 − α) Y + α softmax(v/T) (`distil`)."""
+    """Return the targets the steps follow: Y, or with a teacher y = (1 − α) Y + α softmax(v/T) (`distil`).
+
+    With label smoothing ε > 0, each of those is mixed with the uniform 1/n_out: y = (1 − ε) y + ε/n_out.
+    """
     if (teacher is None) != (options.teacher is None):
         raise ConfigError(
             "options.teacher names the teacher's model and fit(teacher=...) takes it loaded: give both or neither; "
             f"got options.teacher {options.teacher!r} and {'no' if teacher is None else 'a'} teacher network"
         )
-    if teacher is None:
-        return Y
-    q = soft_targets(teacher, X, options.temperature, net.sizes[-1], net.dtype)
-    return mixed_targets(Y, q, options.soft_weight)
+    if teacher is not None:
+        q = soft_targets(teacher, X, options.temperature, net.sizes[-1], net.dtype)
+        Y = mixed_targets(Y, q, options.soft_weight)
+    return smoothed_targets(Y, options.label_smoothing)
 
 
 def _image_shape(pixels: int) -> tuple[int, int]:

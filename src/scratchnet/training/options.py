@@ -395,6 +395,12 @@ class TrainOptions(_Declared):
         "α, the teacher's share of each target: y = (1 − α) y_label + α q (1: the teacher's alone)",
         "α",
     )
+    label_smoothing: float = setting(
+        0.0,
+        Real(0, 1, low_closed=True, high_closed=True),
+        "ε, label smoothing: each target y = (1 − ε) y + ε/n_out, a uniform teacher's share (Szegedy et al. 2016)",
+        "ε",
+    )
     threads: int | None = setting(
         None,
         Threads(),
@@ -461,6 +467,7 @@ class TrainConfig(TrainOptions, NetworkShape):
             "full train" if self.full_train else "",
             f"at most {self.time_budget:g} s of training" if self.time_budget else "",
             f"taught by {self.teacher} (T = {self.temperature:g}, α = {self.soft_weight:g})" if self.teacher else "",
+            f"labels smoothed by ε = {self.label_smoothing:g}" if self.label_smoothing else "",
         ]
         lines.append(", ".join(item for item in regular if item) or "no regularisation")
         lines.append(f"{self.dtype}, seed {self.seed}, keep the {self.keep} epoch")
