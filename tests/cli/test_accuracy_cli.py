@@ -125,6 +125,8 @@ def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(
     skipped = [name for name, preset in PRESETS.items() if preset.ladder and name != "book-ch6"]
     names = [name for name in PRESETS if name not in skipped]
     (tmp_path / "docs").mkdir()
+    notes = "## Notes by hand\n\nA run of best at seed 1: 99.54%.\n"
+    (tmp_path / "docs" / "accuracy.md").write_text(f"# An old report\n\n## Targets\n\n- old figures\n\n{notes}")
     result = run_cli(
         "reproduce",
         "--quick",
@@ -150,6 +152,7 @@ def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(
     assert "95.42%" in report and "98.04%" in report and "Quick mode" in report
     assert "## The cost of augmentation" in report and "% of an epoch" in report
     assert "| validation, kept epoch |" in report
+    assert report.endswith("\n" + notes) and "old figures" not in report and "An old report" not in report
     png = (tmp_path / "docs" / "accuracy.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 
@@ -175,6 +178,18 @@ def test_bad_accuracy_flags_exit_2_with_one_line(tmp_path, args):
 def test_full_train_refuses_the_plateau_schedule(tmp_path):
     result = run_cli("train", "--full-train", "--schedule", "plateau", "--limit", "100", cwd=tmp_path)
     assert result.returncode == 2 and "plateau" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_fresh_report_keeps_the_sections_it_does_not_write():
+    from scratchnet.cli.reproduce import kept_notes
+
+    previous = "\n".join(
+        ["# Accuracy", "Written by reproduce.", "## Targets", "- best: not met", "### best by hand", "a table",
+         "## Notes", "kept, with its ### subsection:", "### one", "x", "## Settings", "- best: ...",
+         "## Why", "also kept", ""]
+    )  # fmt: skip
+    assert kept_notes(previous) == ["## Notes", "kept, with its ### subsection:", "### one", "x", "## Why", "also kept"]
+    assert kept_notes("# Accuracy\n\n## Targets\n- met\n") == []
 
 
 def test_report_says_why_a_target_measured_on_validation_is_missed():

@@ -33,6 +33,9 @@ from scratchnet.training.threads import threads_per_job
 ALONE = ("best", "best-mlp")
 """The presets that run alone, on threads chosen by the work (their products are wide enough to share the cores)."""
 
+WRITTEN = ("Chapter 6, step by step", "Targets", "Settings", "The cost of augmentation", "Accuracy against time")
+"""The `## ` sections reproduce writes; every other section of the report it replaces is kept (`kept_notes`)."""
+
 QUICK_LIMIT = 2000
 """What --quick trains each run on: the first 2,000 training images, for one epoch (a smoke test, not a measurement)."""
 
@@ -154,7 +157,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     console.print(_table(results))
     figure = _write_figure(results, args.out.with_suffix(".png"))
-    write_atomically(args.out, lambda file: file.write(_report(results, args, total, figure, augmentation).encode()))
+    notes = kept_notes(args.out.read_text(encoding="utf-8", errors="replace")) if args.out.is_file() else []
+    report = _report(results, args, total, figure, augmentation)
+    if notes:
+        report = report.rstrip("\n") + "\n\n" + "\n".join(notes) + "\n"
+    write_atomically(args.out, lambda file: file.write(report.encode()))
     console.print(f"wrote {args.out}" + (f" and {figure}" if figure else ""))
     return 1 if any(result.failures for result in results.values()) else 0
 
@@ -382,6 +389,25 @@ def _report(
             "",
         ]
     return "\n".join(lines) + "\n"
+
+
+def kept_notes(previous: str) -> list[str]:
+    """Return the lines of the sections of `previous` (the report being replaced) that reproduce does not write.
+
+    A report is cut at its `## ` headings; a section whose heading is one of WRITTEN is reproduce's own
+    and is written afresh, and every other one (the title's preamble excepted) is somebody's notes on
+    the runs: it is kept, in order, after the fresh report, so a new run never deletes them.
+    """
+    kept: list[str] = []
+    keeping = False
+    for line in previous.splitlines():
+        if line.startswith("## "):
+            keeping = line[3:].strip() not in WRITTEN
+        if keeping:
+            kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return kept
 
 
 def _ladder(results: dict[str, Result]) -> list[str]:
