@@ -247,12 +247,13 @@ PRESETS: dict[str, Preset] = {
                 keep="last",
                 full_train=True,  # keeping the last epoch, the validation images join training: 60,000 images
                 training_sample=2_000,
+                label_smoothing=0.1,  # seeds 3, 4 at 30 epochs: 99.53%, 99.52% against 99.45%, 99.53% (docs/accuracy.md)
                 time_budget=800.0,
                 threads=1,  # two BLAS threads: about 20% faster epochs on a quiet machine, far slower when the other core is busy
             ),
             "chapter 6's two conv-pool layers, ReLU, a dense layer of 1,000 with dropout p = 0.3, all 60,000 training "
-            "digits shifted by up to 2 pixels, turned by up to 10° and scaled by up to 10% afresh, Nesterov and a cosine "
-            "schedule over a 13⅓-minute budget",
+            "digits shifted by up to 2 pixels, turned by up to 10° and scaled by up to 10% afresh, labels smoothed by "
+            "ε = 0.1, Nesterov and a cosine schedule over a 13⅓-minute budget",
             "Nielsen ch. 6: two conv-pool layers, expanded data, dropout on two dense layers of 1,000 (99.60%)",
             0.996,
             0.996,
@@ -275,10 +276,11 @@ PRESETS: dict[str, Preset] = {
                 augment=("shift", "elastic"),
                 keep="last",
                 training_sample=5_000,
+                label_smoothing=0.1,  # seed 0: validation 99.48% against 99.32%, test 99.42% against 99.39%
                 time_budget=840.0,
             ),
-            "784-800-800-10 ReLU, He init, Nesterov, cosine over a 14-minute budget, shifts and elastic distortions "
-            "(the strongest fully connected network)",
+            "784-800-800-10 ReLU, He init, Nesterov, cosine over a 14-minute budget, shifts and elastic distortions, "
+            "labels smoothed by ε = 0.1 (the strongest fully connected network)",
             "Simard et al. 2003, 784-800-10 with elastic distortions (99.3%)",
             0.993,
             0.994,
