@@ -8,8 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from scratchnet import ConfigError, TrainConfig, TrainOptions
+from scratchnet.cli import build_parser
+from scratchnet.cli.train import config_from
 from scratchnet.training.config import PRESETS
-from scratchnet.training.options import NetworkShape, SomeOf, settings
+from scratchnet.training.options import OFF, POSITIVE_SECONDS, NetworkShape, Optional, SomeOf, settings
 from scratchnet.web.validation import RequestError, train_settings
 from tests.conftest import run_cli
 
@@ -77,6 +79,18 @@ def test_a_config_splits_into_shape_and_options_and_round_trips_through_a_dict()
 def test_full_train_with_the_plateau_schedule_is_refused():
     with pytest.raises(ConfigError, match="plateau"):
         TrainConfig(full_train=True, schedule="plateau")
+
+
+def test_the_command_line_switches_off_what_a_preset_has_on():
+    constraint = Optional(POSITIVE_SECONDS)
+    assert constraint.parse("off") is OFF and constraint.parse("None") is OFF and constraint.parse("480") == 480.0
+    with pytest.raises(ValueError, match="'soon'"):
+        constraint.parse("soon")
+    assert PRESETS["best"].config.with_options(time_budget=OFF, teacher=OFF).time_budget is None
+    parser = build_parser()
+    assert config_from(parser.parse_args(["train", "--preset", "best"])).time_budget == 800.0
+    assert config_from(parser.parse_args(["train", "--preset", "best", "--time-budget", "off"])).time_budget is None
+    assert config_from(parser.parse_args(["train", "--preset", "tutorial-tuned", "--teacher", "none"])).teacher is None
 
 
 def test_some_of_parses_the_command_lines_comma_list():

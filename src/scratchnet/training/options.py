@@ -225,18 +225,36 @@ class Flag(Constraint):
         return self.WORDS[text.strip().lower()]
 
 
+class _Off:
+    """What the command line's word `off` (or `none`) parses to: a setting switched off, which `normalise` makes None.
+
+    Not None itself, because the command line's None means "not given, the preset's value": so
+    `--preset best --time-budget off` trains best without its budget.
+    """
+
+    def __repr__(self) -> str:
+        return "off"
+
+
+OFF = _Off()
+
+
 class Optional(Constraint):
-    """None (the feature is off) or what `inner` accepts."""
+    """None (the feature is off; `off` or `none` on the command line) or what `inner` accepts."""
 
     def __init__(self, inner: Constraint) -> None:
         self.inner, self.metavar = inner, inner.metavar
         self.expected = f"{inner.expected} (or None, off)"
 
     def accepts(self, value: Any) -> bool:
-        return value is None or self.inner.accepts(value)
+        return value is None or value is OFF or self.inner.accepts(value)
 
     def normalise(self, value: Any) -> Any:
-        return None if value is None else self.inner.normalise(value)
+        return None if value is None or value is OFF else self.inner.normalise(value)
+
+    def parse(self, text: str) -> Any:
+        """Return OFF for the words `off` and `none` (normalised to None once the settings are built), else as inner."""
+        return OFF if text.strip().lower() in ("off", "none") else super().parse(text)
 
     def convert(self, text: str) -> Any:
         return self.inner.convert(text)
