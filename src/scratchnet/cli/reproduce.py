@@ -4,7 +4,8 @@ Each run is a real `scratchnet train` in a child process (so its seconds are end
 data, training, testing, saving), with its metrics written as JSON (`scratchnet.cli.runs`): here, or on
 the workers of a Dask cluster with --scheduler. The table compares what the source
 reports with what scratchnet measured over the seeds (mean ± half the range), and the report goes to
-`docs/accuracy.md` with a figure of validation accuracy against time.
+`docs/accuracy.md` with a figure of validation accuracy against time. Sections of the report it replaces
+that reproduce does not write (notes by hand on the runs) are kept after the fresh ones.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def register(subparsers: Any) -> None:
         type=arguments.output_file,
         default=Path("docs/accuracy.md"),
         metavar="PATH",
-        help="the Markdown report; the figure goes beside it as PNG (default: %(default)s)",
+        help="the Markdown report, rewritten but for the ## sections it does not write (notes by hand are kept); the "
+        "figure goes beside it as PNG (default: %(default)s)",
     )
     parser.set_defaults(handler=run)
 
