@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,6 +158,35 @@ def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(
     assert png.startswith(b"\x89PNG")
 
 
+def test_reproduce_of_one_preset_carries_the_other_rows_over_from_its_record(tmp_path):
+    flags = ("reproduce", "--quick", "--seeds", "1", "--out", "report.md")
+    first = run_cli(*flags, "--presets", "tutorial", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
+    assert first.returncode == 0, first.stderr
+    record = json.loads((tmp_path / "report.json").read_text())
+    assert list(record["quick"]) == ["tutorial"] and record["measured"] == {}
+    second = run_cli(*flags, "--presets", "book-ch1", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
+    assert second.returncode == 0, second.stderr
+    assert "book-ch1 seed 0: test" in second.stdout and "tutorial seed 0" not in second.stdout
+    report = (tmp_path / "report.md").read_text()
+    assert "| `tutorial` |" in report and "| `book-ch1` |" in report
+    assert report.index("| `tutorial` |") < report.index("| `book-ch1` |")  # the presets' order, not the runs'
+    assert "Written by `scratchnet reproduce --quick --presets book-ch1`" in report
+    assert re.search(
+        r"carried over .*`tutorial` by `scratchnet reproduce --quick --presets tutorial` on 20\d\d-", report
+    )
+    tutorial = record["quick"]["tutorial"]["accuracies"][0]
+    assert json.loads((tmp_path / "report.json").read_text())["quick"]["tutorial"]["accuracies"] == [tutorial]
+    assert f"{100 * tutorial:.2f}%" in report
+
+
+def test_reproduce_refuses_a_damaged_record_before_training(tmp_path):
+    (tmp_path / "report.json").write_text("{ half a record")
+    result = run_cli("reproduce", "--quick", "--presets", "tutorial", "--out", "report.md", cwd=tmp_path)
+    assert result.returncode == 2 and "report.json: not a record of reproduce's runs" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "tutorial seed 0" not in result.stdout
+    assert not (tmp_path / "report.md").exists()
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -197,7 +227,7 @@ def test_report_says_why_a_target_measured_on_validation_is_missed():
 
     from scratchnet.cli.reproduce import Result, _report
 
-    args = argparse.Namespace(quick=False, jobs=1)
+    args = argparse.Namespace(quick=False, jobs=1, out=Path("accuracy.md"))
     missed = Result(
         PRESETS["book-ch3"], accuracies=[0.9797, 0.9787], seconds=[60.0, 62.0], validations=[0.9799, 0.9801]
     )

@@ -5,7 +5,9 @@ data, training, testing, saving), with its metrics written as JSON (`scratchnet.
 the workers of a Dask cluster with --scheduler. The table compares what the source
 reports with what scratchnet measured over the seeds (mean ± half the range), and the report goes to
 `docs/accuracy.md` with a figure of validation accuracy against time. Sections of the report it replaces
-that reproduce does not write (notes by hand on the runs) are kept after the fresh ones.
+that reproduce does not write (notes by hand on the runs) are kept after the fresh ones. Every run's results
+are kept in a JSON record beside the report (`scratchnet.cli.record`), so `--presets NAME` reruns that row
+and carries the others over, saying when they were measured.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import os
 import platform
 import statistics
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from rich.table import Table
 
 import scratchnet.cli.arguments as arguments
 import scratchnet.cli.executor as executor
+import scratchnet.cli.record as record
 import scratchnet.cli.runs as runs
 from scratchnet.cli.arguments import UsageError
+from scratchnet.cli.record import Result
 from scratchnet.io import write_atomically
-from scratchnet.training.config import PRESETS, Preset
+from scratchnet.training.config import PRESETS
 from scratchnet.training.threads import threads_per_job
 
 ALONE = ("best", "best-mlp")
@@ -39,35 +42,6 @@ WRITTEN = ("Chapter 6, step by step", "Targets", "Settings", "The cost of augmen
 
 QUICK_LIMIT = 2000
 """What --quick trains each run on: the first 2,000 training images, for one epoch (a smoke test, not a measurement)."""
-
-
-@dataclass
-class Result:
-    """The runs of one preset: test accuracies, seconds, and each run's per-epoch history."""
-
-    preset: Preset
-    accuracies: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    histories: list[dict[str, Any]] = field(default_factory=list)
-    validations: list[float] = field(default_factory=list)  # the kept epoch's validation accuracy, per run
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.accuracies)
-
-    @property
-    def spread(self) -> float:
-        """Half the range of the accuracies: the mean ± this covers every seed."""
-        return (max(self.accuracies) - min(self.accuracies)) / 2
-
-    quick: bool = False
-
-    def met(self) -> bool | None:
-        """Whether the mean reached the target (None when the preset has none, or for quick runs)."""
-        if self.preset.target is None or not self.accuracies or self.quick:
-            return None
-        return self.mean >= self.preset.target
 
 
 def register(subparsers: Any) -> None:
@@ -83,7 +57,8 @@ def register(subparsers: Any) -> None:
         type=_preset_names,
         default=tuple(PRESETS),
         metavar="NAME,...",
-        help=f"which presets to run (default: {','.join(PRESETS)})",
+        help=f"which presets to run; the report carries the others' rows over from the record beside it "
+        f"(default: {','.join(PRESETS)})",
     )
     parser.add_argument(
         "--seeds",
@@ -103,7 +78,7 @@ def register(subparsers: Any) -> None:
         default=Path("docs/accuracy.md"),
         metavar="PATH",
         help="the Markdown report, rewritten but for the ## sections it does not write (notes by hand are kept); the "
-        "figure goes beside it as PNG (default: %(default)s)",
+        "figure goes beside it as PNG and the runs as a JSON record (default: %(default)s)",
     )
     parser.set_defaults(handler=run)
 
@@ -122,6 +97,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     names: tuple[str, ...] = args.presets
     if args.out.suffix.lower() != ".md":
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
+    record_path = args.out.with_suffix(".json")
+    carried = record.read_record(record_path, args.quick)  # before training: a bad record stops nothing measured
     shared, alone = _plan(args)
     results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
     console.print(
@@ -158,13 +135,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
         _augmentation_cost(results["best-mlp"]) if "best-mlp" in results and results["best-mlp"].histories else None
     )
     console.print(_table(results))
-    figure = _write_figure(results, args.out.with_suffix(".png"))
+    for result in results.values():
+        result.when, result.command = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", _command(names, args)
+    everything = record.merged(results, carried)
+    record.write_record(record_path, everything, args.quick)
+    figure = _write_figure(everything, args.out.with_suffix(".png"))
     notes = kept_notes(args.out.read_text(encoding="utf-8", errors="replace")) if args.out.is_file() else []
-    report = _report(results, args, total, figure, augmentation)
+    report = _report(everything, args, total, figure, augmentation)
     if notes:
         report = report.rstrip("\n") + "\n\n" + "\n".join(notes) + "\n"
     write_atomically(args.out, lambda file: file.write(report.encode()))
-    console.print(f"wrote {args.out}" + (f" and {figure}" if figure else ""))
+    console.print(f"wrote {args.out}" + (f" and {figure}" if figure else "") + f"; the runs in {record_path}")
     return 1 if any(result.failures for result in results.values()) else 0
 
 
@@ -248,11 +229,11 @@ def _write_figure(results: dict[str, Result], path: Path) -> Path | None:
         for run_index, history in enumerate(result.histories):
             epochs = history["epochs"]
             seconds, elapsed, accuracies = [], 0.0, []
-            for record in epochs:
-                elapsed += record["seconds"]
-                if record["validation_accuracy"] is not None:
+            for epoch in epochs:
+                elapsed += epoch["seconds"]
+                if epoch["validation_accuracy"] is not None:
                     seconds.append(elapsed)
-                    accuracies.append(100 * record["validation_accuracy"])
+                    accuracies.append(100 * epoch["validation_accuracy"])
             axes.plot(
                 seconds,
                 accuracies,
@@ -305,6 +286,16 @@ def _augmentation_cost(result: Result) -> str:
     )
 
 
+def _command(names: tuple[str, ...], args: argparse.Namespace) -> str:
+    """Return the reproduce command as it was typed, for the report and the record."""
+    scheduler = getattr(args, "scheduler", None)
+    return (
+        f"scratchnet reproduce{' --quick' if args.quick else ''}"
+        f"{' --presets ' + ','.join(names) if tuple(names) != tuple(PRESETS) else ''}"
+        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}{' --scheduler ' + scheduler if scheduler else ''}"
+    )
+
+
 def _provenance(results: dict[str, Result], args: argparse.Namespace, total: float) -> list[str]:
     """Return the report's title and how it was made: the command, the versions, the machine, the time."""
     import numpy as np
@@ -320,17 +311,17 @@ def _provenance(results: dict[str, Result], args: argparse.Namespace, total: flo
         placed = f", with {args.jobs} runs side by side on {threads_per_job(args.jobs)} BLAS thread(s) each, except `best` and `best-mlp`, which ran alone."
     else:
         placed = "."
+    fresh = tuple(name for name, result in results.items() if not result.carried)
+    carried = record.carried_sentence(results, args.out.with_suffix(".json"))
     return [
         "# Accuracy: from the tutorial's 94.5% to chapter 6's convolutional networks",
         "",
-        f"Written by `scratchnet reproduce{' --quick' if args.quick else ''}"
-        f"{' --presets ' + ','.join(results) if tuple(results) != tuple(PRESETS) else ''}"
-        f"{f' --jobs {args.jobs}' if args.jobs > 1 else ''}{' --scheduler ' + scheduler if scheduler else ''}` "
-        f"on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"Written by `{_command(fresh, args)}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
         f"(scratchnet {__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores here, {total / 60:.1f} minutes in all).",
         "Each run is `scratchnet train --preset NAME --seed S`; its seconds are end to end (load, train, test, save)"
         + placed,
+        *([carried] if carried else []),
         "Accuracies are on the 10,000 MNIST test images, with the network kept as the preset says "
         "(the best epoch on the 10,000 validation images, or the last).",
         "",
