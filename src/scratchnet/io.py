@@ -38,11 +38,14 @@ FORMAT_VERSION = 1
 def write_atomically(path: str | Path, write: Callable[[IO[bytes]], Any]) -> Path:
     """Call write(file) on a temporary file beside path, then rename it onto path; return path.
 
-    On any error the temporary file is removed and path is left as it was.
+    On any error the temporary file is removed and path is left as it was. The file gets the permissions
+    `open` would give it (read and write for the owner, read for the others under the usual umask 022), not
+    the owner-only ones of a temporary file, so a model or a report can be shared.
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
@@ -52,6 +55,13 @@ def write_atomically(path: str | Path, write: Callable[[IO[bytes]], Any]) -> Pat
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    """Return this process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 
 import numpy as np
@@ -35,6 +37,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_atomically(target, explode)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_gets_the_permissions_open_would_give_it(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        target = write_atomically(tmp_path / "m.npz", lambda file: file.write(b"data"))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
 
 
 def rewrite(path, mutate):
