@@ -48,6 +48,13 @@ def test_quick_runs_are_kept_apart_from_measured_ones(tmp_path: Path):
     assert list(quick) == ["tutorial"] and quick["tutorial"].quick and quick["tutorial"].met() is None
 
 
+def test_the_runs_are_written_over_a_record_damaged_since_it_was_read(tmp_path: Path):
+    path = tmp_path / "accuracy.json"
+    path.write_text("{ damaged while the runs ran")
+    write_record(path, {"best": _result("best", [0.9953])}, quick=False)
+    assert read_record(path, quick=False)["best"].accuracies == [0.9953] and read_record(path, quick=True) == {}
+
+
 def test_a_preset_that_no_longer_exists_is_left_out(tmp_path: Path):
     path = tmp_path / "accuracy.json"
     write_record(path, {"best": _result("best", [0.9953])}, quick=False)

@@ -117,13 +117,14 @@ def read_record(path: Path, quick: bool) -> dict[str, Result]:
 def write_record(path: Path, results: dict[str, Result], quick: bool) -> None:
     """Write `results` into the record at `path` (atomically), keeping the record of the other kind as it is."""
     other = _kind(not quick)
-    previous: dict[str, Any] = {}
-    if path.exists():
-        previous = json.loads(path.read_text(encoding="utf-8"))  # read_record has already vouched for it
+    try:  # read_record vouched for it before the runs; whatever happened to it since, the runs are written
+        kept = json.loads(path.read_text(encoding="utf-8")).get(other, {})
+    except (OSError, ValueError, AttributeError):
+        kept = {}
     data = {
         "format": FORMAT,
         _kind(quick): {name: result.to_json() for name, result in results.items()},
-        other: previous.get(other, {}),
+        other: kept,
     }
     write_json(path, data)
 
