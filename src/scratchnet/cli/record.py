@@ -89,6 +89,11 @@ class Result:
         )
 
 
+def beside(report: Path) -> Path:
+    """Return where the record of the report at `report` lives: beside it, as JSON (docs/accuracy.json)."""
+    return report.with_suffix(".json")
+
+
 def _kind(quick: bool) -> str:
     return "quick" if quick else "measured"
 
@@ -131,7 +136,9 @@ def write_record(path: Path, results: dict[str, Result], quick: bool) -> None:
 
 def merged(fresh: dict[str, Result], carried: dict[str, Result]) -> dict[str, Result]:
     """Return this run's results and the record's for the other presets, in the order of PRESETS."""
-    return {name: fresh.get(name) or carried[name] for name in PRESETS if name in fresh or name in carried}
+    return {
+        name: fresh[name] if name in fresh else carried[name] for name in PRESETS if name in fresh or name in carried
+    }
 
 
 def carried_sentence(results: dict[str, Result], record: Path) -> str | None:

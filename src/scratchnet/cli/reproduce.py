@@ -97,7 +97,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     names: tuple[str, ...] = args.presets
     if args.out.suffix.lower() != ".md":
         raise UsageError(f"argument --out: must be a Markdown file ending in .md; got {str(args.out)!r}")
-    record_path = args.out.with_suffix(".json")
+    record_path = record.beside(args.out)
     carried = record.read_record(record_path, args.quick)  # before training: a bad record stops nothing measured
     shared, alone = _plan(args)
     results = {name: Result(PRESETS[name], quick=args.quick) for name in names}
@@ -135,8 +135,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         _augmentation_cost(results["best-mlp"]) if "best-mlp" in results and results["best-mlp"].histories else None
     )
     console.print(_table(results))
+    when, command = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", _command(names, args)
     for result in results.values():
-        result.when, result.command = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", _command(names, args)
+        result.when, result.command = when, command
     everything = record.merged(results, carried)
     record.write_record(record_path, everything, args.quick)
     figure = _write_figure(everything, args.out.with_suffix(".png"))
@@ -312,7 +313,7 @@ def _provenance(results: dict[str, Result], args: argparse.Namespace, total: flo
     else:
         placed = "."
     fresh = tuple(name for name, result in results.items() if not result.carried)
-    carried = record.carried_sentence(results, args.out.with_suffix(".json"))
+    carried = record.carried_sentence(results, record.beside(args.out))
     return [
         "# Accuracy: from the tutorial's 94.5% to chapter 6's convolutional networks",
         "",
