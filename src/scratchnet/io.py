@@ -6,6 +6,12 @@ convolutional network, its spelling under "layers" (`28x28,conv5x5x20,pool2,100,
 activation, cost, training settings, per-epoch metrics, the data's checksum, the package version).
 Every file is written to a temporary file beside its target and then renamed over it, so a crash
 never leaves a half-written file.
+
+A committee (`scratchnet train --members K`: K networks that answer by the mean of their
+probabilities, `scratchnet.core.committee`) is one such file too: its header says "committee": K and
+holds each member's own header under "members"; member k's arrays are `member{k}_weights_0`, ....
+`load_model(path, committee=True)` gives such a file back as a `Committee`; the commands that need
+one network (plots, the explorer, a teacher) refuse it in one line.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import tokenize
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, overload
 
 import numpy as np
 
+from scratchnet.core.committee import Committee
 from scratchnet.core.convnet import ConvNetwork
 from scratchnet.core.network import Network
 from scratchnet.errors import ModelFileError, ScratchnetError
@@ -96,12 +103,24 @@ def _model_writer(
     net: Network, metadata: dict[str, Any], members: dict[str, Any] | None = None, storage: str | None = None
 ) -> Callable[[IO[bytes]], None]:
     """Return what writes net's model file: the header (format, architecture, metadata), the arrays, and `members`."""
+    header, arrays = _network_arrays(net, metadata, storage)
+    arrays = {"header": np.array(json.dumps(header, allow_nan=False)), **arrays, **(members or {})}
+    return lambda file: np.savez(file, **arrays)
+
+
+def _file_header() -> dict[str, Any]:
+    """Return what every model file's header opens with: the format, its version, scratchnet's version."""
     from scratchnet import __version__
 
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "scratchnet_version": __version__}
+
+
+def _network_arrays(
+    net: Network, metadata: dict[str, Any], storage: str | None = None, prefix: str = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (header, arrays) of one network: its architecture and metadata, and `{prefix}weights_0`, ...."""
     header = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "scratchnet_version": __version__,
+        **_file_header(),
         "sizes": net.sizes,
         **({"layers": net.spelling} if isinstance(net, ConvNetwork) else {}),
         "activation": net.activation.name,
@@ -114,12 +133,34 @@ def _model_writer(
     stored = np.dtype(storage or net.dtype)
     if stored != np.dtype(net.dtype):
         header["storage"] = stored.name
-    arrays: dict[str, Any] = {"header": np.array(json.dumps(header, allow_nan=False))}
+    arrays: dict[str, Any] = {}
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"weights_{l}"] = W.astype(stored, copy=False)
-        arrays[f"biases_{l}"] = b.astype(stored, copy=False)
-    arrays.update(members or {})
-    return lambda file: np.savez(file, **arrays)
+        arrays[f"{prefix}weights_{l}"] = W.astype(stored, copy=False)
+        arrays[f"{prefix}biases_{l}"] = b.astype(stored, copy=False)
+    return header, arrays
+
+
+def save_committee(
+    path: str | Path, nets: Sequence[Network], headers: Sequence[dict[str, Any]], metadata: dict[str, Any]
+) -> Path:
+    """Save a committee's networks, each with its own header's metadata, as one model file, atomically; return path.
+
+    The file's header is `metadata` with "committee": K and "members": [each member's header]; member k's
+    arrays are `member{k}_weights_0`, ... (k from 0), stored as that member's header says.
+    """
+    if len(nets) < 2 or len(nets) != len(headers):
+        raise ValueError(f"a committee file holds two or more networks, each with its header; got {len(nets)}")
+    arrays: dict[str, Any] = {}
+    members = []
+    for k, (net, own) in enumerate(zip(nets, headers)):
+        metadata_of_member = {key: value for key, value in own.items() if key not in (*_file_header(), "storage")}
+        header, member_arrays = _network_arrays(net, metadata_of_member, own.get("storage"), prefix=f"member{k}_")
+        members.append(header)
+        arrays.update(member_arrays)
+    header = {**_file_header(), "sizes": [nets[0].sizes[0], nets[0].sizes[-1]], **metadata}
+    header.update(committee=len(nets), members=members)
+    arrays["header"] = np.array(json.dumps(header, allow_nan=False))
+    return write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
 ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
@@ -189,10 +230,8 @@ def _read_header(archive: Any, path: Path) -> dict[str, Any]:
     return header
 
 
-def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
-    """Return (network, header) from an opened model archive, every array checked against the header."""
-    _check_members(archive, path)
-    header = _read_header(archive, path)
+def _read_network(archive: Any, path: Path, header: dict[str, Any], prefix: str = "") -> Network:
+    """Return the network `header` describes, its arrays `{prefix}weights_0`, ... read and checked against it."""
     try:
         kind = ConvNetwork if "layers" in header else TrainableNetwork  # a convolutional model is spelled by its layers
         net = kind(
@@ -209,7 +248,7 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
     if stored not in STORAGES:
         raise ModelFileError(f"{path}: the header's storage must be one of {', '.join(STORAGES)}; got {stored!r}")
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        for name, target in ((f"weights_{l}", W), (f"biases_{l}", b)):
+        for name, target in ((f"{prefix}weights_{l}", W), (f"{prefix}biases_{l}", b)):
             array = _read_array(archive, name, path)
             if array.shape != target.shape or array.dtype != np.dtype(stored):
                 raise ModelFileError(
@@ -218,18 +257,26 @@ def _read_network(archive: Any, path: Path) -> tuple[Network, dict[str, Any]]:
             if not np.all(np.isfinite(array)):
                 raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
             target[...] = array
-    return net, header
+    net.seed = header.get("seed")
+    return net
 
 
-def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
-    """Return (network, header) from a file written by `save_model`.
+def _read_committee(archive: Any, path: Path, header: dict[str, Any]) -> Committee:
+    """Return the committee a committee file's header describes, each member read as `_read_network` reads one."""
+    count, members = header.get("committee"), header.get("members")
+    if not isinstance(count, int) or count < 2 or not isinstance(members, list) or len(members) != count:
+        raise ModelFileError(f"{path}: the header's committee of {count!r} does not list as many members' headers")
+    if not all(isinstance(member, dict) for member in members):
+        raise ModelFileError(f"{path}: the header's members are not each a network's header")
+    nets = [_read_network(archive, path, member, prefix=f"member{k}_") for k, member in enumerate(members)]
+    try:
+        return Committee(nets)
+    except ValueError as err:
+        raise ModelFileError(f"{path}: {err}") from err
 
-    Raises
-    ------
-    ModelFileError : if the file is missing, not an `.npz`, damaged, has no valid header, or holds
-        arrays whose shapes, dtype or values (NaN, ∞) do not match the header.
-    """
-    path = Path(path)
+
+def _open_model(path: Path) -> tuple[Network | Committee, dict[str, Any]]:
+    """Return (network or committee, header) from a model file, every array checked against the header."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
@@ -241,13 +288,43 @@ def load_model(path: str | Path) -> tuple[Network, dict[str, Any]]:
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path}: not a scratchnet model (a single array, not an .npz archive)")
             with archive:
-                net, header = _read_network(archive, path)
+                _check_members(archive, path)
+                header = _read_header(archive, path)
+                if "committee" in header:
+                    return _read_committee(archive, path, header), header
+                return _read_network(archive, path, header), header
     except ModelFileError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as err:
         raise ModelFileError(f"{path}: not a scratchnet model ({type(err).__name__}: {err})") from err
-    net.seed = header.get("seed")
-    return net, header
+
+
+@overload
+def load_model(path: str | Path, committee: Literal[False] = False) -> tuple[Network, dict[str, Any]]: ...
+
+
+@overload
+def load_model(path: str | Path, committee: Literal[True]) -> tuple[Network | Committee, dict[str, Any]]: ...
+
+
+def load_model(path: str | Path, committee: bool = False) -> tuple[Network | Committee, dict[str, Any]]:
+    """Return (network, header) from a file written by `save_model` (with committee=True, also a `Committee`
+    from a file written by `save_committee`).
+
+    Raises
+    ------
+    ModelFileError : if the file is missing, not an `.npz`, damaged, has no valid header, or holds
+        arrays whose shapes, dtype or values (NaN, ∞) do not match the header; or, without committee=True,
+        if it holds a committee (the caller needs one network).
+    """
+    path = Path(path)
+    model, header = _open_model(path)
+    if isinstance(model, Committee) and not committee:
+        raise ModelFileError(
+            f"{path}: a committee of {len(model.members)} networks (scratchnet train --members); this needs one "
+            "network (evaluate, predict, read, info and export take a committee)"
+        )
+    return model, header
 
 
 MODELS = Path(__file__).parent / "models"

@@ -21,6 +21,11 @@ ONNX's channels-first layout (n, C, H, W):
     z = a Wᵀ + b                       Gemm, as above
 Convolution in float64 has no onnxruntime kernel, so a float64 ConvNetwork is refused (`check_exportable`).
 
+A `Committee` (`scratchnet train --members K`) becomes its members' graphs side by side, each renamed
+`member{k}_...` by `onnx.compose.add_prefix`, all reading "input", and one Mean node:
+    "probabilities" = (1/K) Σ_k P_k        ONNX Mean of the members' probabilities
+    "activations"   = "probabilities"      a committee's output is its mean probability, as in `Committee.feedforward`
+
 Built with the `onnx` package's helper API (`pip install 'scratchnet[onnx]'`); scratchnet's core never
 imports it. Opset `OPSET` and IR version `IR_VERSION` are fixed, not "the newest the onnx package
 knows", so a model written today opens in onnxruntime 1.18 and later.
@@ -33,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scratchnet.core.committee import Committee
 from scratchnet.core.convnet import ConvNetwork, layers_text
 from scratchnet.core.layers import Conv, Pool
 from scratchnet.core.network import Network
@@ -66,11 +72,21 @@ def _activation_node(onnx: Any, name: str, source: str, target: str) -> NodeProt
     return onnx.helper.make_node(ACTIVATION_OPS[name], [source], [target], name=f"{name}_{target}", **attributes)
 
 
-def check_exportable(net: Network) -> None:
+def check_exportable(net: Network | Committee) -> None:
     """Raise ConfigError, in one line, when net cannot be written as an ONNX graph that onnxruntime runs.
 
-    Every activation has its operator; only convolution in float64 has no onnxruntime kernel.
+    Every activation has its operator; only convolution in float64 has no onnxruntime kernel; a committee's
+    members must each be exportable, in one precision (ONNX's Mean takes inputs of one type).
     """
+    if isinstance(net, Committee):
+        for member in _networks(net):
+            check_exportable(member)
+        dtypes = sorted({np.dtype(member.dtype).name for member in _networks(net)})
+        if len(dtypes) > 1:
+            raise ConfigError(
+                f"a committee's networks must share one precision to be exported; got {', '.join(dtypes)}"
+            )
+        return
     for activation in (net.activation, net.output_activation):
         if activation.name not in ACTIVATION_OPS:
             raise ConfigError(
@@ -81,6 +97,14 @@ def check_exportable(net: Network) -> None:
             f"a float64 convolutional network cannot be exported: onnxruntime has no float64 convolution; "
             f"train {net.spelling} with --dtype float32"
         )
+
+
+def _networks(committee: Committee) -> list[Network]:
+    """Return a committee's members, each a scratchnet network; ConfigError for one that is not (no graph to write)."""
+    for k, member in enumerate(committee.members):
+        if not isinstance(member, Network):
+            raise ConfigError(f"a committee's member {k + 1} is a {type(member).__name__}, not a scratchnet network")
+    return [member for member in committee.members if isinstance(member, Network)]
 
 
 def _maps_layers(onnx: Any, net: ConvNetwork, source: str) -> tuple[list[NodeProto], list[TensorProto], str]:
@@ -161,13 +185,14 @@ def _probabilities(onnx: Any, net: Network, source: str) -> tuple[list[NodeProto
     return nodes, constants
 
 
-def to_onnx(net: Network) -> ModelProto:
+def to_onnx(net: Network | Committee) -> ModelProto:
     """Return net as an ONNX model: input "input" (n, sizes[0]) float32 in [0, 1], outputs "activations" and
     "probabilities" (n, sizes[-1]).
 
     Parameters
     ----------
-    net : a Network of any sizes, activation and cost scratchnet has, or a float32 ConvNetwork.
+    net : a Network of any sizes, activation and cost scratchnet has, a float32 ConvNetwork, or a
+        Committee of them.
 
     Returns
     -------
@@ -180,6 +205,8 @@ def to_onnx(net: Network) -> ModelProto:
     """
     check_exportable(net)
     onnx = _onnx()
+    if isinstance(net, Committee):
+        return _committee(onnx, net)
     helper, TensorProto = onnx.helper, onnx.TensorProto
     n_in, n_out = net.sizes[0], net.sizes[-1]
     element = TensorProto.DOUBLE if np.dtype(net.dtype) == np.float64 else TensorProto.FLOAT
@@ -200,10 +227,44 @@ def to_onnx(net: Network) -> ModelProto:
         [helper.make_tensor_value_info(name, element, ["n", n_out]) for name in ("activations", "probabilities")],
         initializer=initializers + constants,
     )
+    return _finished(onnx, graph, _describe(net))
+
+
+def _committee(onnx: Any, committee: Committee) -> ModelProto:
+    """Return a committee as one ONNX model: its members' graphs, renamed member{k}_..., and their Mean."""
+    helper = onnx.helper
+    nodes: list[NodeProto] = []
+    initializers: list[TensorProto] = []
+    members = _networks(committee)
+    for k, member in enumerate(members):
+        graph = onnx.compose.add_prefix(to_onnx(member), f"member{k}_").graph
+        nodes.append(helper.make_node("Identity", ["input"], [f"member{k}_input"], name=f"member{k}_takes_input"))
+        nodes += graph.node
+        initializers += graph.initializer
+    element = graph.output[0].type.tensor_type.elem_type  # the members' one precision
+    means = [f"member{k}_probabilities" for k in range(len(members))]
+    nodes.append(helper.make_node("Mean", means, ["probabilities"], name="committee_mean"))
+    nodes.append(helper.make_node("Identity", ["probabilities"], ["activations"], name="committee_activations"))
+    n_in, n_out = committee.sizes
+    graph = helper.make_graph(
+        nodes,
+        "scratchnet",
+        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["n", n_in])],
+        [helper.make_tensor_value_info(name, element, ["n", n_out]) for name in ("activations", "probabilities")],
+        initializer=initializers,
+    )
+    described = "; ".join(f"member {k + 1}: {_describe(member)}" for k, member in enumerate(members))
+    doc = f"scratchnet committee of {len(members)} networks: 'probabilities' and 'activations' are the mean of the members' probabilities. {described}"
+    return _finished(onnx, graph, doc)
+
+
+def _finished(onnx: Any, graph: Any, doc: str) -> ModelProto:
+    """Return the model around graph, at `OPSET` and `IR_VERSION`, with its doc string, checked by `onnx.checker`."""
+    helper = onnx.helper
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="scratchnet")
     model.ir_version = IR_VERSION
     model.producer_version = _version()
-    model.doc_string = _describe(net)
+    model.doc_string = doc
     onnx.checker.check_model(model, full_check=True)
     result: ModelProto = model
     return result
@@ -227,7 +288,7 @@ def _describe(net: Network) -> str:
     )
 
 
-def save_onnx(path: str | Path, net: Network) -> Path:
+def save_onnx(path: str | Path, net: Network | Committee) -> Path:
     """Write net as an ONNX file at path, atomically; return the path."""
     from scratchnet.io import write_atomically
 

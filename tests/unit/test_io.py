@@ -227,3 +227,54 @@ def test_a_checkpoint_whose_state_runs_past_the_end_of_the_file_is_refused(tmp_p
     push_member_past_the_end(path, state_member)
     with pytest.raises(ModelFileError, match="state_"):
         load_checkpoint(path)
+
+
+def _committee_file(tmp_path, storage=None):
+    from scratchnet.core.convnet import ConvNetwork
+    from scratchnet.io import save_committee
+
+    dense = Network([784, 12, 10], seed=1)
+    conv = ConvNetwork("28x28,conv3x3x2,pool2,8,10", activation="relu", cost="log-likelihood", init="he", seed=2)
+    headers = [{"seed": 1, "test_accuracy": 0.5, **({"storage": storage} if storage else {})}, {"seed": 2}]
+    return save_committee(tmp_path / "c.npz", [dense, conv], headers, {"test_accuracy": 0.75}), dense, conv
+
+
+def test_a_committee_file_gives_its_members_back_and_only_where_a_committee_is_asked_for(tmp_path):
+    from scratchnet.core.committee import Committee
+
+    path, dense, conv = _committee_file(tmp_path)
+    committee, header = load_model(path, committee=True)
+    assert isinstance(committee, Committee) and header["committee"] == 2 and header["test_accuracy"] == 0.75
+    assert [own["seed"] for own in header["members"]] == [1, 2] and header["members"][1]["layers"]
+    for ours, theirs in zip(committee.members, (dense, conv)):
+        assert all(np.array_equal(p, q) for p, q in zip(ours.weights + ours.biases, theirs.weights + theirs.biases))
+    with pytest.raises(ModelFileError, match="a committee of 2 networks"):
+        load_model(path)
+    net, _ = load_model(save_model(tmp_path / "one.npz", dense), committee=True)
+    assert isinstance(net, Network)  # one network's file is one network, asked for a committee or not
+
+
+def test_a_committee_stored_in_half_precision_keeps_each_members_storage(tmp_path):
+    path, dense, _ = _committee_file(tmp_path, storage="float16")
+    committee, header = load_model(path, committee=True)
+    assert header["members"][0]["storage"] == "float16" and "storage" not in header["members"][1]
+    np.testing.assert_array_equal(committee.members[0].weights[0], dense.weights[0].astype(np.float16))
+
+
+@pytest.mark.parametrize("damage", ["a count that disagrees", "a member that is no header", "a missing array"])
+def test_a_damaged_committee_file_is_refused_in_one_line(tmp_path, damage):
+    path, _, _ = _committee_file(tmp_path)
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(str(arrays["header"]))
+    if damage == "a count that disagrees":
+        header["committee"] = 3
+    elif damage == "a member that is no header":
+        header["members"][1] = "conv"
+    else:
+        del arrays["member1_weights_0"]
+    arrays["header"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ModelFileError, match="bad.npz") as caught:
+        load_model(tmp_path / "bad.npz", committee=True)
+    assert "\n" not in str(caught.value)

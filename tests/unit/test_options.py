@@ -66,7 +66,7 @@ def test_settings_lists_every_field_with_its_default_constraint_and_help():
     assert listed["lr"].constraint.accepts(0.5) and not listed["lr"].constraint.accepts(-0.5)
     assert listed["optimizer"].constraint.choices == ("sgd", "momentum", "nesterov", "adam")
     config_fields = [item.name for item in settings(TrainConfig)]
-    assert config_fields == [item.name for item in settings(NetworkShape)] + list(listed) + ["full_train"]
+    assert config_fields == [item.name for item in settings(NetworkShape)] + list(listed) + ["full_train", "members"]
 
 
 def test_a_config_splits_into_shape_and_options_and_round_trips_through_a_dict():

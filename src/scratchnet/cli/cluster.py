@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import scratchnet.cli.probe as probe
-from scratchnet.cli.runs import Done, Run, train_once
+from scratchnet.cli.runs import Done, Run, die_with_parent, train_once
 from scratchnet.errors import ClusterError
 from scratchnet.training.threads import THREAD_VARIABLES, allowed_cores
 
@@ -35,9 +33,6 @@ RETRIES = 2
 
 CONNECT_SECONDS = 10
 """How long to wait for the scheduler to answer, and then for a first worker to join it."""
-
-PR_SET_PDEATHSIG = 1
-"""Linux's prctl option: the signal a child gets when the thread that started it ends."""
 
 
 def execute_on_cluster(runs: Sequence[Run], done: Done, address: str) -> None:
@@ -130,17 +125,7 @@ def run_on_worker(run: Run) -> dict[str, Any]:
 
     share = max(1, allowed_cores() // max(1, get_worker().state.nthreads))
     environment = {**os.environ, **{variable: str(share) for variable in THREAD_VARIABLES}}
-    return train_once(run, environment, _die_with_parent())
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """Return what a child runs before it starts so that it dies with this thread (Linux), or None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
-    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    return train_once(run, environment, die_with_parent())
 
 
 def _one_line(err: BaseException) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError
+from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import load_mnist
 from scratchnet.io import load_model
@@ -40,7 +41,7 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
     return matrix
 
 
-def check_model_fits(net: Network, pixels: int, num_classes: int) -> None:
+def check_model_fits(net: Network | Committee, pixels: int, num_classes: int) -> None:
     """Raise UsageError unless the model's input and output layers fit the data."""
     if net.sizes[0] != pixels or net.sizes[-1] < num_classes:
         raise UsageError(
@@ -50,7 +51,7 @@ def check_model_fits(net: Network, pixels: int, num_classes: int) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Print the accuracy line, per-digit accuracy and the confusion matrix; return 0."""
-    net, _header = load_model(args.model)
+    net, _header = load_model(args.model, committee=True)
     data = load_mnist(args.data)
     check_model_fits(net, data.image_shape[0] * data.image_shape[1], data.num_classes)
     labels = data.test.labels.astype(np.intp)

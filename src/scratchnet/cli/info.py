@@ -8,7 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from scratchnet.core.convnet import ConvNetwork
+from scratchnet.core.committee import Committee
+from scratchnet.core.convnet import ConvNetwork, layers_text
+from scratchnet.core.network import Network
 from scratchnet.io import load_model
 
 
@@ -24,18 +26,47 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Print the model's header as a table; return 0."""
-    net, header = load_model(args.model)
+    """Print the model's header as a table (a committee's: each member in a line); return 0."""
+    model, header = load_model(args.model, committee=True)
     table = Table(title=str(args.model), show_header=False)
     table.add_column("field")
     table.add_column("value")
-    table.add_row("layers", net.spelling if isinstance(net, ConvNetwork) else "-".join(map(str, net.sizes)))
+    if isinstance(model, Committee):
+        _committee_rows(table, model, header)
+    else:
+        _network_rows(table, model, header)
+    _training_rows(table, header)
+    console.print(table)
+    return 0
+
+
+def _committee_rows(table: Table, committee: Committee, header: dict[str, Any]) -> None:
+    """Add a committee's rows: how it answers, and each member's layers, size, seed and test accuracy."""
+    table.add_row("committee", f"{len(committee.members)} networks, answering by the mean of their probabilities")
+    for k, (member, own) in enumerate(zip(committee.members, header["members"])):
+        accuracy = own.get("test_accuracy")
+        table.add_row(
+            f"  member {k + 1}",
+            f"{layers_text(member) if isinstance(member, Network) else type(member).__name__}, seed {own.get('seed')}"
+            + (f", {100 * accuracy:.2f}% on the test set" if isinstance(accuracy, float) else ""),
+        )
+    members = [member for member in committee.members if isinstance(member, Network)]
+    table.add_row("weights and biases", f"{sum(member.num_params for member in members):,} in all")
+
+
+def _network_rows(table: Table, net: Network, header: dict[str, Any]) -> None:
+    """Add one network's rows: its layers (each convolutional layer's shape), size, neurons, cost, dtype."""
+    table.add_row("layers", layers_text(net))
     if isinstance(net, ConvNetwork):
         for word, shape, count in net.describe():
             table.add_row(f"  {word}", f"output {'×'.join(map(str, shape))}, {count:,} parameters")
     table.add_row("weights and biases", f"{net.num_params:,}")
     table.add_row("activation / cost", f"{net.activation.name} / {net.cost_function.name}")
     table.add_row("dtype / init", f"{header['dtype']} / {header.get('init')}")
+
+
+def _training_rows(table: Table, header: dict[str, Any]) -> None:
+    """Add how the model was trained: settings, preset, images, epochs, accuracies, data, version."""
     config = header.get("config") or {}
     if config:
         table.add_row(
@@ -72,5 +103,3 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if data:
         table.add_row("data", f"{data.get('source')} (sha256 {str(data.get('sha256'))[:16]}…)")
     table.add_row("scratchnet version", str(header.get("scratchnet_version")))
-    console.print(table)
-    return 0

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     As in `scratchnet read`, a picture that cannot be read gets its one error line on stderr, in its place,
     and the others are still answered.
     """
-    net, _header = load_model(args.model)
+    net, _header = load_model(args.model, committee=True)
     if net.sizes[0] != 784:
         raise UsageError(f"the model takes {net.sizes[0]} inputs; pictures become 784 (28×28)")
     failed = False

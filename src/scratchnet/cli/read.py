@@ -10,6 +10,8 @@ from rich.console import Console
 
 from scratchnet.cli.arguments import UsageError, error_text, report
 from scratchnet.core.answers import freeze
+from scratchnet.core.committee import Committee
+from scratchnet.core.network import Network
 from scratchnet.data.images import load_image
 from scratchnet.errors import ScratchnetError
 from scratchnet.io import load_model
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     costs that file's answer only.
     """
     reader, _header = load_reader()
-    net, gate = (freeze(load_model(args.model)[0]), reader) if args.model else (reader, None)
+    net, gate = (_frozen(load_model(args.model, committee=True)[0]), reader) if args.model else (reader, None)
     if net.sizes[0] != 784 or net.sizes[-1] not in (10, 11):
         raise UsageError(
             f"argument --model: the model must take 784 inputs (28×28) and give 10 or 11 outputs; got {'-'.join(map(str, net.sizes))}"
@@ -71,3 +73,10 @@ def _answer(path: str, net: Any, gate: Any) -> dict[str, Any]:
     except (ScratchnetError, OSError) as err:
         return {"path": path, "error": error_text(err)}
     return {"path": path, **read(grey, net, gate).to_dict()}
+
+
+def _frozen(model: Network | Committee) -> Network | Committee:
+    """Return the model with each network's weights and biases read-only (`freeze`), a committee's members each."""
+    if isinstance(model, Committee):
+        return Committee([freeze(member) if isinstance(member, Network) else member for member in model.members])
+    return freeze(model)

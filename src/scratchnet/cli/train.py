@@ -24,6 +24,8 @@ from rich.progress import Progress as Bar
 
 import scratchnet.cli.arguments as arguments
 from scratchnet.cli.arguments import UsageError, flag
+from scratchnet.cli.members import MembersInterrupted, Plan, is_plan, read_plan, train_members, write_plan
+from scratchnet.core.committee import Committee
 from scratchnet.core.convnet import ConvNetwork, build, ends, spelled
 from scratchnet.core.network import Network
 from scratchnet.data.mnist import MNIST, Split, load_mnist
@@ -35,6 +37,7 @@ from scratchnet.io import (
     remember_last_model,
     round_to_storage,
     save_checkpoint,
+    save_committee,
     save_model,
     write_json,
 )
@@ -233,8 +236,8 @@ def _new_job(args: argparse.Namespace) -> Job:
     return job
 
 
-def _resumed_job(args: argparse.Namespace) -> Job:
-    """Return the job a checkpoint holds, with --out, --data, --metrics-json, --checkpoint given again taking over."""
+def _refuse_settings_on_resume(args: argparse.Namespace) -> None:
+    """Raise UsageError when settings are given with --resume: they come from the checkpoint (--threads may)."""
     given = [
         flag(name)
         for name in ("preset", *SETTINGS, "limit")
@@ -242,6 +245,21 @@ def _resumed_job(args: argparse.Namespace) -> Job:
     ]
     if given:
         raise UsageError(f"argument --resume: the settings come from the checkpoint; got {', '.join(given)} too")
+
+
+def _planned_job(args: argparse.Namespace) -> Job:
+    """Return the job a committee run's plan holds (`scratchnet.cli.members`), --threads given again taking over."""
+    _refuse_settings_on_resume(args)
+    plan = read_plan(args.resume)
+    config = plan.config if args.threads is None else plan.config.with_options(threads=args.threads)
+    job = Job(config, plan.preset, plan.limit, plan.data, plan.out, plan.metrics_json, args.resume, False)
+    job.storage = plan.storage
+    return job
+
+
+def _resumed_job(args: argparse.Namespace) -> Job:
+    """Return the job a checkpoint holds, with --out, --data, --metrics-json, --checkpoint given again taking over."""
+    _refuse_settings_on_resume(args)
     state, saved = load_checkpoint(args.resume)
     try:
         config = TrainConfig.from_dict(saved["config"])
@@ -277,7 +295,10 @@ def _resumed_job(args: argparse.Namespace) -> Job:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Train (or resume), print one line per epoch and the test accuracy, save the model; return the exit code."""
-    job = _resumed_job(args) if args.resume is not None else _new_job(args)
+    if args.resume is not None and is_plan(args.resume):
+        job = _planned_job(args)
+    else:
+        job = _resumed_job(args) if args.resume is not None else _new_job(args)
     job.teacher_net = _teacher(job)
     data = load_mnist(job.data)
     if job.data_sha256 not in (None, data.sha256):
@@ -285,6 +306,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"{args.resume}: the checkpoint was trained on MNIST files with SHA-256 {job.data_sha256[:12]}…; these have {data.sha256[:12]}…"
         )
     check_layers_fit(job.config.layers, data)
+    if job.config.members > 1:
+        return _train_committee(console, job, data, resumed=args.resume is not None)
     training = (
         data.train if job.limit is None else Split(data.train.images[: job.limit], data.train.labels[: job.limit])
     )
@@ -521,6 +544,57 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
     if not job.keep_checkpoint:
         job.checkpoint.unlink(missing_ok=True)
     console.print(f"trained in {seconds:.1f} s")
+    console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
+    return 0
+
+
+def _train_committee(console: Console, job: Job, data: MNIST, resumed: bool) -> int:
+    """Train --members networks at once (`scratchnet.cli.members`), save their committee; return the exit code."""
+    config = job.config
+    plan = Plan(config, job.preset, job.limit, job.data, job.out, job.metrics_json, job.storage)
+    if not resumed:
+        write_plan(job.checkpoint, plan)
+    console.print(f"preset  {job.preset}: " + "; ".join(config.describe()))
+    console.print(
+        f"members {config.members} networks trained at once, seeds {config.seed} to {config.seed + config.members - 1}, "
+        f"each in its own process; the run's plan is {job.checkpoint}"
+    )
+    try:
+        members = train_members(console, plan)
+    except MembersInterrupted:
+        console.print(
+            f"interrupted; each member kept its checkpoint; continue with `scratchnet train --resume {job.checkpoint}`"
+        )
+        return 130
+    nets, headers = [net for net, _ in members], [header for _, header in members]
+    committee = Committee(nets)
+    test_accuracy = committee.evaluate(data.test.images, data.test.labels) / len(data.test)
+    for k, header in enumerate(headers):
+        console.print(
+            f"member {k + 1} (seed {header.get('seed')}): {100 * header['test_accuracy']:.2f}% on the test set"
+        )
+    seconds = max(float(header["seconds"]) for header in headers)  # each member's own, across its resumes
+    metadata = {
+        "config": config.to_dict(),
+        "history": headers[0]["history"],  # the first member's, as one network's; each member's is in "members"
+        "test_accuracy": test_accuracy,
+        "seconds": seconds,
+        "complete": True,
+        "data": headers[0]["data"],
+        "preset": job.preset,
+        "trained_on": headers[0].get("trained_on"),
+        "members_test_accuracy": [header["test_accuracy"] for header in headers],
+    }
+    save_committee(job.out, nets, headers, metadata)
+    remember_last_model(job.out)
+    console.print(f"saved the committee to {job.out}")
+    if job.metrics_json:
+        write_json(job.metrics_json, {key: value for key, value in metadata.items() if key != "complete"})
+        console.print(f"wrote the metrics to {job.metrics_json}")
+    for k in range(config.members):
+        plan.member_out(k).unlink(missing_ok=True)
+    job.checkpoint.unlink(missing_ok=True)
+    console.print(f"trained in {seconds:.1f} s (the slowest member)")
     console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
     return 0
 

@@ -1,7 +1,7 @@
 """The settings of a training run, declared once: every field's default, constraint and help text.
 
 Three frozen dataclasses hold them: `NetworkShape` (what `Network(...)` is built with), `TrainOptions`
-(what `fit` trains with) and `TrainConfig`, both together plus `full_train` (what presets, the command
+(what `fit` trains with) and `TrainConfig`, both together plus `full_train` and `members` (what presets, the command
 line, the web page and model headers speak). Each field carries its constraint and help in
 `field(metadata=...)`, and `__post_init__` checks every field against its constraint, so a bad value
 is refused the same way wherever it comes from:
@@ -439,7 +439,7 @@ class TrainOptions(_Declared):
 class TrainConfig(TrainOptions, NetworkShape):
     """How to build and train a network; the defaults are the tutorial's 784-16-16-10 with η = 3.0.
 
-    The fields are NetworkShape's, then TrainOptions', then `full_train`; `extra` holds free notes.
+    The fields are NetworkShape's, then TrainOptions', then `full_train` and `members`; `extra` holds free notes.
     """
 
     full_train: bool = setting(
@@ -447,6 +447,12 @@ class TrainConfig(TrainOptions, NetworkShape):
         Flag(),
         "choose the number of epochs on the validation split, then train afresh on all training images (keeping the "
         "last epoch without early stopping there is nothing to choose: on all of them at once)",
+    )
+    members: int = setting(
+        1,
+        Integer(),
+        "train this many networks at once, each in its own process, at seeds seed, seed + 1, ...; the model is their "
+        "committee, answering by the mean of their probabilities (Nielsen ch. 6's ensemble)",
     )
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -486,6 +492,7 @@ class TrainConfig(TrainOptions, NetworkShape):
             f"at most {self.time_budget:g} s of training" if self.time_budget else "",
             f"taught by {self.teacher} (T = {self.temperature:g}, α = {self.soft_weight:g})" if self.teacher else "",
             f"labels smoothed by ε = {self.label_smoothing:g}" if self.label_smoothing else "",
+            f"a committee of {self.members} networks trained at once" if self.members > 1 else "",
         ]
         lines.append(", ".join(item for item in regular if item) or "no regularisation")
         lines.append(f"{self.dtype}, seed {self.seed}, keep the {self.keep} epoch")

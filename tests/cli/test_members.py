@@ -1,0 +1,168 @@
+"""`scratchnet train --members K`: K networks trained at once, kept as one committee file.
+
+Each member must be the network the same run trains alone at its seed, bit for bit; the committee's
+answers the mean of their probabilities; a run killed with SIGKILL and resumed from its plan must end with
+the committee an uninterrupted run makes; and the commands that take a model take the committee.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from scratchnet.core.committee import Committee
+from scratchnet.data.mnist import load_mnist
+from scratchnet.io import load_model
+from tests.conftest import run_cli
+
+RUN = [
+    "--layers",
+    "784,16,10",
+    "--limit",
+    "3000",
+    "--epochs",
+    "6",
+    "--batch-size",
+    "20",
+    "--lr",
+    "0.1",
+    "--optimizer",
+    "momentum",
+    "--dropout",
+    "0.2",
+    "--augment",
+    "shift",
+    "--seed",
+    "5",
+]
+"""A small run with every kind of state a member's checkpoint carries (velocities, dropout and distortion draws)."""
+
+
+def _one_line_error(result, code: int, *fragments: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == code and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(fragment in lines[0] for fragment in fragments), lines[0]
+
+
+def _same_parameters(ours, theirs) -> bool:
+    pairs = zip(ours.weights + ours.biases, theirs.weights + theirs.biases)
+    return all(p.tobytes() == q.tobytes() for p, q in pairs)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A committee of two trained by --members 2, and the same run trained alone at seeds 5 and 6."""
+    folder = tmp_path_factory.mktemp("members")
+    committee = run_cli("train", *RUN, "--members", "2", "--out", "c.npz", cwd=folder)
+    assert committee.returncode == 0, committee.stderr
+    for seed in ("5", "6"):
+        alone = run_cli("train", *RUN[:-1], seed, "--out", f"alone{seed}.npz", cwd=folder)
+        assert alone.returncode == 0, alone.stderr
+    return folder, committee.stdout
+
+
+def test_each_member_is_the_run_trained_alone_at_its_seed(trained):
+    folder, _ = trained
+    committee, header = load_model(folder / "c.npz", committee=True)
+    assert isinstance(committee, Committee) and header["committee"] == 2
+    for member, seed in zip(committee.members, (5, 6)):
+        alone, alone_header = load_model(folder / f"alone{seed}.npz")
+        assert _same_parameters(member, alone)
+    assert [own["seed"] for own in header["members"]] == [5, 6]
+    assert sorted(path.name for path in folder.glob("c.*")) == ["c.npz"]  # members' files and the plan removed
+
+
+def test_the_committee_answers_by_the_mean_of_its_members_probabilities(trained):
+    folder, stdout = trained
+    test = load_mnist().test
+    alone = [load_model(folder / f"alone{seed}.npz")[0] for seed in (5, 6)]
+    mean = (alone[0].probabilities(test.images) + alone[1].probabilities(test.images)) / 2
+    expected = float(np.mean(mean.argmax(axis=1) == test.labels))
+    _, header = load_model(folder / "c.npz", committee=True)
+    assert header["test_accuracy"] == pytest.approx(expected, abs=1e-12)
+    assert stdout.strip().splitlines()[-1] == f"test accuracy: {100 * expected:.2f}%"
+    assert header["members_test_accuracy"] == [load_model(folder / f"alone{s}.npz")[1]["test_accuracy"] for s in (5, 6)]
+    evaluated = run_cli("evaluate", "c.npz", cwd=folder)
+    assert evaluated.returncode == 0 and f"accuracy: {100 * expected:.2f}%" in evaluated.stdout, evaluated.stderr
+
+
+def test_info_lists_the_members_and_one_network_commands_refuse_in_one_line(trained):
+    folder, _ = trained
+    info = run_cli("info", "c.npz", cwd=folder)
+    assert info.returncode == 0, info.stderr
+    assert "2 networks" in info.stdout and "member 2" in info.stdout and "seed 6" in info.stdout
+    plot = run_cli("plot", "hidden-weights", "--model", "c.npz", "--out", "h.png", cwd=folder)
+    _one_line_error(plot, 1, "c.npz", "committee of 2 networks")
+    assert not (folder / "h.png").exists()
+
+
+def test_onnxruntime_equals_the_committee(trained, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    folder, _ = trained
+    exported = run_cli("export", str(folder / "c.npz"), "c.onnx", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    committee, _ = load_model(folder / "c.npz", committee=True)
+    X = load_mnist().test.images.astype(np.float32) / 255
+    session = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"])
+    activations, probabilities = session.run(None, {"input": X})
+    ours = committee.probabilities(X)
+    assert np.abs(probabilities - ours).max() < 1e-5
+    assert np.array_equal(probabilities.argmax(axis=1), ours.argmax(axis=1))
+    assert np.array_equal(activations, probabilities)
+
+
+def _start(arguments: list[str], cwd) -> subprocess.Popen[str]:
+    env = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "train", *arguments],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_committee_run_killed_and_resumed_ends_with_the_uninterrupted_committee(trained, tmp_path):
+    """SIGKILL the parent after a member's second epoch: the members die with it, and --resume takes each up."""
+    process = _start([*RUN, "--members", "2", "--out", "c.npz"], tmp_path)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    for line in process.stdout:
+        assert time.monotonic() < deadline
+        if "│ epoch 2/" in line:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    plan = tmp_path / "c.npz.ckpt"
+    assert plan.is_file() and not (tmp_path / "c.npz").exists()
+    time.sleep(1)  # the members get SIGKILL as their parent dies; give them a moment to be gone
+    assert list(tmp_path.glob("c.member*.npz.ckpt")), "no member left a checkpoint"
+    resumed = run_cli("train", "--resume", str(plan), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    ours, _ = load_model(tmp_path / "c.npz", committee=True)
+    expected, _ = load_model(trained[0] / "c.npz", committee=True)
+    assert isinstance(ours, Committee) and isinstance(expected, Committee)
+    assert all(_same_parameters(p, q) for p, q in zip(ours.members, expected.members))
+    assert sorted(path.name for path in tmp_path.glob("c.*")) == ["c.npz"]
+
+
+def test_a_member_that_fails_stops_the_run_with_one_line(tmp_path):
+    result = run_cli(
+        "train", *RUN, "--members", "2", "--activation", "relu", "--lr", "1e30", "--out", "c.npz", cwd=tmp_path
+    )
+    _one_line_error(result, 1, "member 1 (seed 5) failed with exit code 1", "diverged")
+    assert not (tmp_path / "c.npz").exists()
+
+
+def test_a_damaged_plan_and_settings_beside_it_are_refused_in_one_line(tmp_path):
+    plan = tmp_path / "c.npz.ckpt"
+    plan.write_text('{"format": "scratchnet-committee-run", "config": {"members": "two"}}')
+    _one_line_error(run_cli("train", "--resume", str(plan), cwd=tmp_path), 1, str(plan), "plan is damaged")
+    _one_line_error(run_cli("train", "--resume", str(plan), "--epochs", "3", cwd=tmp_path), 2, "--resume", "--epochs")
