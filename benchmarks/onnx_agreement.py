@@ -33,11 +33,12 @@ def agreement(model: Path, about: str = "") -> dict[str, Any]:
     import onnxruntime
 
     from scratchnet import load_mnist
+    from scratchnet.core.committee import Committee
     from scratchnet.core.convnet import layers_text
     from scratchnet.io import load_model
     from scratchnet.onnx import to_onnx
 
-    net, _header = load_model(model)
+    net, _header = load_model(model, committee=True)
     test = load_mnist().test
     X = (test.images.reshape(len(test), -1) / np.float32(255)).astype(np.float32)
     session = onnxruntime.InferenceSession(to_onnx(net).SerializeToString(), providers=["CPUExecutionProvider"])
@@ -47,7 +48,11 @@ def agreement(model: Path, about: str = "") -> dict[str, Any]:
         "when": datetime.datetime.now().isoformat(timespec="minutes"),
         "model": str(model),
         "about": about,
-        "layers": layers_text(net),
+        "layers": (
+            f"a committee of {len(net.members)}: " + ", ".join(layers_text(m) for m in net.members)  # type: ignore[arg-type]
+            if isinstance(net, Committee)
+            else layers_text(net)
+        ),
         "images": len(X),
         "accuracy": float(np.mean(answers == test.labels)),
         "activations_max_difference": float(np.abs(activations - net.feedforward(X)).max()),

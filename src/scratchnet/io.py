@@ -322,9 +322,21 @@ def load_model(path: str | Path, committee: bool = False) -> tuple[Network | Com
     if isinstance(model, Committee) and not committee:
         raise ModelFileError(
             f"{path}: a committee of {len(model.members)} networks (scratchnet train --members); this needs one "
-            "network (evaluate, predict, read, info and export take a committee)"
+            "network (evaluate, predict, read, info and export take a committee; plot and serve show its first member)"
         )
     return model, header
+
+
+def load_shown_network(path: str | Path) -> tuple[Network, dict[str, Any], int | None]:
+    """Return (network, its header, None) from one network's file; from a committee's, (its first member, that
+    member's own header, how many members): what draws or serves one network (plots, the explorer) shows."""
+    model, header = load_model(path, committee=True)
+    if not isinstance(model, Committee):
+        return model, header, None
+    first = model.members[0]
+    if not isinstance(first, Network):  # a file's members are networks; this tells mypy so
+        raise ModelFileError(f"{path}: the committee's first member is not a network")
+    return first, header["members"][0], len(model.members)
 
 
 MODELS = Path(__file__).parent / "models"

@@ -160,10 +160,10 @@ def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(
 
 def test_reproduce_of_one_preset_carries_the_other_rows_over_from_its_record(tmp_path):
     flags = ("reproduce", "--quick", "--seeds", "1", "--out", "report.md")
-    first = run_cli(*flags, "--presets", "tutorial", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
+    first = run_cli(*flags, "--presets", "tutorial,best-mlp", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
     assert first.returncode == 0, first.stderr
     record = json.loads((tmp_path / "report.json").read_text())
-    assert list(record["quick"]) == ["tutorial"] and record["measured"] == {}
+    assert list(record["quick"]) == ["tutorial", "best-mlp"] and record["measured"] == {}
     second = run_cli(*flags, "--presets", "book-ch1", cwd=tmp_path, env={"OPENBLAS_NUM_THREADS": "1"})
     assert second.returncode == 0, second.stderr
     assert "book-ch1 seed 0: test" in second.stdout and "tutorial seed 0" not in second.stdout
@@ -172,8 +172,10 @@ def test_reproduce_of_one_preset_carries_the_other_rows_over_from_its_record(tmp
     assert report.index("| `tutorial` |") < report.index("| `book-ch1` |")  # the presets' order, not the runs'
     assert "Written by `scratchnet reproduce --quick --presets book-ch1`" in report
     assert re.search(
-        r"carried over .*`tutorial` by `scratchnet reproduce --quick --presets tutorial` on 20\d\d-", report
+        r"carried over .*`tutorial`, `best-mlp` by `scratchnet reproduce --quick --presets tutorial,best-mlp` on 20\d\d-",
+        report,
     )
+    assert "## The cost of augmentation" in report  # from best-mlp's carried epochs
     tutorial = record["quick"]["tutorial"]["accuracies"][0]
     assert json.loads((tmp_path / "report.json").read_text())["quick"]["tutorial"]["accuracies"] == [tutorial]
     assert f"{100 * tutorial:.2f}%" in report

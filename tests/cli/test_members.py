@@ -92,14 +92,17 @@ def test_the_committee_answers_by_the_mean_of_its_members_probabilities(trained)
     assert evaluated.returncode == 0 and f"accuracy: {100 * expected:.2f}%" in evaluated.stdout, evaluated.stderr
 
 
-def test_info_lists_the_members_and_one_network_commands_refuse_in_one_line(trained):
+def test_info_lists_the_members_plot_shows_the_first_and_a_teacher_must_be_one_network(trained):
     folder, _ = trained
     info = run_cli("info", "c.npz", cwd=folder)
     assert info.returncode == 0, info.stderr
     assert "2 networks" in info.stdout and "member 2" in info.stdout and "seed 6" in info.stdout
     plot = run_cli("plot", "hidden-weights", "--model", "c.npz", "--out", "h.png", cwd=folder)
-    _one_line_error(plot, 1, "c.npz", "committee of 2 networks")
-    assert not (folder / "h.png").exists()
+    assert plot.returncode == 0 and "member 1 of a committee of 2" in plot.stdout, plot.stderr
+    alone = run_cli("plot", "hidden-weights", "--model", "alone5.npz", "--out", "h5.png", cwd=folder)
+    assert alone.returncode == 0 and (folder / "h.png").read_bytes() == (folder / "h5.png").read_bytes()
+    taught = run_cli("train", "--layers", "784,10", "--limit", "100", "--epochs", "1", "--teacher", "c.npz", cwd=folder)
+    _one_line_error(taught, 2, "--teacher", "c.npz", "a committee of 2 networks")
 
 
 def test_onnxruntime_equals_the_committee(trained, tmp_path):

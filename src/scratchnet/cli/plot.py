@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         ) from err
     from scratchnet.core.convnet import layers_text
     from scratchnet.data.mnist import load_mnist
-    from scratchnet.io import last_model_path, load_model, write_atomically
+    from scratchnet.io import last_model_path, load_shown_network, write_atomically
 
     if args.kind not in EXAMPLE_KINDS and (args.digit is not None or args.index is not None):
         raise arguments.UsageError(
@@ -67,8 +67,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     net = header = data = None
     if args.kind in MODEL_KINDS:
         path = args.model or last_model_path()
-        net, header = load_model(path)
-        console.print(f"model {path}: {layers_text(net)}")
+        net, header, members = load_shown_network(path)
+        console.print(
+            f"model {path}: {layers_text(net)}" + (f" (member 1 of a committee of {members})" if members else "")
+        )
         _check_model_fits(args.kind, net, path)
     if args.kind in DATA_KINDS:
         data = load_mnist(args.data)

@@ -131,14 +131,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         executor.execute(shared, done, jobs=args.jobs)
         executor.execute(alone, done)
     total = time.perf_counter() - started
-    augmentation = (
-        _augmentation_cost(results["best-mlp"]) if "best-mlp" in results and results["best-mlp"].histories else None
-    )
     console.print(_table(results))
     when, command = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", _command(names, args)
     for result in results.values():
         result.when, result.command = when, command
     everything = record.merged(results, carried)
+    mlp = everything.get("best-mlp")  # measured now, or carried with its epochs' seconds from the record
+    augmentation = _augmentation_cost(mlp) if mlp is not None and mlp.histories else None
     record.write_record(record_path, everything, args.quick)
     figure = _write_figure(everything, args.out.with_suffix(".png"))
     notes = kept_notes(args.out.read_text(encoding="utf-8", errors="replace")) if args.out.is_file() else []

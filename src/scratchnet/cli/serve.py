@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 
 from scratchnet.errors import ModelFileError
-from scratchnet.io import last_model_path, load_model, state_directory
+from scratchnet.io import last_model_path, load_shown_network, state_directory
 from scratchnet.training.config import TrainConfig
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -167,8 +167,9 @@ def _explorer(args: argparse.Namespace, console: Console) -> Any:
             soft_wrap=True,
         )
         return explorer
-    net, header = load_model(path)
+    net, header, members = load_shown_network(path)
     note = "" if args.model is not None else " (the last trained model)"
+    note += f" (member 1 of a committee of {members}: the explorer shows one network)" if members else ""
     console.print(f"model   {path}{note}: {'-'.join(map(str, net.sizes))}", soft_wrap=True)
     return Explorer(net, f"{path}{note}", header.get("test_accuracy"), save_directory)
 
