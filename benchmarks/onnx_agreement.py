@@ -33,8 +33,6 @@ def agreement(model: Path, about: str = "") -> dict[str, Any]:
     import onnxruntime
 
     from scratchnet import load_mnist
-    from scratchnet.core.committee import Committee
-    from scratchnet.core.convnet import layers_text
     from scratchnet.io import load_model
     from scratchnet.onnx import to_onnx
 
@@ -48,11 +46,7 @@ def agreement(model: Path, about: str = "") -> dict[str, Any]:
         "when": datetime.datetime.now().isoformat(timespec="minutes"),
         "model": str(model),
         "about": about,
-        "layers": (
-            f"a committee of {len(net.members)}: " + ", ".join(layers_text(m) for m in net.members)  # type: ignore[arg-type]
-            if isinstance(net, Committee)
-            else layers_text(net)
-        ),
+        "layers": _layers(net),
         "images": len(X),
         "accuracy": float(np.mean(answers == test.labels)),
         "activations_max_difference": float(np.abs(activations - net.feedforward(X)).max()),
@@ -60,6 +54,18 @@ def agreement(model: Path, about: str = "") -> dict[str, Any]:
         "differing_answers": int(np.sum(probabilities.argmax(axis=1) != answers)),
         "onnxruntime": onnxruntime.__version__,
     }
+
+
+def _layers(model: Any) -> str:
+    """Return a network's layers, or a committee's: `a committee of 3 × LAYERS` where its members are alike."""
+    from scratchnet.core.committee import Committee
+    from scratchnet.core.convnet import layers_text
+
+    if not isinstance(model, Committee):
+        return layers_text(model)
+    spelled = [layers_text(member) for member in model.members]  # type: ignore[arg-type]  # a file's members are networks
+    alike = len(set(spelled)) == 1
+    return f"a committee of {len(spelled)} × {spelled[0]}" if alike else "a committee of " + " + ".join(spelled)
 
 
 def markdown(result: dict[str, Any]) -> str:

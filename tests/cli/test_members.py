@@ -23,7 +23,7 @@ from tests.conftest import run_cli
 
 RUN = [
     "--layers",
-    "784,16,10",
+    "28x28,conv3x3x4,pool2,16,10",
     "--limit",
     "3000",
     "--epochs",
@@ -41,7 +41,8 @@ RUN = [
     "--seed",
     "5",
 ]
-"""A small run with every kind of state a member's checkpoint carries (velocities, dropout and distortion draws)."""
+"""A small convolutional run with every kind of state a member's checkpoint carries (velocities, dropout and
+distortion draws)."""
 
 
 def _one_line_error(result, code: int, *fragments: str) -> None:
@@ -97,9 +98,9 @@ def test_info_lists_the_members_plot_shows_the_first_and_a_teacher_must_be_one_n
     info = run_cli("info", "c.npz", cwd=folder)
     assert info.returncode == 0, info.stderr
     assert "2 networks" in info.stdout and "member 2" in info.stdout and "seed 6" in info.stdout
-    plot = run_cli("plot", "hidden-weights", "--model", "c.npz", "--out", "h.png", cwd=folder)
+    plot = run_cli("plot", "filters", "--model", "c.npz", "--out", "h.png", cwd=folder)
     assert plot.returncode == 0 and "member 1 of a committee of 2" in plot.stdout, plot.stderr
-    alone = run_cli("plot", "hidden-weights", "--model", "alone5.npz", "--out", "h5.png", cwd=folder)
+    alone = run_cli("plot", "filters", "--model", "alone5.npz", "--out", "h5.png", cwd=folder)
     assert alone.returncode == 0 and (folder / "h.png").read_bytes() == (folder / "h5.png").read_bytes()
     taught = run_cli("train", "--layers", "784,10", "--limit", "100", "--epochs", "1", "--teacher", "c.npz", cwd=folder)
     _one_line_error(taught, 2, "--teacher", "c.npz", "a committee of 2 networks")
