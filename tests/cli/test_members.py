@@ -165,8 +165,10 @@ def test_a_member_that_fails_stops_the_run_with_one_line(tmp_path):
     assert not (tmp_path / "c.npz").exists()
 
 
-def test_a_damaged_plan_and_settings_beside_it_are_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize("members", ['"two"', "1"])
+def test_a_damaged_plan_and_settings_beside_it_are_refused_in_one_line(tmp_path, members):
     plan = tmp_path / "c.npz.ckpt"
-    plan.write_text('{"format": "scratchnet-committee-run", "config": {"members": "two"}}')
+    fields = '"preset": "tutorial", "limit": null, "data": null, "out": "c.npz", "metrics_json": null, "storage": null'
+    plan.write_text(f'{{"format": "scratchnet-committee-run", "config": {{"members": {members}}}, {fields}}}')
     _one_line_error(run_cli("train", "--resume", str(plan), cwd=tmp_path), 1, str(plan), "plan is damaged")
     _one_line_error(run_cli("train", "--resume", str(plan), "--epochs", "3", cwd=tmp_path), 2, "--resume", "--epochs")

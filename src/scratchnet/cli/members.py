@@ -126,8 +126,11 @@ def read_plan(path: Path) -> Plan:
         data = json.loads(path.read_text())
         if data.get("format") != PLAN_FORMAT:
             raise ValueError(f"format {data.get('format')!r}, not {PLAN_FORMAT!r}")
+        config = TrainConfig.from_dict(data["config"])
+        if config.members < 2:
+            raise ValueError(f"a committee of {config.members} network")
         return Plan(
-            TrainConfig.from_dict(data["config"]),
+            config,
             str(data["preset"]) if data["preset"] in PRESETS else "tutorial",
             data["limit"],
             data["data"] and Path(data["data"]),
