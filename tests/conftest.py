@@ -93,6 +93,19 @@ def run_cli(
     )
 
 
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """Start `python -m scratchnet ARGS` in cwd (SCRATCHNET_HOME inside it, output unbuffered and piped); return it."""
+    environment = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", *args],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)

@@ -7,10 +7,7 @@ the committee an uninterrupted run makes; and the commands that take a model tak
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -19,7 +16,8 @@ import pytest
 from scratchnet.core.committee import Committee
 from scratchnet.data.mnist import load_mnist
 from scratchnet.io import load_model
-from tests.conftest import run_cli
+from tests.cli.test_bad_input import assert_one_line_error
+from tests.conftest import run_cli, start_cli
 
 RUN = [
     "--layers",
@@ -43,12 +41,6 @@ RUN = [
 ]
 """A small convolutional run with every kind of state a member's checkpoint carries (velocities, dropout and
 distortion draws)."""
-
-
-def _one_line_error(result, code: int, *fragments: str) -> None:
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == code and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert all(fragment in lines[0] for fragment in fragments), lines[0]
 
 
 def _same_parameters(ours, theirs) -> bool:
@@ -103,7 +95,7 @@ def test_info_lists_the_members_plot_shows_the_first_and_a_teacher_must_be_one_n
     alone = run_cli("plot", "filters", "--model", "alone5.npz", "--out", "h5.png", cwd=folder)
     assert alone.returncode == 0 and (folder / "h.png").read_bytes() == (folder / "h5.png").read_bytes()
     taught = run_cli("train", "--layers", "784,10", "--limit", "100", "--epochs", "1", "--teacher", "c.npz", cwd=folder)
-    _one_line_error(taught, 2, "--teacher", "c.npz", "a committee of 2 networks")
+    assert_one_line_error(taught, 2, "--teacher", "c.npz", "a committee of 2 networks")
 
 
 def test_onnxruntime_equals_the_committee(trained, tmp_path):
@@ -121,21 +113,9 @@ def test_onnxruntime_equals_the_committee(trained, tmp_path):
     assert np.array_equal(activations, probabilities)
 
 
-def _start(arguments: list[str], cwd) -> subprocess.Popen[str]:
-    env = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "scratchnet", "train", *arguments],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_a_committee_run_killed_and_resumed_ends_with_the_uninterrupted_committee(trained, tmp_path):
     """SIGKILL the parent after a member's second epoch: the members die with it, and --resume takes each up."""
-    process = _start([*RUN, "--members", "2", "--out", "c.npz"], tmp_path)
+    process = start_cli("train", *RUN, "--members", "2", "--out", "c.npz", cwd=tmp_path)
     assert process.stdout is not None
     deadline = time.monotonic() + 120
     for line in process.stdout:
@@ -161,7 +141,7 @@ def test_a_member_that_fails_stops_the_run_with_one_line(tmp_path):
     result = run_cli(
         "train", *RUN, "--members", "2", "--activation", "relu", "--lr", "1e30", "--out", "c.npz", cwd=tmp_path
     )
-    _one_line_error(result, 1, "member 1 (seed 5) failed with exit code 1", "diverged")
+    assert_one_line_error(result, 1, "member 1 (seed 5) failed with exit code 1", "diverged")
     assert not (tmp_path / "c.npz").exists()
 
 
@@ -170,5 +150,7 @@ def test_a_damaged_plan_and_settings_beside_it_are_refused_in_one_line(tmp_path,
     plan = tmp_path / "c.npz.ckpt"
     fields = '"preset": "tutorial", "limit": null, "data": null, "out": "c.npz", "metrics_json": null, "storage": null'
     plan.write_text(f'{{"format": "scratchnet-committee-run", "config": {{"members": {members}}}, {fields}}}')
-    _one_line_error(run_cli("train", "--resume", str(plan), cwd=tmp_path), 1, str(plan), "plan is damaged")
-    _one_line_error(run_cli("train", "--resume", str(plan), "--epochs", "3", cwd=tmp_path), 2, "--resume", "--epochs")
+    assert_one_line_error(run_cli("train", "--resume", str(plan), cwd=tmp_path), 1, str(plan), "plan is damaged")
+    assert_one_line_error(
+        run_cli("train", "--resume", str(plan), "--epochs", "3", cwd=tmp_path), 2, "--resume", "--epochs"
+    )

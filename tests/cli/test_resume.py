@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
 from scratchnet.io import load_model
-from tests.conftest import run_cli
+from tests.conftest import run_cli, start_cli
 
 # Momentum, a cosine schedule, dropout and augmentation: every piece of state a checkpoint must carry.
 RUN = [
@@ -36,18 +34,6 @@ RUN = [
     "--augment",
     "shift,rotate",
 ]
-
-
-def _start(arguments: list[str], cwd) -> subprocess.Popen[str]:
-    env = {**os.environ, "SCRATCHNET_HOME": str(cwd / ".scratchnet"), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "scratchnet", "train", *arguments],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _kill_at_a_random_moment(process: subprocess.Popen[str], chance: random.Random) -> None:
@@ -90,7 +76,7 @@ def test_a_run_killed_three_times_and_resumed_ends_with_the_uninterrupted_model(
     while kills < 3 or resumes < 2 or not checkpoint.exists():
         arguments = ["--resume", str(checkpoint)] if checkpoint.exists() else [*RUN, "--out", "killed.npz"]
         resumes += arguments[0] == "--resume"
-        process = _start(arguments, tmp_path)
+        process = start_cli("train", *arguments, cwd=tmp_path)
         _kill_at_a_random_moment(process, chance)
         if process.returncode == 0:  # it finished before the kill landed: start again from nothing
             (tmp_path / "killed.npz").unlink()
