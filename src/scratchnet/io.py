@@ -190,7 +190,8 @@ def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
     """Return the archive's member `name` as an array.
 
     numpy parses each member's `.npy` header as a Python literal: damaged header text can raise
-    tokenize's TokenError, or parse only with numpy's Python-2 fallback (a UserWarning); a damaged
+    tokenize's TokenError, or parse only with numpy's Python-2 fallback (a UserWarning), and a damaged
+    dtype such as `(,)i4` is parsed by `ast.literal_eval` too (SyntaxError); a damaged
     deflate stream raises zlib.error, a member whose data runs past the end of the file EOFError, and
     one whose bytes fail their CRC BadZipFile. Each means a corrupt file.
     """
@@ -204,7 +205,7 @@ def _read_array(archive: Any, name: str, path: Path) -> np.ndarray:
                 category=UserWarning,
             )
             array = archive[name]
-    except (tokenize.TokenError, zlib.error, EOFError, zipfile.BadZipFile, UserWarning) as err:
+    except (tokenize.TokenError, SyntaxError, zlib.error, EOFError, zipfile.BadZipFile, UserWarning) as err:
         raise ModelFileError(f"{path}: array {name} is damaged ({type(err).__name__}: {err})") from err
     if not isinstance(array, np.ndarray):  # NpzFile hands back a member without the .npy magic as bytes
         raise ModelFileError(f"{path}: member {name} is not a NumPy array (no .npy header)")

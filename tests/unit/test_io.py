@@ -129,8 +129,10 @@ def npy_bytes(header_text: str) -> bytes:
         # a header that parses only with numpy's Python-2 fallback: a damaged file (numpy would only warn)
         (npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4L,), }"), "biases_0 is damaged"),
         (b"no npy magic here", "biases_0 is not a NumPy array"),
+        # a dtype numpy reads as a comma string, whose repeat count goes through ast.literal_eval: SyntaxError
+        (npy_bytes("{'descr': '(,)i4', 'fortran_order': False, 'shape': (4,), }"), "biases_0 is damaged"),
     ],
-    ids=["tokenize-error", "python-2-header", "no-npy-magic"],
+    ids=["tokenize-error", "python-2-header", "no-npy-magic", "comma-string-dtype"],
 )
 def test_a_damaged_array_header_is_refused_as_a_damaged_model(tmp_path, member, message):
     path = tmp_path / "m.npz"
