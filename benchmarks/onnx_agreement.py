@@ -63,7 +63,7 @@ def _layers(model: Any) -> str:
 
     if not isinstance(model, Committee):
         return layers_text(model)
-    spelled = [layers_text(member) for member in model.members]  # type: ignore[arg-type]  # a file's members are networks
+    spelled = [layers_text(member) for member in model.members]
     alike = len(set(spelled)) == 1
     return f"a committee of {len(spelled)} × {spelled[0]}" if alike else "a committee of " + " + ".join(spelled)
 

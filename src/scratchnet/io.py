@@ -262,7 +262,7 @@ def _read_network(archive: Any, path: Path, header: dict[str, Any], prefix: str 
     return net
 
 
-def _read_committee(archive: Any, path: Path, header: dict[str, Any]) -> Committee:
+def _read_committee(archive: Any, path: Path, header: dict[str, Any]) -> Committee[Network]:
     """Return the committee a committee file's header describes, each member read as `_read_network` reads one."""
     count, members = header.get("committee"), header.get("members")
     if not isinstance(count, int) or count < 2 or not isinstance(members, list) or len(members) != count:
@@ -276,7 +276,7 @@ def _read_committee(archive: Any, path: Path, header: dict[str, Any]) -> Committ
         raise ModelFileError(f"{path}: {err}") from err
 
 
-def _open_model(path: Path) -> tuple[Network | Committee, dict[str, Any]]:
+def _open_model(path: Path) -> tuple[Network | Committee[Network], dict[str, Any]]:
     """Return (network or committee, header) from a model file, every array checked against the header."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
@@ -305,10 +305,10 @@ def load_model(path: str | Path, committee: Literal[False] = False) -> tuple[Net
 
 
 @overload
-def load_model(path: str | Path, committee: Literal[True]) -> tuple[Network | Committee, dict[str, Any]]: ...
+def load_model(path: str | Path, committee: Literal[True]) -> tuple[Network | Committee[Network], dict[str, Any]]: ...
 
 
-def load_model(path: str | Path, committee: bool = False) -> tuple[Network | Committee, dict[str, Any]]:
+def load_model(path: str | Path, committee: bool = False) -> tuple[Network | Committee[Network], dict[str, Any]]:
     """Return (network, header) from a file written by `save_model` (with committee=True, also a `Committee`
     from a file written by `save_committee`).
 
@@ -334,10 +334,7 @@ def load_shown_network(path: str | Path) -> tuple[Network, dict[str, Any], int |
     model, header = load_model(path, committee=True)
     if not isinstance(model, Committee):
         return model, header, None
-    first = model.members[0]
-    if not isinstance(first, Network):  # a file's members are networks; this tells mypy so
-        raise ModelFileError(f"{path}: the committee's first member is not a network")
-    return first, header["members"][0], len(model.members)
+    return model.members[0], header["members"][0], len(model.members)
 
 
 MODELS = Path(__file__).parent / "models"

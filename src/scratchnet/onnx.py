@@ -72,16 +72,16 @@ def _activation_node(onnx: Any, name: str, source: str, target: str) -> NodeProt
     return onnx.helper.make_node(ACTIVATION_OPS[name], [source], [target], name=f"{name}_{target}", **attributes)
 
 
-def check_exportable(net: Network | Committee) -> None:
+def check_exportable(net: Network | Committee[Network]) -> None:
     """Raise ConfigError, in one line, when net cannot be written as an ONNX graph that onnxruntime runs.
 
     Every activation has its operator; only convolution in float64 has no onnxruntime kernel; a committee's
     members must each be exportable, in one precision (ONNX's Mean takes inputs of one type).
     """
     if isinstance(net, Committee):
-        for member in _networks(net):
+        for member in net.members:
             check_exportable(member)
-        dtypes = sorted({np.dtype(member.dtype).name for member in _networks(net)})
+        dtypes = sorted({np.dtype(member.dtype).name for member in net.members})
         if len(dtypes) > 1:
             raise ConfigError(
                 f"a committee's networks must share one precision to be exported; got {', '.join(dtypes)}"
@@ -97,14 +97,6 @@ def check_exportable(net: Network | Committee) -> None:
             f"a float64 convolutional network cannot be exported: onnxruntime has no float64 convolution; "
             f"train {net.spelling} with --dtype float32"
         )
-
-
-def _networks(committee: Committee) -> list[Network]:
-    """Return a committee's members, each a scratchnet network; ConfigError for one that is not (no graph to write)."""
-    for k, member in enumerate(committee.members):
-        if not isinstance(member, Network):
-            raise ConfigError(f"a committee's member {k + 1} is a {type(member).__name__}, not a scratchnet network")
-    return [member for member in committee.members if isinstance(member, Network)]
 
 
 def _maps_layers(onnx: Any, net: ConvNetwork, source: str) -> tuple[list[NodeProto], list[TensorProto], str]:
@@ -185,7 +177,7 @@ def _probabilities(onnx: Any, net: Network, source: str) -> tuple[list[NodeProto
     return nodes, constants
 
 
-def to_onnx(net: Network | Committee) -> ModelProto:
+def to_onnx(net: Network | Committee[Network]) -> ModelProto:
     """Return net as an ONNX model: input "input" (n, sizes[0]) float32 in [0, 1], outputs "activations" and
     "probabilities" (n, sizes[-1]).
 
@@ -230,12 +222,12 @@ def to_onnx(net: Network | Committee) -> ModelProto:
     return _finished(onnx, graph, _describe(net))
 
 
-def _committee(onnx: Any, committee: Committee) -> ModelProto:
+def _committee(onnx: Any, committee: Committee[Network]) -> ModelProto:
     """Return a committee as one ONNX model: its members' graphs, renamed member{k}_..., and their Mean."""
     helper = onnx.helper
     nodes: list[NodeProto] = []
     initializers: list[TensorProto] = []
-    members = _networks(committee)
+    members = committee.members
     for k, member in enumerate(members):
         graph = onnx.compose.add_prefix(to_onnx(member), f"member{k}_").graph
         nodes.append(helper.make_node("Identity", ["input"], [f"member{k}_input"], name=f"member{k}_takes_input"))
@@ -288,7 +280,7 @@ def _describe(net: Network) -> str:
     )
 
 
-def save_onnx(path: str | Path, net: Network | Committee) -> Path:
+def save_onnx(path: str | Path, net: Network | Committee[Network]) -> Path:
     """Write net as an ONNX file at path, atomically; return the path."""
     from scratchnet.io import write_atomically
 

@@ -41,7 +41,7 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
     return matrix
 
 
-def check_model_fits(net: Network | Committee, pixels: int, num_classes: int) -> None:
+def check_model_fits(net: Network | Committee[Network], pixels: int, num_classes: int) -> None:
     """Raise UsageError unless the model's input and output layers fit the data."""
     if net.sizes[0] != pixels or net.sizes[-1] < num_classes:
         raise UsageError(

@@ -40,18 +40,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _committee_rows(table: Table, committee: Committee, header: dict[str, Any]) -> None:
+def _committee_rows(table: Table, committee: Committee[Network], header: dict[str, Any]) -> None:
     """Add a committee's rows: how it answers, and each member's layers, size, seed and test accuracy."""
     table.add_row("committee", f"{len(committee.members)} networks, answering by the mean of their probabilities")
     for k, (member, own) in enumerate(zip(committee.members, header["members"])):
         accuracy = own.get("test_accuracy")
         table.add_row(
             f"  member {k + 1}",
-            f"{layers_text(member) if isinstance(member, Network) else type(member).__name__}, seed {own.get('seed')}"
+            f"{layers_text(member)}, seed {own.get('seed')}"
             + (f", {100 * accuracy:.2f}% on the test set" if isinstance(accuracy, float) else ""),
         )
-    members = [member for member in committee.members if isinstance(member, Network)]
-    table.add_row("weights and biases", f"{sum(member.num_params for member in members):,} in all")
+    table.add_row("weights and biases", f"{sum(member.num_params for member in committee.members):,} in all")
 
 
 def _network_rows(table: Table, net: Network, header: dict[str, Any]) -> None:

@@ -71,13 +71,18 @@ class Plan:
     metrics_json: Path | None
     storage: str | None
 
+    @property
+    def threads(self) -> int:
+        """Return the BLAS threads of each member: the run's setting, else the cores shared among the members."""
+        return self.config.threads or threads_per_job(self.config.members)
+
     def member_out(self, k: int) -> Path:
         """Return where member k (from 0) writes its model: OUT.member{k+1}.npz beside OUT."""
         return self.out.with_name(f"{self.out.stem}.member{k + 1}{self.out.suffix or '.npz'}")
 
     def command(self, k: int) -> list[str]:
         """Return the `scratchnet train` command of member k: a fresh start, or its checkpoint taken up again."""
-        threads = self.config.threads or threads_per_job(self.config.members)
+        threads = self.threads
         checkpoint = Path(str(self.member_out(k)) + CHECKPOINT_SUFFIX)
         start = [sys.executable, "-m", "scratchnet", "train"]
         if checkpoint.is_file():
@@ -209,7 +214,7 @@ def _wait(children: list[_Child]) -> _Child | None:
 
 def _start(console: Console, plan: Plan, k: int) -> _Child:
     """Start member k's child, its output (stdout and stderr) relayed line by line, dying with this thread."""
-    threads = str(plan.config.threads or threads_per_job(plan.config.members))
+    threads = str(plan.threads)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **{variable: threads for variable in THREAD_VARIABLES}}
     process = subprocess.Popen(
         plan.command(k),

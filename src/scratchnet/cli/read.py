@@ -75,8 +75,6 @@ def _answer(path: str, net: Any, gate: Any) -> dict[str, Any]:
     return {"path": path, **read(grey, net, gate).to_dict()}
 
 
-def _frozen(model: Network | Committee) -> Network | Committee:
+def _frozen(model: Network | Committee[Network]) -> Network | Committee[Network]:
     """Return the model with each network's weights and biases read-only (`freeze`), a committee's members each."""
-    if isinstance(model, Committee):
-        return Committee([freeze(member) if isinstance(member, Network) else member for member in model.members])
-    return freeze(model)
+    return Committee([freeze(member) for member in model.members]) if isinstance(model, Committee) else freeze(model)

@@ -530,22 +530,27 @@ def _finish(console: Console, job: Job, data: MNIST, seconds: float) -> int:
     metadata = _metadata(job.config, data, history, seconds, test_accuracy, complete=True)
     metadata.update(preset=job.preset, trained_on=job.trained_on, teacher=job.teacher)
     save_model(job.out, net, metadata, storage=job.storage)
-    remember_last_model(job.out)
-    console.print(f"saved the model to {job.out}")
-    if job.metrics_json:
-        write_json(
-            job.metrics_json,
-            {
-                key: metadata[key]
-                for key in ("config", "preset", "trained_on", "teacher", "history", "test_accuracy", "seconds", "data")
-            },
-        )
-        console.print(f"wrote the metrics to {job.metrics_json}")
+    _saved(console, job, metadata, "the model")
     if not job.keep_checkpoint:
         job.checkpoint.unlink(missing_ok=True)
     console.print(f"trained in {seconds:.1f} s")
     console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
     return 0
+
+
+METRICS = ("config", "preset", "trained_on", "teacher", "history", "test_accuracy", "seconds", "data")
+"""What --metrics-json writes of the model's header (a committee's adds "members_test_accuracy")."""
+
+
+def _saved(console: Console, job: Job, metadata: dict[str, Any], what: str) -> None:
+    """After job.out is written: remember it as the last model, say so, and write --metrics-json if asked."""
+    remember_last_model(job.out)
+    console.print(f"saved {what} to {job.out}")
+    if job.metrics_json:
+        write_json(
+            job.metrics_json, {key: metadata[key] for key in (*METRICS, "members_test_accuracy") if key in metadata}
+        )
+        console.print(f"wrote the metrics to {job.metrics_json}")
 
 
 def _train_committee(console: Console, job: Job, data: MNIST, resumed: bool) -> int:
@@ -574,23 +579,16 @@ def _train_committee(console: Console, job: Job, data: MNIST, resumed: bool) -> 
             f"member {k + 1} (seed {header.get('seed')}): {100 * header['test_accuracy']:.2f}% on the test set"
         )
     seconds = max(float(header["seconds"]) for header in headers)  # each member's own, across its resumes
-    metadata = {
-        "config": config.to_dict(),
-        "history": headers[0]["history"],  # the first member's, as one network's; each member's is in "members"
-        "test_accuracy": test_accuracy,
-        "seconds": seconds,
-        "complete": True,
-        "data": headers[0]["data"],
-        "preset": job.preset,
-        "trained_on": headers[0].get("trained_on"),
-        "members_test_accuracy": [header["test_accuracy"] for header in headers],
-    }
+    first = History.from_dict(headers[0]["history"])  # as one network's; each member's is in "members"
+    metadata = _metadata(config, data, first, seconds, test_accuracy, complete=True)
+    metadata.update(
+        preset=job.preset,
+        trained_on=headers[0].get("trained_on"),
+        teacher=job.teacher,
+        members_test_accuracy=[header["test_accuracy"] for header in headers],
+    )
     save_committee(job.out, nets, headers, metadata)
-    remember_last_model(job.out)
-    console.print(f"saved the committee to {job.out}")
-    if job.metrics_json:
-        write_json(job.metrics_json, {key: value for key, value in metadata.items() if key != "complete"})
-        console.print(f"wrote the metrics to {job.metrics_json}")
+    _saved(console, job, metadata, "the committee")
     for k in range(config.members):
         plan.member_out(k).unlink(missing_ok=True)
     job.checkpoint.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ network of its members' shape: `sizes` [inputs, outputs], `probabilities`, `feed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,19 +27,23 @@ class Answers(Protocol):
     def probabilities(self, X: NDArray[Any]) -> NDArray[Any]: ...
 
 
-class Committee:
+Member = TypeVar("Member", bound=Answers)
+"""The kind of a committee's members: `Committee[Network]` for networks, as a committee file holds."""
+
+
+class Committee(Generic[Member]):
     """Networks answering together (see the module's docstring); each member takes and gives the same sizes.
 
     Raises ValueError for no member, or members with other inputs or outputs.
     """
 
-    def __init__(self, members: Sequence[Answers]) -> None:
+    def __init__(self, members: Sequence[Member]) -> None:
         if not members:
             raise ValueError("a committee needs at least one network")
         shapes = {(m.sizes[0], m.sizes[-1]) for m in members}
         if len(shapes) > 1:
             raise ValueError(f"a committee's networks must take and give the same sizes; got {sorted(shapes)}")
-        self.members = tuple(members)
+        self.members: tuple[Member, ...] = tuple(members)
 
     @property
     def sizes(self) -> list[int]:
