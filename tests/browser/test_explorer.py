@@ -56,8 +56,16 @@ def test_clicking_a_neuron_shows_its_inside(page: Page):
     expect(page.get_by_test_id("inspector")).to_be_visible()
     expect(page.get_by_test_id("inspector-weights")).to_be_visible()
     expect(page.get_by_test_id("inspector-z")).to_have_text(re.compile(r"^-?\d+\.\d{3}$"))
-    a = float(page.get_by_test_id("inspector-a").inner_text())
-    assert a == pytest.approx(float(page.get_by_test_id("neuron-1-5").get_attribute("data-activation")), abs=1e-3)
+    # an answer sent while the stroke was drawn may land after the click: the neuron is redrawn at once and the
+    # inspector a moment later (it asks /api/neuron again), so read both once they show the same answer
+    deadline = time.monotonic() + 5
+    while True:
+        a = float(page.get_by_test_id("inspector-a").inner_text())
+        shown = float(page.get_by_test_id("neuron-1-5").get_attribute("data-activation"))
+        if abs(a - shown) <= 1e-3 or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert a == pytest.approx(shown, abs=1e-3)
     page.get_by_test_id("neuron-2-7").click()  # the output neuron of the digit 7
     expect(page.get_by_test_id("inspector-weights")).to_be_hidden()
 
