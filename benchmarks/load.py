@@ -1,15 +1,18 @@
 """Load the explorer as a classroom does, and write the table of docs/benchmarks.md's "Load" section.
 
-    python -m benchmarks.load [--clients 1,10,50] [--requests 5000] [--max-seconds 120] [--model M] [--pace 70] [--quick]
+    python -m benchmarks.load [--clients 1,10,50] [--requests 5000] [--max-seconds 120] [--model M] [--read-by reader]
+                              [--pace 70] [--quick]
 
-Starts `scratchnet serve` on 127.0.0.1 with the shipped reader as its model (--model: another model file),
+Starts `scratchnet serve` on 127.0.0.1 with the shipped reader's convolutional member as its model (issue 21:
+"with the convolutional reader served"; --model: another model file),
 then for each number of clients runs that many simulated students at once, each drawing without pause
 at the page's pace: a loop that sends, waits for the answer, and sends again no sooner than --pace ms
 after its last send (the page's THROTTLE_MS: one request in flight, at most one per 70 ms while the
 finger moves), on its own keep-alive connection from its own loopback address (127.0.0.2, 127.0.0.3,
 ...: to the server, separate clients, as phones on a school network are). Eight requests in ten are
 readings of a 112×112 drawing (an MNIST test digit blown up four times) as the page sends them,
-POST /api/read in its compact form (base64 grey levels) read by the served model; the rest fetch the
+POST /api/read in its compact form (base64 grey levels) read by the served model (--read-by reader: by the
+whole shipped reader, the page's reader switch on, the served model still tracing it); the rest fetch the
 model, the training status and the page. Each level stops after --requests requests or --max-seconds
 seconds, whichever comes first.
 
@@ -40,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.reading import READER
+from scratchnet.reading import READER_CONV
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECTION_START = "<!-- load: written by python -m benchmarks.load -->"
@@ -81,9 +84,9 @@ class Level:
         }
 
 
-def drawings(count: int) -> list[bytes]:
+def drawings(count: int, model: str = "served") -> list[bytes]:
     """Return /api/read bodies: MNIST test digits blown up to 112×112, as base64 grey bytes (the page's form),
-    read by the served model."""
+    read by `model`: "served", or "reader" (the shipped reader, as the page's reader switch asks)."""
     from scratchnet import load_mnist
 
     images = load_mnist().test.images[:count]
@@ -92,7 +95,7 @@ def drawings(count: int) -> list[bytes]:
         levels = np.kron(image.reshape(28, 28), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
         bodies.append(
             json.dumps(
-                {"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode(), "model": "served"}
+                {"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode(), "model": model}
             ).encode()
         )
     return bodies
@@ -265,6 +268,13 @@ def server_settings() -> str:
     )
 
 
+READ_BY = {
+    "served": "read by the served model",
+    "reader": "read by the shipped reader, a committee of two networks in five views each, as the page's reader switch asks",
+}
+"""What reads the drawings, by `--read-by`, as the report says it."""
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Return the Load section of docs/benchmarks.md: the table, the machine and the targets."""
     info = results["machine"]
@@ -277,7 +287,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"Starlette {info['starlette']}, uvicorn {info['uvicorn']} (httptools {info['httptools']}, uvloop {info['uvloop']}), httpx {info['httpx']}. "
         f"The served model: {results['settings']['model']}. Each client draws without pause at the page's pace: it sends once its last request is answered and no sooner than "
         f"{1000 * results['settings']['pace_s']:g} ms after its last send, on its own keep-alive connection and loopback address, connected and warmed by three requests before the clock starts; "
-        "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, read by the served model), "
+        "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, "
+        f"{READ_BY[results['settings'].get('read_by', 'served')]}), "
         "the rest fetch the model, the training status and the page. "
         f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
         "",
@@ -367,7 +378,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-seconds", type=float, default=120.0, help="seconds per level at most (default: %(default)s)"
     )
-    parser.add_argument("--model", help="the model file to serve (default: the shipped reader)")
+    parser.add_argument("--model", help="the model file to serve (default: the shipped reader's convolutional member)")
+    parser.add_argument(
+        "--read-by",
+        choices=("served", "reader"),
+        default="served",
+        help="which model reads the drawings: the served one, or the whole shipped reader (default: %(default)s)",
+    )
     parser.add_argument(
         "--pace",
         type=float,
@@ -384,9 +401,9 @@ def _parser() -> argparse.ArgumentParser:
 def _levels(args: argparse.Namespace, counts: list[int]) -> list[Any]:
     """Serve the model in a process of its own and return each level's run, `counts[i]` clients at once."""
     with tempfile.TemporaryDirectory() as folder:
-        process, url = start_server(Path(args.model) if args.model else READER, Path(folder))
+        process, url = start_server(Path(args.model) if args.model else READER_CONV, Path(folder))
         try:
-            bodies = drawings(200)
+            bodies = drawings(200, args.read_by)
             return [
                 asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid, args.pace / 1000))
                 for n in counts
@@ -416,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
             "clients": counts,
             "requests": args.requests,
             "max_seconds": args.max_seconds,
-            "model": args.model or "the shipped reader",
+            "model": args.model or "the shipped reader's convolutional member (reader-conv.npz)",
+            "read_by": args.read_by,
             "pace_s": args.pace / 1000,
         },
     }

@@ -76,9 +76,14 @@ def check_exportable(net: Network | Committee[Network]) -> None:
     """Raise ConfigError, in one line, when net cannot be written as an ONNX graph that onnxruntime runs.
 
     Every activation has its operator; only convolution in float64 has no onnxruntime kernel; a committee's
-    members must each be exportable, in one precision (ONNX's Mean takes inputs of one type).
+    members must each be exportable, in one precision (ONNX's Mean takes inputs of one type), and it must read
+    each input as given (a graph of the shipped reader's views would answer for one view only).
     """
     if isinstance(net, Committee):
+        if net.views is not None:
+            raise ConfigError(
+                "a committee that reads each input in several views cannot be exported; export its members"
+            )
         for member in net.members:
             check_exportable(member)
         dtypes = sorted({np.dtype(member.dtype).name for member in net.members})

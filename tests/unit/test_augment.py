@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scratchnet.data.augment import FIELD_VARIANCE, Augmenter, bilinear, field_basis, gaussian_matrix
+from scratchnet.data.augment import FIELD_VARIANCE, Augmenter, bilinear, field_basis, gaussian_matrix, moved
 
 
 def test_bilinear_reads_pixels_midpoints_and_black_outside():
@@ -48,6 +48,20 @@ def test_whole_pixel_shifts_are_copied_as_bilinear_interpolation_reads_them(mnis
     interpolated = bilinear(X.reshape(-1, 28, 28), rows, columns, dtype)
     copied = augmenter(X, np.random.default_rng(5), dtype)
     assert copied.dtype == dtype and copied.tobytes() == interpolated.tobytes()  # bit for bit
+
+
+def test_moved_images_move_by_whole_pixels_and_let_black_in():
+    """A lit pixel at (r, c) moved by (down, right) is lit at (r + down, c + right); one moved past the edge is gone."""
+    X = np.zeros((2, 3 * 4), dtype=np.float32)
+    X[0, 1 * 4 + 2] = 0.5  # image 0: (1, 2)
+    X[1, 0 * 4 + 3] = 1.0  # image 1: (0, 3), in the top-right corner
+    views = moved(X, [(0, 0), (1, 0), (0, -2), (-1, 1)], image_shape=(3, 4))
+    assert views.shape == (8, 12) and views.dtype == np.float32
+    lit = [tuple(int(i) for i in np.argwhere(view.reshape(3, 4))[0]) if view.any() else None for view in views]
+    assert lit == [(1, 2), (0, 3), (2, 2), (1, 3), (1, 0), (0, 1), (0, 3), None]
+    assert sorted(np.unique(views)) == [0.0, 0.5, 1.0]
+    as_grey_levels = moved((X * 255).astype(np.uint8), [(1, 0)], image_shape=(3, 4))
+    assert as_grey_levels.dtype == np.float32 and np.allclose(as_grey_levels, views[2:4], atol=1 / 255)
 
 
 def test_rotation_and_scaling_points_are_a_similarity_about_the_centre():

@@ -234,3 +234,12 @@ def test_a_float64_conv_network_is_refused_in_one_line():
     net = ConvNetwork("8x8,conv3x3x2,pool2,3", dtype="float64")
     with pytest.raises(ConfigError, match="float64 convolutional network cannot be exported.*--dtype float32"):
         to_onnx(net)
+
+
+def test_a_committee_reading_in_views_is_refused_not_exported_as_one_view():
+    from scratchnet.core.committee import Committee
+
+    members = [Network([784, 10, 10], seed=1), Network([784, 10, 10], seed=2)]
+    assert len(to_onnx(Committee(members)).graph.node) > 2
+    with pytest.raises(ConfigError, match="several views"):
+        to_onnx(Committee(members, views=lambda X: np.concatenate([X, X])))

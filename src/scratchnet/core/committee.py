@@ -5,14 +5,20 @@ Networks built or trained differently make different mistakes. Averaging what th
     P(j | x) = (1/K) Σ_k P_k(j | x),
 
 keeps what they agree on and lets one member's confident mistake be outvoted (Cireşan, Meier and
-Schmidhuber 2012 averaged the outputs of 35 networks to read MNIST). A committee answers like one
+Schmidhuber 2012 averaged the outputs of 35 networks to read MNIST). A committee may also look at each
+input in several views T_1 x, ..., T_V x (the reader's: the character as boxed and moved one pixel each
+way), every member answering for every view:
+
+    P(j | x) = (1/KV) Σ_k Σ_v P_k(j | T_v x),
+
+so an answer that hangs on where the box put the character is outvoted as well. A committee answers like one
 network of its members' shape: `sizes` [inputs, outputs], `probabilities`, `feedforward`, `predict` and
 `evaluate`, so whatever reads with a network reads with a committee.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
@@ -34,16 +40,20 @@ Member = TypeVar("Member", bound=Answers)
 class Committee(Generic[Member]):
     """Networks answering together (see the module's docstring); each member takes and gives the same sizes.
 
+    views, if given, maps the rows of X, (n, inputs), to the rows of its V views, (V·n, inputs), view by view:
+    the first n rows are T_1 x for each x, the next n T_2 x, and so on. Without it each input is seen as given.
+
     Raises ValueError for no member, or members with other inputs or outputs.
     """
 
-    def __init__(self, members: Sequence[Member]) -> None:
+    def __init__(self, members: Sequence[Member], views: Callable[[NDArray[Any]], NDArray[Any]] | None = None) -> None:
         if not members:
             raise ValueError("a committee needs at least one network")
         shapes = {(m.sizes[0], m.sizes[-1]) for m in members}
         if len(shapes) > 1:
             raise ValueError(f"a committee's networks must take and give the same sizes; got {sorted(shapes)}")
         self.members: tuple[Member, ...] = tuple(members)
+        self.views = views
 
     @property
     def sizes(self) -> list[int]:
@@ -51,11 +61,14 @@ class Committee(Generic[Member]):
         return [self.members[0].sizes[0], self.members[0].sizes[-1]]
 
     def probabilities(self, X: NDArray[Any]) -> NDArray[Any]:
-        """Return P(j | x) = (1/K) Σ_k P_k(j | x) for the rows of X, shape (n, outputs)."""
-        total = self.members[0].probabilities(X)
+        """Return P(j | x) = (1/K) Σ_k P_k(j | x) for the rows of X, shape (n, outputs); with views,
+        (1/KV) Σ_k Σ_v P_k(j | T_v x)."""
+        seen = X if self.views is None else self.views(X)
+        total = self.members[0].probabilities(seen)
         for member in self.members[1:]:
-            total = total + member.probabilities(X)
-        return total / len(self.members)
+            total = total + member.probabilities(seen)
+        mean = total / len(self.members)
+        return mean if self.views is None else mean.reshape(-1, len(X), mean.shape[-1]).mean(axis=0)
 
     def feedforward(self, X: NDArray[Any]) -> NDArray[Any]:
         """Return the committee's outputs: its probabilities (a softmax output's activations are probabilities)."""

@@ -237,6 +237,21 @@ def shifted(
     return (out.reshape(m, h * w) * np.float32(scale)).astype(dtype, copy=False)
 
 
+def moved(X: NDArray[Any], moves: Sequence[tuple[int, int]], image_shape: tuple[int, int] = (28, 28)) -> Array:
+    """Return the rows of X, (n, h·w) images, each moved by each (down, right) of moves in whole pixels, black
+    where it moves in from outside: (V·n, h·w) for V moves, move by move (the first n rows moved by moves[0]);
+    float rows keep their dtype, uint8 grey levels come back as float32 in [0, 1].
+
+    A moved image is the image read at q = p − (down, right) (`shifted`), what a reader's views are made of
+    (`scratchnet.reading.VIEWS`).
+    """
+    n = len(X)
+    images = np.asarray(X).reshape(n, *image_shape)
+    down, right = (np.repeat(np.array(axis, dtype=np.int64), n) for axis in zip(*moves))
+    dtype = np.float32 if images.dtype == np.uint8 else images.dtype
+    return shifted(np.tile(images, (len(moves), 1, 1)), -down, -right, dtype)
+
+
 class _Workspace(threading.local):
     """The arrays one thread's distortions work in, made once per shape and written in place after.
 
