@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet.data.negatives import negatives
-from scratchnet.reading import READER, READER_CONV, has_reject_class, load_reader, read_inputs
+from scratchnet.reading import READER, READER_CONV, VIEWS, has_reject_class, load_reader, read_inputs
 from scratchnet.training.config import PRESETS
 
 
@@ -48,3 +48,14 @@ def test_it_refuses_held_out_negatives_and_accepts_mnists_test_digits(mnist):
     assert 1 - is_digit.mean() >= 0.85
     _, _, is_digit = read_inputs(net, mnist.test.images.astype(np.float32) / 255)
     assert 1 - is_digit.mean() <= 0.01
+
+
+def test_it_reads_each_character_as_boxed_and_moved_one_pixel_each_way(mnist):
+    """P(j | x) = (1/10) Σ_v (P_dense(j | T_v x) + P_conv(j | T_v x)), the five views made here by hand."""
+    reader, _ = load_reader()
+    X = mnist.test.images[:30].astype(np.float32) / 255
+    padded = np.pad(X.reshape(30, 28, 28), ((0, 0), (1, 1), (1, 1)))
+    views = [padded[:, 1 - down : 29 - down, 1 - right : 29 - right].reshape(30, 784) for down, right in VIEWS]
+    assert sorted(VIEWS) == [(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)]
+    expected = sum(net.probabilities(view) for net in reader.members for view in views) / 10
+    np.testing.assert_allclose(reader.probabilities(X), expected, rtol=1e-5, atol=1e-7)
