@@ -4,8 +4,9 @@ The steps, each a few SciPy `ndimage` calls (see docs/reading.md for pictures of
 
     1. working size      the longer side scaled to at most WORKING_SIDE pixels (photos are large);
     2. polarity          paper is most of the page, so a light median means dark ink; when the
-                         median is neither light nor dark, the ink is the minority that sticks
-                         out of its surroundings (see `is_dark_on_light`); light-on-dark pictures are inverted, so paper is light;
+                         median is neither light nor dark, an edge lighter than it is paper over
+                         dark ink, else the ink is the minority that sticks out of its surroundings
+                         (see `is_dark_on_light`); light-on-dark pictures are inverted, so paper is light;
     3. background        the paper's brightness B = closing(P) (a grey dilation then erosion over a
                          window wider than any stroke): it removes the thin dark ink and keeps
                          shadows and gradients, which are monotone and survive a closing exactly;
@@ -51,6 +52,9 @@ POLARITY_SIDE = 80
 """Polarity is judged on the picture reduced to about this many pixels on its longer side."""
 POLARITY_WINDOW = 0.2
 """The local median that polarity is judged against spans this fraction of the longer side."""
+EDGE_MARGIN = 0.05
+"""In between, a picture whose edge is this much lighter than its median is dark ink on light paper (see
+`is_dark_on_light`)."""
 BACKGROUND_WINDOW = 5
 """The closing's window starts at the longer side over this (see `flatten`)."""
 BACKGROUND_REDUCTION = 4
@@ -110,7 +114,11 @@ def is_dark_on_light(grey: Grey) -> bool:
     """Return True when the ink is darker than the paper.
 
     Paper is most of a page: a median above 0.6 is light paper, below 0.15 a dark board or canvas.
-    In between (a dim photo, a page half in shadow), the ink is the minority that sticks out of its
+    In between (a dim photo, a page half in shadow), a picture whose edge (the median of its outermost
+    rows and columns) is lighter than its median by EDGE_MARGIN is dark ink on paper: writing seldom
+    reaches the edge, so the edge is paper, and ink darker than it pulls the median down. A fat marker's
+    digit can cover so much of a half-shadowed page that the vote below, which counts the pixels that
+    stick out of their surroundings, sees the lit paper as the minority. Otherwise the ink is the minority that sticks out of its
     surroundings: against the local median M (a median filter over POLARITY_WINDOW of the longer
     side, on the picture reduced to about POLARITY_SIDE pixels: it follows shadows, not strokes), more pixels lie well below it (r = P − M < −0.1)
     than above it when the ink is dark.
@@ -118,6 +126,9 @@ def is_dark_on_light(grey: Grey) -> bool:
     median = float(np.median(grey))
     if median > 0.6 or median < 0.15:
         return median > 0.6
+    edge = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    if edge > median + EDGE_MARGIN:
+        return True
     height, width = grey.shape
     factor = max(1, max(height, width) // POLARITY_SIDE)
     small = np.asarray(
