@@ -288,7 +288,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"The served model: {results['settings']['model']}. Each client draws without pause at the page's pace: it sends once its last request is answered and no sooner than "
         f"{1000 * results['settings']['pace_s']:g} ms after its last send, on its own keep-alive connection and loopback address, connected and warmed by three requests before the clock starts; "
         "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, "
-        f"{READ_BY[results['settings'].get('read_by', 'served')]}), "
+        f"{READ_BY[results['settings']['read_by']]}), "
         "the rest fetch the model, the training status and the page. "
         f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
         "",
@@ -381,7 +381,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="the model file to serve (default: the shipped reader's convolutional member)")
     parser.add_argument(
         "--read-by",
-        choices=("served", "reader"),
+        choices=tuple(READ_BY),
         default="served",
         help="which model reads the drawings: the served one, or the whole shipped reader (default: %(default)s)",
     )

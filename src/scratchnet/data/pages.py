@@ -116,12 +116,12 @@ def is_dark_on_light(grey: Grey) -> bool:
     Paper is most of a page: a median above 0.6 is light paper, below 0.15 a dark board or canvas.
     In between (a dim photo, a page half in shadow), a picture whose edge (the median of its outermost
     rows and columns) is lighter than its median by EDGE_MARGIN is dark ink on paper: writing seldom
-    reaches the edge, so the edge is paper, and ink darker than it pulls the median down. A fat marker's
-    digit can cover so much of a half-shadowed page that the vote below, which counts the pixels that
-    stick out of their surroundings, sees the lit paper as the minority. Otherwise the ink is the minority that sticks out of its
-    surroundings: against the local median M (a median filter over POLARITY_WINDOW of the longer
-    side, on the picture reduced to about POLARITY_SIDE pixels: it follows shadows, not strokes), more pixels lie well below it (r = P − M < −0.1)
-    than above it when the ink is dark.
+    reaches the edge, so the edge is paper, and ink darker than it pulls the median down. (A fat marker's
+    digit can cover so much of a half-shadowed page that the vote below sees the lit paper as the
+    minority.) Otherwise the ink is the minority that sticks out of its surroundings: against the local
+    median M (a median filter over POLARITY_WINDOW of the longer side, on the picture reduced to about
+    POLARITY_SIDE pixels: it follows shadows, not strokes), more pixels lie well below it
+    (r = P − M < −0.1) than above it when the ink is dark.
     """
     median = float(np.median(grey))
     if median > 0.6 or median < 0.15:
