@@ -69,6 +69,18 @@ def test_a_phone_photo_opened_from_disk_shows_its_28x28_input_and_is_read(page: 
     assert page.get_by_test_id("character").locator("canvas").count() == 1
 
 
+def test_white_strokes_on_a_transparent_canvas_opened_from_disk_are_read(page: Page, mnist, tmp_path):
+    """A drawing app's export, white strokes on transparency: laid on black as `scratchnet read` lays it."""
+    strokes = np.kron(mnist.test.images[1].reshape(28, 28), np.ones((8, 8), dtype=np.uint8))
+    rgba = np.zeros(strokes.shape + (4,), dtype=np.uint8)
+    rgba[..., :3], rgba[..., 3] = 255, strokes
+    Image.fromarray(np.pad(rgba, ((40, 40), (40, 40), (0, 0))), mode="RGBA").save(tmp_path / "drawn.png")
+    use_the_reader(page)
+    page.get_by_test_id("upload").set_input_files(str(tmp_path / "drawn.png"))
+    expect(page.get_by_test_id("draw-source")).to_contain_text("drawn.png")
+    expect(page.get_by_test_id("prediction")).to_have_text(str(mnist.test.labels[1]))
+
+
 def test_a_sample_opened_after_a_photo_is_what_the_reader_switch_reads_again(page: Page, mnist, tmp_path):
     """Opening a test sample replaces an opened photo: the switch asks again about the sample on the canvas."""
     grey = photo(mnist.test.images[0], np.random.default_rng(30))

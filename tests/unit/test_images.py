@@ -70,6 +70,40 @@ def test_rgba_png_with_transparent_background_is_read(tmp_path):
     assert mnistify(load_image(tmp_path / "t.png")).max() > 0.5
 
 
+def _strokes_on_transparent(alpha: np.ndarray, colour: tuple[int, int, int]) -> Image.Image:
+    rgba = np.zeros(alpha.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = colour
+    rgba[..., 3] = alpha
+    return Image.fromarray(rgba, mode="RGBA")
+
+
+def test_light_strokes_on_a_transparent_canvas_are_laid_on_black(mnist, tmp_path):
+    """White or yellow strokes on a transparent canvas (a drawing app's export) would vanish on white: they
+    are laid on black, dark ones on white, g = α·ink + (1 − α)·ground; white or black, the digit comes back."""
+    for index in range(10):
+        alpha = (digit_picture(mnist, index, dark_on_light=False) * 255).astype(np.uint8)
+        expected = mnistify(digit_picture(mnist, index))
+        for colour in [(255, 255, 255), (255, 230, 0), (0, 0, 0), (30, 60, 200)]:  # white, yellow, black, blue
+            _strokes_on_transparent(alpha, colour).save(tmp_path / "drawn.png")
+            grey = load_image(tmp_path / "drawn.png")
+            ink = (0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]) / 255
+            ground = 0.0 if ink > 0.5 else 1.0
+            a = alpha / 255
+            assert np.abs(grey - (a * ink + (1 - a) * ground)).max() <= 1.5 / 255, colour
+            if colour in [(255, 255, 255), (0, 0, 0)]:
+                assert np.abs(mnistify(grey) - expected).max() < 0.01
+
+
+def test_a_page_with_transparent_margins_is_laid_on_white(tmp_path):
+    """Most of the picture opaque (a photographed page cut out): its margins are white, whatever its colour."""
+    rgba = np.zeros((100, 100, 4), dtype=np.uint8)
+    rgba[10:90, 10:90] = (250, 250, 240, 255)  # light paper over two thirds of the picture
+    rgba[30:70, 48:52] = (20, 20, 20, 255)  # a dark stroke on it
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "page.png")
+    grey = load_image(tmp_path / "page.png")
+    assert grey[0, 0] == 1.0 and grey[50, 50] < 0.1
+
+
 def test_bad_files_are_refused(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.png").write_text("not an image")

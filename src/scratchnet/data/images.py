@@ -55,8 +55,7 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
                 image.load()
                 picture: Image.Image = ImageOps.exif_transpose(image) or image  # phone photos stand upright by EXIF
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                    picture = Image.alpha_composite(background, picture.convert("RGBA"))
+                    picture = on_ground(picture)
                 grey = _grey_levels(picture)
     except DataFormatError:
         raise
@@ -65,6 +64,28 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
     except (OSError, ValueError, SyntaxError) as err:
         raise DataFormatError(f"{path}: cannot decode image ({err})") from err
     return grey
+
+
+DRAWING_COVER = 0.5
+"""A picture whose opaque part covers less than this share of it is a drawing on a transparent canvas."""
+
+
+def on_ground(picture: Image.Image) -> Image.Image:
+    """Return the picture with its transparency laid on a ground of one colour, white or black.
+
+    A transparent pixel has no colour of its own: what is opaque is what was drawn. Where the opaque part
+    covers less than DRAWING_COVER of the picture, it is the strokes themselves (a drawing app's or a web
+    canvas's export), laid on black when they are light (their mean grey weighted by opacity, Σ αg / Σ α,
+    above ½: white chalk on a transparent canvas) and on white otherwise, so that they stand out either way.
+    A page with transparent margins is laid on white. The explorer's page lays an opened picture the same way.
+    """
+    rgba = picture.convert("RGBA")
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+    grey = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float32) / 255
+    opaque = float(alpha.sum())
+    light = opaque > 0 and float((alpha * grey).sum()) / opaque > 0.5
+    ground = (0, 0, 0, 255) if light and opaque < DRAWING_COVER * alpha.size else (255, 255, 255, 255)
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, ground), rgba)
 
 
 WIDE_MODES = {"I;16": 65535.0, "I;16L": 65535.0, "I;16B": 65535.0, "I;16N": 65535.0, "I": None, "F": None}

@@ -213,9 +213,25 @@ function clearReading() {
   $("prediction").classList.remove("words");
 }
 
+// The ground under a picture's transparency, as `scratchnet read` lays it (scratchnet.data.images.on_ground):
+// strokes covering less than DRAWING_COVER of a transparent canvas are laid on black when they are light
+// (mean grey weighted by opacity above ½), everything else on white.
+const DRAWING_COVER = 0.5;
+function groundFor(rgba) {
+  let opaque = 0, lit = 0;
+  for (let i = 0; i < rgba.length; i += 4) {
+    const alpha = rgba[i + 3] / 255;
+    opaque += alpha;
+    lit += (alpha * (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2])) / 255;
+  }
+  const light = opaque > 0 && lit / opaque > 0.5;
+  return light && opaque < DRAWING_COVER * (rgba.length / 4) ? "#000" : "#fff";
+}
+
 async function openPicture(file) {
   // A photo or scan from disk: its grey levels (0.299 R + 0.587 G + 0.114 B, as Pillow's "L") at most
-  // PICTURE_SIDE on the longer side go to /api/read; the canvas shows it fitted, on white.
+  // PICTURE_SIDE on the longer side go to /api/read, transparency laid on groundFor's colour; the canvas
+  // shows it fitted.
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);  // EXIF orientation applied, as phones need
@@ -229,9 +245,11 @@ async function openPicture(file) {
   small.width = width;
   small.height = height;
   const g = small.getContext("2d", { willReadFrequently: true });
-  g.fillStyle = "#fff";
-  g.fillRect(0, 0, width, height);
   g.drawImage(bitmap, 0, 0, width, height);
+  g.globalCompositeOperation = "destination-over";  // the ground goes behind what is drawn
+  g.fillStyle = groundFor(g.getImageData(0, 0, width, height).data);
+  g.fillRect(0, 0, width, height);
+  g.globalCompositeOperation = "source-over";
   const data = g.getImageData(0, 0, width, height).data;
   const grey = new Uint8Array(width * height);
   for (let i = 0; i < grey.length; i++) grey[i] = Math.round(0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]);
