@@ -156,6 +156,9 @@ def test_reproduce_quick_runs_the_presets_through_the_cli_and_writes_the_report(
     assert report.endswith("\n" + notes) and "old figures" not in report and "An old report" not in report
     png = (tmp_path / "docs" / "accuracy.png").read_bytes()
     assert png.startswith(b"\x89PNG")
+    record = json.loads((tmp_path / "docs" / "accuracy.json").read_text())["quick"]
+    assert [len(run) for run in record["best"]["members"]] == [3]  # a committee of three: each member's accuracy
+    assert record["tutorial"]["members"] == [[]]
 
 
 def test_reproduce_of_one_preset_carries_the_other_rows_over_from_its_record(tmp_path):
@@ -242,3 +245,16 @@ def test_report_says_why_a_target_measured_on_validation_is_missed():
     met = Result(PRESETS["book-ch3"], accuracies=[0.9810, 0.9802], seconds=[60.0, 62.0], validations=[0.981, 0.981])
     text = _report({"book-ch3": met}, args, 122.0, None)
     assert "98.06% (98.10%, 98.02%): met." in text and "validation images; on those" not in text
+
+
+def test_report_gives_each_member_of_a_committee_beside_the_committee():
+    import argparse
+
+    from scratchnet.cli.reproduce import Result, _report
+
+    args = argparse.Namespace(quick=False, jobs=1, out=Path("accuracy.md"))
+    best = Result(PRESETS["best"], accuracies=[0.9964], seconds=[810.0], members=[[0.9948, 0.9957, 0.9962]])
+    text = _report({"best": best}, args, 810.0, None)
+    assert "measured 99.64% (99.64%): met. Each network of the committee alone: 99.48%, 99.57%, 99.62%." in text
+    one = Result(PRESETS["best-mlp"], accuracies=[0.9951], seconds=[841.0], members=[[]])
+    assert "committee alone" not in _report({"best-mlp": one}, args, 841.0, None)

@@ -39,6 +39,19 @@ def test_the_record_gives_back_what_was_written_marked_as_carried(tmp_path: Path
     assert read_record(path, quick=True) == {}
 
 
+def test_a_committees_members_are_kept_and_a_record_from_before_them_reads_as_one_network_each(tmp_path: Path):
+    path = tmp_path / "accuracy.json"
+    best = _result("best", [0.9964])
+    best.members = [[0.9948, 0.9957, 0.9962]]
+    write_record(path, {"best": best, "tutorial": _result("tutorial", [0.9471])}, False)
+    back = read_record(path, quick=False)
+    assert back["best"].members == [[0.9948, 0.9957, 0.9962]] and back["tutorial"].members == []
+    data = json.loads(path.read_text())
+    del data["measured"]["best"]["members"]  # as records written before members were kept
+    path.write_text(json.dumps(data))
+    assert read_record(path, quick=False)["best"].members == []
+
+
 def test_quick_runs_are_kept_apart_from_measured_ones(tmp_path: Path):
     path = tmp_path / "accuracy.json"
     write_record(path, {"best": _result("best", [0.9953])}, quick=False)

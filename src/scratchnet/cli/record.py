@@ -35,6 +35,7 @@ class Result:
     seconds: list[float] = field(default_factory=list)
     histories: list[dict[str, Any]] = field(default_factory=list)
     validations: list[float] = field(default_factory=list)  # the kept epoch's validation accuracy, per run
+    members: list[list[float]] = field(default_factory=list)  # per run, each member's own accuracy ([]: one network)
     failures: list[str] = field(default_factory=list)
     quick: bool = False
     when: str = ""
@@ -68,6 +69,7 @@ class Result:
             "accuracies": self.accuracies,
             "seconds": self.seconds,
             "validations": self.validations,
+            "members": self.members,
             "failures": self.failures,
             "histories": histories,
         }
@@ -81,6 +83,7 @@ class Result:
             seconds=[float(s) for s in data["seconds"]],
             histories=[{"epochs": list(h["epochs"])} for h in data["histories"]],
             validations=[float(v) for v in data["validations"]],
+            members=[[float(a) for a in run] for run in data.get("members", [])],  # absent from records before it
             failures=[str(f) for f in data["failures"]],
             quick=quick,
             when=str(data["when"]),

@@ -117,6 +117,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         result.accuracies.append(float(outcome["test_accuracy"]))
         result.seconds.append(float(outcome["wall_seconds"]))
         result.histories.append(outcome["history"])
+        result.members.append([float(a) for a in outcome.get("members_test_accuracy", [])])
         validation = _kept_validation(outcome)
         if validation is not None:
             result.validations.append(validation)
@@ -450,6 +451,9 @@ def _targets(results: dict[str, Result], quick: bool) -> list[str]:
                 f" The source's {100 * preset.reported:.2f}% is measured on its validation images; on those, the epochs "
                 f"these runs kept average {100 * statistics.fmean(result.validations):.2f}%."
             )
+        if any(result.members):
+            alone = "; ".join(", ".join(f"{100 * a:.2f}%" for a in run) for run in result.members if run)
+            line += f" Each network of the committee alone: {alone}."
         if name in ALONE:
             minutes = max(result.seconds) / 60
             line += f" Wall time {minutes:.1f} minutes end to end against a budget of 15: {'within' if minutes <= 15 else '**over**'}."
