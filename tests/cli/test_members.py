@@ -137,6 +137,28 @@ def test_a_committee_run_killed_and_resumed_ends_with_the_uninterrupted_committe
     assert sorted(path.name for path in tmp_path.glob("c.*")) == ["c.npz"]
 
 
+def test_keep_checkpoint_keeps_the_plan_and_each_members_checkpoint_which_resume_to_the_same_committee(
+    trained, tmp_path
+):
+    kept = run_cli("train", *RUN, "--members", "2", "--out", "c.npz", "--keep-checkpoint", cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    names = sorted(path.name for path in tmp_path.glob("c.*"))
+    assert names == ["c.member1.npz.ckpt", "c.member2.npz.ckpt", "c.npz", "c.npz.ckpt"]
+    for k, seed in ((1, 5), (2, 6)):
+        _, header = load_model(tmp_path / f"c.member{k}.npz.ckpt")
+        assert (
+            header["checkpoint"]["state"]["epoch"] == 6 and header["checkpoint"]["settings"]["config"]["seed"] == seed
+        )
+    (tmp_path / "c.npz").rename(tmp_path / "first.npz")
+    again = run_cli("train", "--resume", "c.npz.ckpt", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    ours, _ = load_model(tmp_path / "c.npz", committee=True)
+    expected, _ = load_model(trained[0] / "c.npz", committee=True)
+    assert isinstance(ours, Committee) and isinstance(expected, Committee)
+    assert all(_same_parameters(p, q) for p, q in zip(ours.members, expected.members))
+    assert (tmp_path / "c.npz.ckpt").is_file() and (tmp_path / "c.member1.npz.ckpt").is_file()
+
+
 def test_a_member_that_fails_stops_the_run_with_one_line(tmp_path):
     result = run_cli(
         "train", *RUN, "--members", "2", "--activation", "relu", "--lr", "1e30", "--out", "c.npz", cwd=tmp_path

@@ -12,7 +12,8 @@ and `--seed s + k` (k = 0, ..., K − 1), member k + 1 writing OUT.member{k+1}.n
 printed as they come, each marked with its member. The run's plan goes beside the model first
 (OUT.ckpt, JSON: the settings, the data, where the model goes). When every member has ended,
 `scratchnet.cli.train` measures their committee on the test set and saves it as one model file
-(`scratchnet.io.save_committee`); the members' own files and the plan are then removed.
+(`scratchnet.io.save_committee`); the members' own files and the plan are then removed (with
+--keep-checkpoint, the plan and each member's checkpoint stay, as one network's checkpoint stays).
 
 Each member writes a checkpoint after every epoch, as any run does, and dies with the parent (Linux),
 so `scratchnet train --resume OUT.ckpt` takes the run up again: finished members are kept, interrupted
@@ -70,6 +71,7 @@ class Plan:
     out: Path
     metrics_json: Path | None
     storage: str | None
+    keep_checkpoint: bool = False  # --keep-checkpoint: the plan and each member's checkpoint stay when it ends
 
     @property
     def threads(self) -> int:
@@ -85,8 +87,9 @@ class Plan:
         threads = self.threads
         checkpoint = Path(str(self.member_out(k)) + CHECKPOINT_SUFFIX)
         start = [sys.executable, "-m", "scratchnet", "train"]
+        keep = ["--keep-checkpoint"] if self.keep_checkpoint else []
         if checkpoint.is_file():
-            return [*start, "--resume", str(checkpoint), flag("threads"), str(threads)]
+            return [*start, "--resume", str(checkpoint), flag("threads"), str(threads), *keep]
         preset = PRESETS[self.preset].config
         changes = tuple(
             (item.name, getattr(self.config, item.name))
@@ -100,7 +103,7 @@ class Plan:
         words += (["--data", str(self.data)] if self.data else []) + (
             ["--storage", self.storage] if self.storage else []
         )
-        return [*start, *words]
+        return [*start, *words, *keep]
 
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as the JSON that OUT.ckpt holds."""
@@ -113,6 +116,7 @@ class Plan:
             "out": str(self.out),
             "metrics_json": None if self.metrics_json is None else str(self.metrics_json),
             "storage": self.storage,
+            "keep_checkpoint": self.keep_checkpoint,
         }
 
 
@@ -142,6 +146,7 @@ def read_plan(path: Path) -> Plan:
             Path(data["out"]),
             data["metrics_json"] and Path(data["metrics_json"]),
             data["storage"],
+            bool(data.get("keep_checkpoint", False)),  # absent from plans written before it
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError, ConfigError) as err:
         raise ModelFileError(f"{path}: the committee run's plan is damaged ({type(err).__name__}: {err})") from err

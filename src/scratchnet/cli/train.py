@@ -252,7 +252,8 @@ def _planned_job(args: argparse.Namespace) -> Job:
     _refuse_settings_on_resume(args)
     plan = read_plan(args.resume)
     config = plan.config if args.threads is None else plan.config.with_options(threads=args.threads)
-    job = Job(config, plan.preset, plan.limit, plan.data, plan.out, plan.metrics_json, args.resume, False)
+    keep = args.keep_checkpoint or plan.keep_checkpoint
+    job = Job(config, plan.preset, plan.limit, plan.data, plan.out, plan.metrics_json, args.resume, keep)
     job.storage = plan.storage
     return job
 
@@ -556,7 +557,7 @@ def _saved(console: Console, job: Job, metadata: dict[str, Any], what: str) -> N
 def _train_committee(console: Console, job: Job, data: MNIST, resumed: bool) -> int:
     """Train --members networks at once (`scratchnet.cli.members`), save their committee; return the exit code."""
     config = job.config
-    plan = Plan(config, job.preset, job.limit, job.data, job.out, job.metrics_json, job.storage)
+    plan = Plan(config, job.preset, job.limit, job.data, job.out, job.metrics_json, job.storage, job.keep_checkpoint)
     if not resumed:
         write_plan(job.checkpoint, plan)
     console.print(f"preset  {job.preset}: " + "; ".join(config.describe()))
@@ -591,7 +592,8 @@ def _train_committee(console: Console, job: Job, data: MNIST, resumed: bool) -> 
     _saved(console, job, metadata, "the committee")
     for k in range(config.members):
         plan.member_out(k).unlink(missing_ok=True)
-    job.checkpoint.unlink(missing_ok=True)
+    if not job.keep_checkpoint:
+        job.checkpoint.unlink(missing_ok=True)
     console.print(f"trained in {seconds:.1f} s (the slowest member)")
     console.print(f"test accuracy: {100 * test_accuracy:.2f}%")  # the last line, for scripts
     return 0
