@@ -122,13 +122,13 @@ def test_a_bad_picture_among_good_ones_is_named_and_the_others_answered(tmp_path
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert [line.split(":")[0] for line in result.stdout.splitlines()[::2]] == ["digit0.png", "digit1.png"]
     assert result.stderr.splitlines() == [
-        "scratchnet: error: broken.png: not a readable image (cannot identify image file 'broken.png')"
+        "scratchnet: error: broken.png: not a readable image (no picture format that Pillow reads)"
     ]
 
 
 def test_a_directory_given_as_image_exits_1(tmp_path, model):
     (tmp_path / "digit.png").mkdir()
-    assert_one_line_error(run_cli("predict", str(model), "digit.png", cwd=tmp_path), 1, "digit.png")
+    assert_one_line_error(run_cli("predict", str(model), "digit.png", cwd=tmp_path), 1, "digit.png: a folder")
 
 
 def test_unknown_command_and_missing_arguments_exit_2(tmp_path):

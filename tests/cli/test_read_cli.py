@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -103,3 +106,35 @@ def test_a_bad_picture_among_good_ones_costs_only_its_own_answer(tmp_path, mnist
     assert [answer["path"] for answer in answers] == names
     assert answers[1] == {"path": "cut.png", "error": errors[0].removeprefix("scratchnet: error: ")}
     assert answers[0]["text"] == truths["number0.png"] and answers[3]["rejected"]
+
+
+def _read_piped(data: bytes, tmp_path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet")}
+    command = [sys.executable, "-m", "scratchnet", "read", *args]
+    return subprocess.run(command, input=data, capture_output=True, cwd=tmp_path, env=environment, timeout=300)
+
+
+def test_a_picture_piped_into_standard_input_is_read_as_its_file_is(tmp_path, mnist):
+    truths = write_pictures(tmp_path, mnist)
+    for name in ("number2.png", "house.jpg"):
+        piped = _read_piped((tmp_path / name).read_bytes(), tmp_path, "-")
+        assert piped.returncode == 0 and piped.stdout.decode() == f"-: {truths[name]}\n", piped.stderr
+    empty = _read_piped(b"", tmp_path, "-")
+    lines = empty.stderr.decode().strip().splitlines()
+    assert empty.returncode == 1 and len(lines) == 1 and "-: not a readable image" in lines[0]
+
+
+def test_standard_input_that_is_a_terminal_is_refused_at_once_not_waited_on(tmp_path):
+    """`scratchnet read -` typed with nothing piped would wait for ever: one line instead."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "SCRATCHNET_HOME": str(tmp_path / ".scratchnet")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "scratchnet", "read", "-"], stdin=terminal, stderr=subprocess.PIPE, cwd=tmp_path,
+        env=environment,
+    ) as process:  # fmt: skip
+        _, stderr = process.communicate(timeout=120)
+    os.close(controller)
+    os.close(terminal)
+    assert process.returncode == 1 and "standard input is a terminal" in stderr.decode()

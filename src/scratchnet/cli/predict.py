@@ -22,7 +22,9 @@ def register(subparsers: Any) -> None:
         "prepared the way MNIST's digits were: 20×20 box, centred by mass in 28×28.",
     )
     parser.add_argument("model", metavar="MODEL", help="a model file written by `scratchnet train`")
-    parser.add_argument("images", metavar="IMAGE", nargs="+", help="a picture of one digit")
+    parser.add_argument(
+        "images", metavar="IMAGE", nargs="+", help="a picture of one digit; - reads one piped into standard input"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -26,7 +26,9 @@ def register(subparsers: Any) -> None:
         description="Read the handwriting in each picture (a drawing, a scan or a phone photo; one digit or a number "
         "written in a row) and print `PATH: 2026`, or `PATH: not a digit` when nothing in it reads as a digit.",
     )
-    parser.add_argument("images", metavar="IMAGE", nargs="+", help="a PNG, JPEG or other picture")
+    parser.add_argument(
+        "images", metavar="IMAGE", nargs="+", help="a PNG, JPEG or other picture; - reads one piped into standard input"
+    )
     parser.add_argument(
         "--model",
         metavar="MODEL",

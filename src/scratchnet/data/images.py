@@ -12,6 +12,8 @@ by mass in 28×28) are in `scratchnet.data.pages` and `scratchnet.data.character
 
 from __future__ import annotations
 
+import io
+import sys
 import warnings
 from pathlib import Path
 
@@ -31,39 +33,59 @@ class BlankImageError(DataFormatError):
     """The picture holds no ink to read."""
 
 
+STDIN = "-"
+"""The path that names standard input: `cat photo.jpg | scratchnet read -`."""
+
+
 def load_image(path: str | Path) -> NDArray[np.float32]:
-    """Return the picture at path as a 2-D array of grey levels in [0, 1] (1 = white).
+    """Return the picture at path (STDIN: the bytes piped into standard input) as a 2-D array of grey levels in
+    [0, 1] (1 = white).
 
     Raises
     ------
-    DataFormatError : if the file is missing, empty, not an image, truncated, or larger than MAX_PIXELS.
+    DataFormatError : if the file is missing, empty, not an image, truncated, or larger than MAX_PIXELS, or standard
+        input is asked for but is a terminal (nothing piped: reading it would wait for ever).
     """
+    if str(path) == STDIN:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise DataFormatError(
+                f"{STDIN}: standard input is a terminal; pipe a picture in (cat photo.jpg | scratchnet read -)"
+            )
+        return _decoded(io.BytesIO(sys.stdin.buffer.read()), STDIN)
     path = Path(path)
+    if path.is_dir():
+        raise DataFormatError(f"{path}: a folder, not a picture; name the pictures in it ({path / '*.jpg'})")
     if not path.is_file():
         raise DataFormatError(f"{path}: no such image file")
+    return _decoded(path, str(path))
+
+
+def _decoded(source: Path | io.BytesIO, name: str) -> NDArray[np.float32]:
+    """Return the grey levels of the picture in source (a file, or bytes read), named `name` in any error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(source) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise DataFormatError(
-                        f"{path}: image of {width}×{height} pixels; at most {MAX_PIXELS:,} pixels accepted"
+                        f"{name}: image of {width}×{height} pixels; at most {MAX_PIXELS:,} pixels accepted"
                     )
                 if width == 0 or height == 0:
-                    raise DataFormatError(f"{path}: image of {width}×{height} pixels holds nothing")
+                    raise DataFormatError(f"{name}: image of {width}×{height} pixels holds nothing")
                 image.load()
                 picture: Image.Image = ImageOps.exif_transpose(image) or image  # phone photos stand upright by EXIF
                 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                     picture = on_ground(picture)
-                grey = _grey_levels(picture)
+                return _grey_levels(picture)
     except DataFormatError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise DataFormatError(f"{path}: not a readable image ({err})") from err
+    except UnidentifiedImageError as err:
+        raise DataFormatError(f"{name}: not a readable image (no picture format that Pillow reads)") from err
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise DataFormatError(f"{name}: not a readable image ({err})") from err
     except (OSError, ValueError, SyntaxError) as err:
-        raise DataFormatError(f"{path}: cannot decode image ({err})") from err
-    return grey
+        raise DataFormatError(f"{name}: cannot decode image ({err})") from err
 
 
 DRAWING_COVER = 0.5
