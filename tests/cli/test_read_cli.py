@@ -10,7 +10,7 @@ import sys
 import numpy as np
 from PIL import Image, ImageDraw
 
-from benchmarks.handwriting import drawing, number
+from benchmarks.handwriting import drawing, number, photo
 from tests.conftest import run_cli
 
 
@@ -138,3 +138,21 @@ def test_standard_input_that_is_a_terminal_is_refused_at_once_not_waited_on(tmp_
     os.close(controller)
     os.close(terminal)
     assert process.returncode == 1 and "standard input is a terminal" in stderr.decode()
+
+
+def test_phone_photos_saved_as_heic_are_read(tmp_path, mnist):
+    """An iPhone saves its photos as HEIC: `read` opens them (pillow-heif) and reads them as their JPEGs."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write them here
+    names, truths = [], []
+    for index in range(3):
+        grey = photo(mnist.test.images[index], np.random.default_rng(40 + index))
+        picture = Image.fromarray((grey * 255).astype(np.uint8)).convert("RGB")
+        picture.save(tmp_path / f"photo{index}.heic", quality=80)
+        picture.save(tmp_path / f"photo{index}.jpg", quality=80)
+        names += [f"photo{index}.heic", f"photo{index}.jpg"]
+        truths += [str(mnist.test.labels[index])] * 2
+    result = run_cli("read", *names, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{name}: {truth}" for name, truth in zip(names, truths)]

@@ -12,6 +12,8 @@ by mass in 28×28) are in `scratchnet.data.pages` and `scratchnet.data.character
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import sys
 import warnings
@@ -60,8 +62,20 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
     return _decoded(path, str(path))
 
 
+@functools.cache
+def _open_heic_too() -> None:
+    """Teach Pillow HEIC, the format phones save photos in (an iPhone's default), through pillow-heif: once, on the
+    first picture opened (its 30 ms are not paid by every command). Without its wheel (a rare platform), HEIC is
+    refused as any format Pillow does not read."""
+    with contextlib.suppress(ImportError):
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+
+
 def _decoded(source: Path | io.BytesIO, name: str) -> NDArray[np.float32]:
     """Return the grey levels of the picture in source (a file, or bytes read), named `name` in any error."""
+    _open_heic_too()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
