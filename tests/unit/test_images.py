@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.handwriting import _stroke_of, photograph
 from scratchnet import DataFormatError
-from scratchnet.data.images import BlankImageError, image_to_input, load_image, mnistify
+from scratchnet.data.images import BlankImageError, find_writing, image_to_input, load_image, mnistify
+from scratchnet.reading import load_reader, read
 
 
 def digit_picture(mnist, index: int, scale: int = 10, dark_on_light: bool = True) -> np.ndarray:
@@ -141,3 +143,28 @@ def test_sixteen_bit_and_floating_point_greys_are_read_as_their_eight_bit_pictur
     np.testing.assert_allclose(load_image(tmp_path / "dim.png"), eight * 128 * 255 / 65535, atol=1e-6)
     # the ink finder takes the page's own range, so the input is the 8-bit picture's (within 1e-5 measured)
     np.testing.assert_allclose(image_to_input(tmp_path / "dim.png"), image_to_input(tmp_path / "eight.png"), atol=1e-4)
+
+
+def _small_digit_photo(mnist, index: int) -> np.ndarray:
+    """Test digit `index` written 60 pixels tall at (900, 1000) on a 2,000-pixel photo of lined paper (ruled and
+    margin lines, shadow, JPEG): 14 pixels tall at the working size of 480."""
+    stroke = _stroke_of(mnist.test.images[index], 60, 1.2, 0.0)
+    page = Image.new("L", (2000, 2000), 0)
+    page.paste(stroke, (900, 1000))
+    return photograph(np.asarray(page, dtype=np.float32) / 255, np.random.default_rng(index))
+
+
+def test_small_writing_on_a_large_photo_is_looked_for_again_closer_and_boxed_in_the_photos_pixels(mnist):
+    """Coarse to fine: read at the working size alone, 7 of these 12 read right (the margin line's dashes read as 1s
+    beside the digit); looked for again in a crop around the writing, 11."""
+    reader, _ = load_reader()
+    right = 0
+    for index in range(12):
+        grey = _small_digit_photo(mnist, index)
+        layout = find_writing(grey)
+        characters = layout.characters()
+        if layout.page.origin != (0, 0):  # cropped: the boxes still count the photo's pixels
+            x, y, w, h = characters[0].box
+            assert abs(x - 900) <= 3 and abs(y - 1000) <= 6 and 55 <= h <= 62
+        right += read(grey, reader).text == str(mnist.test.labels[index])
+    assert right >= 10

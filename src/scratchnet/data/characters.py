@@ -274,10 +274,10 @@ def _character(page: Page, labels: NDArray[np.int32], group: Group) -> Character
         return None
     ink = np.clip(ink / strong, 0.0, 1.0)  # the ink's own darkness is 1, as MNIST's strokes were
     ink[ink < 0.05] = 0.0
-    s = page.scale
+    s, (x0, y0) = page.scale, page.origin
     box = (
-        round(group.left * s),
-        round(group.top * s),
+        x0 + round(group.left * s),
+        y0 + round(group.top * s),
         max(1, round(group.width * s)),
         max(1, round(group.height * s)),
     )
@@ -393,7 +393,11 @@ def find_layout(page: Page) -> Layout:
 
 def split_characters(page: Page, together: bool = False) -> list[Character]:
     """Return the characters on the page, left to right (steps 1–4); all the ink as one if together."""
-    layout = find_layout(page)
+    return characters_of(find_layout(page), together)
+
+
+def characters_of(layout: Layout, together: bool = False) -> list[Character]:
+    """Return the layout's characters, boxed, left to right; all the ink as one if together."""
     if together and layout.groups:
         first = layout.groups[0]
         for other in layout.groups[1:]:

@@ -1,9 +1,11 @@
 """Turn pictures of handwriting into the 28×28 inputs an MNIST network expects: one pipeline for all.
 
 `scratchnet read`, `scratchnet predict` and the explorer's Draw panel all come here:
-    load_image(path)       the file as grey levels in [0, 1] (colour, transparency and EXIF turns undone);
+    load_image(path)       the file (or '-': standard input) as grey levels in [0, 1] (colour, transparency
+                           and EXIF turns undone);
     read_characters(grey)  every character, left to right, each with its box and its (784,) input;
     read_layout(grey)      the same characters before they are boxed, for the reader to join or cut;
+                           both looked for again closer where a large picture's writing is small (`find_writing`);
     mnistify(grey)         all the ink as one digit's (784,) input (`predict`, one digit per picture);
     image_to_input(path)   load_image, then mnistify.
 The steps between (background, threshold, ruled lines, specks, characters, MNIST's 20×20 box centred
@@ -23,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from scratchnet.data.characters import Character, Layout, find_layout, split_characters
+from scratchnet.data.characters import Character, Layout, characters_of, find_layout
 from scratchnet.data.pages import find_ink
 from scratchnet.errors import DataFormatError
 
@@ -154,20 +156,62 @@ def _checked(grey: NDArray[np.floating]) -> NDArray[np.float32]:
     return grey
 
 
+SMALL_WRITING = 40
+"""Writing whose tallest character is shorter than this at the working size (twice MNIST's 20-pixel box), in a
+picture that was reduced, is looked for again in the picture cropped around it (`find_writing`)."""
+
+
+HAIRLINE = 2
+"""Characters this many working pixels wide or tall, or fewer, do not place the crop: a ruled or margin line a few
+pixels wide in a large photo is this thin at the working size, and broken into dashes there."""
+
+
+def find_writing(grey: NDArray[np.floating]) -> Layout:
+    """Return the picture's layout (`scratchnet.data.pages.find_ink`, then `characters.find_layout`), coarse to fine.
+
+    A phone photo is reduced to the working size before its ink is looked for; a number written small on a
+    large page comes out a few pixels tall there, too coarse to read (40 of 40 digits a tenth of a 2,000-pixel
+    photo's side read right, 27 of 40 at three hundredths). So where the picture was reduced and its tallest
+    character is under SMALL_WRITING pixels, the picture is cropped around the characters (with a margin of the
+    tallest one's height), and the ink is looked for again in the crop, which is reduced less or not at all;
+    its boxes still count the whole picture's pixels (`Page.origin`).
+    """
+    grey = _checked(grey)
+    layout = find_layout(find_ink(grey))
+    page = layout.page
+    writing = [g for g in layout.groups if min(g.height, g.width) > HAIRLINE]
+    tallest = max((g.height for g in writing), default=0)
+    if page.scale <= 1.0 or not tallest or tallest >= SMALL_WRITING:
+        return layout
+    margin = tallest
+    top = max(0, int((min(g.top for g in writing) - margin) * page.scale))
+    left = max(0, int((min(g.left for g in writing) - margin) * page.scale))
+    bottom = int((max(g.bottom for g in writing) + margin) * page.scale) + 1
+    right = int((max(g.right for g in writing) + margin) * page.scale) + 1
+    crop = grey[top:bottom, left:right]
+    if max(crop.shape) > max(grey.shape) / 2:  # the writing spans the page: a crop would hardly enlarge it
+        return layout
+    finer = find_ink(crop)
+    finer.origin = (left, top)
+    zoomed = find_layout(finer)
+    return zoomed if zoomed.groups else layout
+
+
 def read_characters(grey: NDArray[np.floating]) -> list[Character]:
     """Return the characters in a picture of grey levels in [0, 1], left to right, each boxed as MNIST did.
 
     The pipeline of `scratchnet.data.pages.find_ink` (polarity, background, threshold, ruled lines)
-    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28).
-    An empty list means the picture holds no ink.
+    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28),
+    looked for again closer where the writing is small (`find_writing`). An empty list means the
+    picture holds no ink.
     """
-    return split_characters(find_ink(_checked(grey)))
+    return characters_of(find_writing(grey))
 
 
 def read_layout(grey: NDArray[np.floating]) -> Layout:
     """Return the page's characters as the layout rules find them, before any is read (the reader may
     join or cut them where its network is unsure: `scratchnet.segmenting`)."""
-    return find_layout(find_ink(_checked(grey)))
+    return find_writing(grey)
 
 
 def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -177,7 +221,7 @@ def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
     light background or light ink on a dark one are both accepted. Raises BlankImageError when there
     is no ink.
     """
-    characters = split_characters(find_ink(_checked(grey)), together=True)
+    characters = characters_of(find_writing(grey), together=True)
     if not characters:
         raise BlankImageError("the image is blank: no ink to read")
     return characters[0].input

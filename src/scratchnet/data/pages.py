@@ -73,9 +73,10 @@ FLAT_SHARE = 0.5
 class Page:
     """A picture's ink, found: `ink` (h, w) in [0, 1], `mask` (h, w) of the ink, at the working size.
 
-    `scale` turns working pixels into the picture's: x_picture = x_working · scale. `grey` is the
-    picture at the working size (1 = white), `background` the paper's estimated brightness, `found`
-    the thresholded mask before ruled lines were removed, and `dark_on_light` the polarity found.
+    `scale` turns working pixels into the picture's: x_picture = x_working · scale (+ `origin`, where the
+    page is a crop of a larger picture: its top-left corner there, (x, y)). `grey` is the picture at the
+    working size (1 = white), `background` the paper's estimated brightness, `found` the thresholded mask
+    before ruled lines were removed, and `dark_on_light` the polarity found.
     """
 
     grey: Grey
@@ -86,6 +87,7 @@ class Page:
     scale: float
     dark_on_light: bool
     threshold: float
+    origin: tuple[int, int] = (0, 0)
 
 
 def working_size(grey: Grey) -> tuple[Grey, float]:
