@@ -8,7 +8,7 @@ from PIL import Image
 
 from benchmarks.handwriting import _stroke_of, photograph
 from scratchnet import DataFormatError
-from scratchnet.data.images import BlankImageError, find_writing, image_to_input, load_image, mnistify
+from scratchnet.data.images import BlankImageError, image_to_input, load_image, mnistify, read_layout
 from scratchnet.reading import load_reader, read
 
 
@@ -161,7 +161,7 @@ def test_small_writing_on_a_large_photo_is_looked_for_again_closer_and_boxed_in_
     right = 0
     for index in range(12):
         grey = _small_digit_photo(mnist, index)
-        layout = find_writing(grey)
+        layout = read_layout(grey)
         characters = layout.characters()
         if layout.page.origin != (0, 0):  # cropped: the boxes still count the photo's pixels
             x, y, w, h = characters[0].box

@@ -5,7 +5,7 @@
                            and EXIF turns undone);
     read_characters(grey)  every character, left to right, each with its box and its (784,) input;
     read_layout(grey)      the same characters before they are boxed, for the reader to join or cut;
-                           both looked for again closer where a large picture's writing is small (`find_writing`);
+                           both looked for again closer where a large picture's writing is small;
     mnistify(grey)         all the ink as one digit's (784,) input (`predict`, one digit per picture);
     image_to_input(path)   load_image, then mnistify.
 The steps between (background, threshold, ruled lines, specks, characters, MNIST's 20×20 box centred
@@ -119,7 +119,7 @@ def on_ground(picture: Image.Image) -> Image.Image:
     """
     rgba = picture.convert("RGBA")
     alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
-    grey = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float32) / 255
+    grey = np.asarray(rgba.convert("L"), dtype=np.float32) / 255  # Pillow's "L" leaves alpha out
     opaque = float(alpha.sum())
     light = opaque > 0 and float((alpha * grey).sum()) / opaque > 0.5
     ground = (0, 0, 0, 255) if light and opaque < DRAWING_COVER * alpha.size else (255, 255, 255, 255)
@@ -158,7 +158,7 @@ def _checked(grey: NDArray[np.floating]) -> NDArray[np.float32]:
 
 SMALL_WRITING = 40
 """Writing whose tallest character is shorter than this at the working size (twice MNIST's 20-pixel box), in a
-picture that was reduced, is looked for again in the picture cropped around it (`find_writing`)."""
+picture that was reduced, is looked for again in the picture cropped around it (`read_layout`)."""
 
 
 HAIRLINE = 2
@@ -166,8 +166,21 @@ HAIRLINE = 2
 pixels wide in a large photo is this thin at the working size, and broken into dashes there."""
 
 
-def find_writing(grey: NDArray[np.floating]) -> Layout:
-    """Return the picture's layout (`scratchnet.data.pages.find_ink`, then `characters.find_layout`), coarse to fine.
+def read_characters(grey: NDArray[np.floating]) -> list[Character]:
+    """Return the characters in a picture of grey levels in [0, 1], left to right, each boxed as MNIST did.
+
+    The pipeline of `scratchnet.data.pages.find_ink` (polarity, background, threshold, ruled lines)
+    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28),
+    looked for again closer where the writing is small (`read_layout`). An empty list means the
+    picture holds no ink.
+    """
+    return characters_of(read_layout(grey))
+
+
+def read_layout(grey: NDArray[np.floating]) -> Layout:
+    """Return the page's characters as the layout rules find them, before any is read (the reader may join or cut
+    them where its network is unsure: `scratchnet.segmenting`): `scratchnet.data.pages.find_ink`, then
+    `characters.find_layout`, coarse to fine.
 
     A phone photo is reduced to the working size before its ink is looked for; a number written small on a
     large page comes out a few pixels tall there, too coarse to read (40 of 40 digits a tenth of a 2,000-pixel
@@ -197,23 +210,6 @@ def find_writing(grey: NDArray[np.floating]) -> Layout:
     return zoomed if zoomed.groups else layout
 
 
-def read_characters(grey: NDArray[np.floating]) -> list[Character]:
-    """Return the characters in a picture of grey levels in [0, 1], left to right, each boxed as MNIST did.
-
-    The pipeline of `scratchnet.data.pages.find_ink` (polarity, background, threshold, ruled lines)
-    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28),
-    looked for again closer where the writing is small (`find_writing`). An empty list means the
-    picture holds no ink.
-    """
-    return characters_of(find_writing(grey))
-
-
-def read_layout(grey: NDArray[np.floating]) -> Layout:
-    """Return the page's characters as the layout rules find them, before any is read (the reader may
-    join or cut them where its network is unsure: `scratchnet.segmenting`)."""
-    return find_writing(grey)
-
-
 def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
     """Return the (784,) MNIST-style input for a 2-D array of grey levels in [0, 1]: all its ink as one digit.
 
@@ -221,7 +217,7 @@ def mnistify(grey: NDArray[np.floating]) -> NDArray[np.float32]:
     light background or light ink on a dark one are both accepted. Raises BlankImageError when there
     is no ink.
     """
-    characters = characters_of(find_writing(grey), together=True)
+    characters = characters_of(read_layout(grey), together=True)
     if not characters:
         raise BlankImageError("the image is blank: no ink to read")
     return characters[0].input
