@@ -30,13 +30,15 @@ GRID = ("--lr", "1,3", "--seeds", "1,2", "--epochs", "1", "--limit", "300")
 def cluster(tmp_path_factory):
     """A LocalCluster of 2 worker processes with 1 thread each; its runs keep SCRATCHNET_HOME in a temporary folder."""
     home = tmp_path_factory.mktemp("worker-home")
+    temporary = tmp_path_factory.mktemp("worker-tmp")
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",
-        env={"SCRATCHNET_HOME": str(home)},
+        env={"SCRATCHNET_HOME": str(home), "TMPDIR": str(temporary)},
     ) as local:
+        local.temporary = temporary  # the workers' temporary folder, where each run's folder lies
         yield local
 
 
@@ -77,9 +79,11 @@ def test_a_worker_killed_mid_run_loses_no_run_and_counts_none_twice(tmp_path, cl
         assert busy, "no run reached a worker"
         time.sleep(0.5)  # the run's `scratchnet train` child has started
         nanny = next(nanny for nanny in cluster.workers.values() if nanny.worker_address == busy)
-        os.kill(nanny.process.process.pid, signal.SIGKILL)
+        killed = nanny.process.process.pid
+        os.kill(killed, signal.SIGKILL)
     output, _ = sweep.communicate(timeout=300)
     assert sweep.returncode == 0, output
+    assert not list(cluster.temporary.glob(f"scratchnet-run-{killed}-*"))  # the next run removed what it left
     finished = [line for line in output.splitlines() if line.startswith("  tutorial ")]
     assert len(finished) == 4 and len(set(finished)) == 4  # each run reported once
     remote = json.loads((tmp_path / "killed.json").read_text())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,6 +73,47 @@ def word(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+RUN_FOLDER = "scratchnet-run-"
+"""The start of each run's temporary folder's name, followed by the process id of the process that made it."""
+
+
+def has_ended(pid: int) -> bool:
+    """Return True when process `pid` is known to have ended (on Linux, also one ended but not yet waited for).
+
+    False where that cannot be told (Windows, another user's process): a folder is kept rather than lost.
+    """
+    status = Path(f"/proc/{pid}/stat")
+    if Path("/proc/self/stat").exists():
+        try:
+            return status.read_text().rsplit(")", 1)[1].split()[0] == "Z"  # the state after the command's name
+        except OSError:
+            return True
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def remove_orphaned_folders(root: Path | None = None) -> list[Path]:
+    """Remove the run folders (in `root`, the temporary folder by default) whose process has ended; return them.
+
+    A run's folder goes when its run ends, but not when its process is killed (a Dask worker lost mid-run, a
+    machine's out-of-memory killer): the next run on the machine removes what such a process left.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{RUN_FOLDER}*-*"):
+        pid = folder.name.removeprefix(RUN_FOLDER).split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and has_ended(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def train_once(
     run: Run, environment: Mapping[str, str] | None = None, before_start: Callable[[], None] | None = None
 ) -> dict[str, Any]:
@@ -85,7 +127,8 @@ def train_once(
     child = dict(os.environ if environment is None else environment)
     if run.threads is not None:
         child.update({variable: str(run.threads) for variable in THREAD_VARIABLES})
-    with tempfile.TemporaryDirectory(prefix="scratchnet-run-") as temporary:
+    remove_orphaned_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{RUN_FOLDER}{os.getpid()}-") as temporary:
         folder = Path(temporary)
         command = [sys.executable, "-m", "scratchnet", "train", *run.arguments()]
         command += ["--out", str(folder / "model.npz"), "--metrics-json", str(folder / "metrics.json")]
