@@ -1,5 +1,6 @@
 """The Draw panel reads like `scratchnet read`: a number drawn with the mouse, a scribble refused, a digit
-drawn with a finger (touch events), and a phone photo opened from disk, in a real headless Chromium."""
+drawn with a finger (touch events), and phone photos opened from disk (a HEIC one too: the page sends the file, the
+server reads it as `scratchnet read` reads a file), in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -79,6 +80,25 @@ def test_white_strokes_on_a_transparent_canvas_opened_from_disk_are_read(page: P
     page.get_by_test_id("upload").set_input_files(str(tmp_path / "drawn.png"))
     expect(page.get_by_test_id("draw-source")).to_contain_text("drawn.png")
     expect(page.get_by_test_id("prediction")).to_have_text(str(mnist.test.labels[1]))
+
+
+def test_a_heic_photo_that_chromium_cannot_decode_is_read_and_shown(page: Page, mnist, tmp_path):
+    """An iPhone's photos are HEIC, which Chromium cannot decode: the page sends the file, the server reads it as
+    `scratchnet read` does, and the canvas shows the picture as the server read it."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write one here
+    grey = photo(mnist.test.images[0], np.random.default_rng(30))
+    Image.fromarray((grey * 255).astype(np.uint8)).convert("RGB").save(tmp_path / "photo.heic", quality=80)
+    use_the_reader(page)
+    page.get_by_test_id("upload").set_input_files(str(tmp_path / "photo.heic"))
+    expect(page.get_by_test_id("draw-source")).to_contain_text("photo.heic")
+    expect(page.get_by_test_id("prediction")).to_have_text(str(mnist.test.labels[0]))
+    greys = page.evaluate(
+        """() => { const d = document.getElementById("canvas").getContext("2d").getImageData(0, 0, 280, 280).data;
+                   const seen = new Set(); for (let i = 0; i < d.length; i += 4) seen.add(d[i]); return seen.size; }"""
+    )
+    assert greys > 50  # a photo's many grey levels, not a blank canvas
 
 
 def test_a_sample_opened_after_a_photo_is_what_the_reader_switch_reads_again(page: Page, mnist, tmp_path):

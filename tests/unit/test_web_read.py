@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from benchmarks.handwriting import nondigit, number
+from benchmarks.handwriting import nondigit, number, photo, photograph
+from scratchnet.data.images import load_image
 from scratchnet.io import load_model
+from scratchnet.reading import load_reader, read
 from scratchnet.web import Explorer, create_app
 
 
@@ -60,3 +63,71 @@ def test_a_blank_page_and_bad_requests(client: TestClient):
     assert blank["blank"] and blank["rejected"] and blank["characters"] == [] and blank["trace"] is None
     refused = client.post("/api/read", json=body(np.ones((50, 60)), model="best"))
     assert refused.status_code == 400 and "model must be one of served, reader" in refused.json()["error"]
+
+
+def test_a_photo_sent_as_its_file_is_read_as_scratchnet_read_reads_that_file(client: TestClient, mnist, tmp_path):
+    """The page sends an opened picture's file: the server decodes it as `read` does (full size, no 512 cap)."""
+    chosen = [4, 5, 6]
+    ink, _boxes = number([mnist.test.images[i] for i in chosen], np.random.default_rng(42))
+    grey = photograph(np.kron(1.0 - ink, np.ones((3, 3), dtype=np.float32)), np.random.default_rng(43))  # a large photo
+    Image.fromarray((grey * 255).astype(np.uint8)).save(tmp_path / "number.jpg", quality=85)
+    assert max(grey.shape) > 512
+    sent = client.post(
+        "/api/read?model=reader", content=(tmp_path / "number.jpg").read_bytes(), headers={"Content-Type": "image/jpeg"}
+    )
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    reader, _ = load_reader()
+    here = read(load_image(tmp_path / "number.jpg"), reader, gate=reader)
+    assert answer["model"] == "reader" and answer["text"] == here.text == "".join(
+        str(mnist.test.labels[i]) for i in chosen
+    )
+    assert [c["box"] for c in answer["characters"] if c["is_digit"]] == [list(d.box) for d in here.digits]
+    shown = answer["picture"]
+    assert (shown["width"], shown["height"]) == (grey.shape[1], grey.shape[0])
+    png = Image.open(io.BytesIO(base64.b64decode(shown["image"].removeprefix("data:image/png;base64,"))))
+    assert max(png.size) == 512 and abs(png.width / png.height - grey.shape[1] / grey.shape[0]) < 0.01
+
+
+def test_a_heic_photo_and_a_transparent_drawing_sent_as_files_are_read(client: TestClient, mnist):
+    """What the browser could not open itself (HEIC), and light strokes on transparency, laid on black."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write one here
+    heic = io.BytesIO()
+    Image.fromarray((photo(mnist.test.images[0], np.random.default_rng(44)) * 255).astype(np.uint8)).convert(
+        "RGB"
+    ).save(heic, "HEIF", quality=80)
+    strokes = np.kron(mnist.test.images[1].reshape(28, 28), np.ones((6, 6), dtype=np.uint8))
+    rgba = np.zeros(strokes.shape + (4,), dtype=np.uint8)
+    rgba[..., :3], rgba[..., 3] = 255, strokes  # white ink, opaque only where drawn
+    png = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(png, "PNG")
+    for data, label in ((heic, mnist.test.labels[0]), (png, mnist.test.labels[1])):
+        answer = client.post(
+            "/api/read?model=reader", content=data.getvalue(), headers={"Content-Type": "application/octet-stream"}
+        ).json()
+        assert answer["text"] == str(label)
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "words"),
+    [
+        (b"\x89PNG\r\n\x1a\n not really", {"Content-Type": "image/png"}, 400, "the picture: "),
+        (b"", {"Content-Type": "image/jpeg"}, 400, "must be a picture's file; got an empty body"),
+        (b"x", {"Content-Type": "image/jpeg", "Content-Length": str(30 << 20)}, 413, "at most 20,971,520 bytes"),
+        (b"hello", {"Content-Type": "text/plain"}, 415, "application/json"),
+    ],
+)
+def test_a_picture_file_that_cannot_be_read_is_one_line(client: TestClient, content, headers, status, words):
+    answer = client.post("/api/read", content=content, headers=headers)
+    assert answer.status_code == status and words in answer.json()["error"] and "\n" not in answer.json()["error"]
+
+
+def test_a_picture_files_reader_is_chosen_in_the_query(client: TestClient, mnist):
+    picture = io.BytesIO()
+    Image.fromarray(255 - mnist.test.images[2].reshape(28, 28)).resize((112, 112)).save(picture, "PNG")
+    refused = client.post("/api/read?model=best", content=picture.getvalue(), headers={"Content-Type": "image/png"})
+    assert refused.status_code == 400 and "model must be one of served, reader" in refused.json()["error"]
+    served = client.post("/api/read", content=picture.getvalue(), headers={"Content-Type": "image/png"}).json()
+    assert served["model"] == "served" and served["picture"] == {**served["picture"], "width": 112, "height": 112}

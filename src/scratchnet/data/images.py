@@ -2,7 +2,7 @@
 
 `scratchnet read`, `scratchnet predict` and the explorer's Draw panel all come here:
     load_image(path)       the file (or '-': standard input) as grey levels in [0, 1] (colour, transparency
-                           and EXIF turns undone);
+                           and EXIF turns undone); decode_image(bytes) the same for a file's bytes;
     read_characters(grey)  every character, left to right, each with its box and its (784,) input;
     read_layout(grey)      the same characters before they are boxed, for the reader to join or cut;
                            both looked for again closer where a large picture's writing is small;
@@ -55,13 +55,22 @@ def load_image(path: str | Path) -> NDArray[np.float32]:
             raise DataFormatError(
                 f"{STDIN}: standard input is a terminal; pipe a picture in (cat photo.jpg | scratchnet read -)"
             )
-        return _decoded(io.BytesIO(sys.stdin.buffer.read()), STDIN)
+        return decode_image(sys.stdin.buffer.read(), STDIN)
     path = Path(path)
     if path.is_dir():
         raise DataFormatError(f"{path}: a folder, not a picture; name the pictures in it ({path / '*.jpg'})")
     if not path.is_file():
         raise DataFormatError(f"{path}: no such image file")
     return _decoded(path, str(path))
+
+
+def decode_image(data: bytes, name: str = "the picture") -> NDArray[np.float32]:
+    """Return the picture whose file's bytes are `data` as grey levels in [0, 1], exactly as load_image reads the
+    file (the explorer's server reads a picture sent to it so); `name` names it in any error.
+
+    Raises DataFormatError as load_image does.
+    """
+    return _decoded(io.BytesIO(data), name)
 
 
 @functools.cache
@@ -115,7 +124,8 @@ def on_ground(picture: Image.Image) -> Image.Image:
     covers less than DRAWING_COVER of the picture, it is the strokes themselves (a drawing app's or a web
     canvas's export), laid on black when they are light (their mean grey weighted by opacity, Σ αg / Σ α,
     above ½: white chalk on a transparent canvas) and on white otherwise, so that they stand out either way.
-    A page with transparent margins is laid on white. The explorer's page lays an opened picture the same way.
+    A page with transparent margins is laid on white. A picture opened in the explorer is laid so too: its server
+    reads the file it is sent here.
     """
     rgba = picture.convert("RGBA")
     alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scratchnet.core.convnet import layers_text
-from scratchnet.data.images import BlankImageError, mnistify
+from scratchnet.data.images import BlankImageError, decode_image, mnistify
 from scratchnet.errors import ScratchnetError
 from scratchnet.training.config import TrainConfig
 from scratchnet.web import backprop, validation
@@ -39,6 +39,7 @@ from scratchnet.web.explorer import (
     Explorer,
     ServedModel,
     neuron_view,
+    picture_view,
     reading_view,
     shown_member,
     trace_view,
@@ -95,9 +96,12 @@ async def predict(request: Request) -> Response:
     return await _answer_picture(request, _predict_answer)
 
 
-async def _answer_picture(request: Request, answer: Callable[[bytes, ServedModel], bytes]) -> Response:
-    """Return answer(body, served model) for a picture's request, once the served model is known to take 28×28 inputs."""
-    body = await validation.read_body(request)
+async def _answer_picture(
+    request: Request, answer: Callable[[bytes, ServedModel], bytes], body: bytes | None = None
+) -> Response:
+    """Return answer(body, served model) for a picture's request (its body read here unless given), once the
+    served model is known to take 28×28 inputs."""
+    body = await validation.read_body(request) if body is None else body
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
@@ -119,8 +123,23 @@ async def read(request: Request) -> Response:
 
     Every character found, with its box and 28×28 input, the digits read or "not a digit", and the
     served network's trace of the first digit. "model" is "served" (default) or "reader", the shipped one.
+    A picture may come as its file instead (Content-Type image/..., ?model=...): it is then decoded as
+    `scratchnet read` decodes a file (`decode_image`: HEIC, EXIF turns, transparency, full size), and the
+    answer adds the picture as it was read (`picture_view`), for the page to show what the reader saw.
     """
-    return await _answer_picture(request, _read_answer)
+    if not validation.sends_picture(request):
+        return await _answer_picture(request, _read_answer)
+    body = await validation.read_body(request, validation.MAX_PICTURE_BYTES, picture=True)
+    which = validation.choice(dict(request.query_params), "model", READ_MODELS, "served")
+    return await _answer_picture(request, partial(_read_picture_answer, which=which), body)
+
+
+def _read_picture_answer(body: bytes, served: ServedModel, which: str) -> bytes:
+    """Return the JSON answer to a /api/read body that is a picture's file, for the served model."""
+    grey = decode_image(body, "the picture")
+    return _dumps(
+        {**reading_view(grey, served.net, which), "picture": picture_view(grey), "model_version": served.version}
+    )
 
 
 def _read_answer(body: bytes, served: ServedModel) -> bytes:

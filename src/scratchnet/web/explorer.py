@@ -9,6 +9,8 @@ training is `scratchnet.training.loop.fit` with the page's settings and two call
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from scratchnet.core.answers import freeze, normalised
 from scratchnet.core.committee import Committee
@@ -507,6 +510,27 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
         "model": which,
         "characters": characters,
         "trace": None if first is None else _trace_with_maps(served, reader if which == "reader" else served, first),
+    }
+
+
+SHOWN_SIDE = 512
+"""The longer side, at most, of a picture sent back to be shown (`picture_view`); the page's canvas is smaller."""
+
+
+def picture_view(grey: NDArray[np.floating]) -> dict[str, Any]:
+    """Return {"width", "height", "image"}: the picture's size in its own pixels (the units of the characters'
+    boxes) and the picture as it was read, in grey, at most SHOWN_SIDE pixels on its longer side, as a PNG data
+    URL: the page shows what the reader saw (a transparent drawing on the ground it was laid on, a HEIC photo
+    that the browser itself cannot open)."""
+    height, width = grey.shape
+    image = Image.fromarray(np.rint(np.asarray(grey) * 255).astype(np.uint8))
+    image.thumbnail((SHOWN_SIDE, SHOWN_SIDE), Image.Resampling.BOX)
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    return {
+        "width": width,
+        "height": height,
+        "image": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
     }
 
 

@@ -23,6 +23,13 @@ from scratchnet.training.config import TrainConfig
 MAX_BODY_BYTES = 1 << 20
 """The largest request body read (1 MiB); a drawing of 112×112 grey levels takes about 30 kB."""
 
+MAX_PICTURE_BYTES = 20 << 20
+"""The largest picture file read (20 MiB): a phone's photo of 12 to 48 megapixels, as JPEG or HEIC."""
+
+PICTURE_TYPES = ("image/", "application/octet-stream")
+"""The Content-Types (or their beginnings) of a picture sent as its file: image/jpeg, image/heic, ...; a file whose
+type the browser does not know comes as application/octet-stream. None is one a plain HTML form can send."""
+
 MAX_IMAGE_SIDE = 512
 """The largest drawing accepted, in pixels on either side."""
 
@@ -41,14 +48,24 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """Return the request's body, a JSON document, reading at most `limit` bytes.
+def _media_type(request: Request) -> str:
+    """Return the request's Content-Type without its parameters, in lower case ('' when none)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    Raises RequestError: 415 unless sent as application/json, 413 for a body over the limit (declared
-    or actual), 400 for an empty body.
+
+def sends_picture(request: Request) -> bool:
+    """Return True when the request's body is a picture's file (its Content-Type one of PICTURE_TYPES)."""
+    return _media_type(request).startswith(PICTURE_TYPES)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES, picture: bool = False) -> bytes:
+    """Return the request's body, a JSON document (or, with `picture`, a picture's file), reading at most `limit` bytes.
+
+    Raises RequestError: 415 unless sent as application/json (or as a picture), 413 for a body over the limit
+    (declared or actual), 400 for an empty body.
     """
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
+    media_type = _media_type(request)
+    if not (picture and sends_picture(request)) and media_type != "application/json":
         # Also keeps other sites' plain HTML forms (which cannot send this type) from driving the server.
         raise RequestError(
             f"the request body must be sent as Content-Type application/json; got {media_type or 'none'!r}", 415
@@ -65,7 +82,8 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
         if len(body) > limit:
             raise RequestError(f"request body too large: at most {limit:,} bytes accepted; got more", 413)
     if not body:
-        raise RequestError("the request body must be a JSON object; got an empty body")
+        expected = "a picture's file" if picture else "a JSON object"
+        raise RequestError(f"the request body must be {expected}; got an empty body")
     return bytes(body)
 
 

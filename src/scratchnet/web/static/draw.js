@@ -14,10 +14,9 @@ const sendCanvas = document.createElement("canvas");
 sendCanvas.width = SEND_SIDE;
 sendCanvas.height = SEND_SIDE;
 const drawing = { active: false, pointer: null, last: null, dirty: false };
-// A picture opened or dropped on the canvas: sent as it is (up to PICTURE_SIDE on its longer side) rather
-// than the canvas, and shown fitted into the canvas at `shown` {x, y, scale}.
-const picture = { sent: null, shown: null };
-const PICTURE_SIDE = 512;
+// A picture opened or dropped on the canvas: its file is sent rather than the canvas, and read by the server as
+// `scratchnet read` reads a file; the picture as it was read is shown fitted into the canvas at `shown` {x, y, scale}.
+const picture = { file: null, shown: null };
 const prediction = { inFlight: false, pending: false, sequence: 0, shown: 0, lastSent: 0 };
 
 function clearCanvas() {
@@ -53,8 +52,8 @@ function strokeTo(point, pressure) {
 canvas.addEventListener("pointerdown", (event) => {
   if (event.button !== undefined && event.button > 0) return;
   event.preventDefault();
-  if (state.sampleShown !== null || picture.sent !== null) {
-    clearCanvas(); state.sampleShown = null; picture.sent = null; $("draw-source").textContent = "";
+  if (state.sampleShown !== null || picture.file !== null) {
+    clearCanvas(); state.sampleShown = null; picture.file = null; $("draw-source").textContent = "";
   }
   canvas.setPointerCapture(event.pointerId);
   drawing.active = true;
@@ -85,7 +84,7 @@ canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 $("clear").addEventListener("click", () => {
   clearCanvas();
   state.sampleShown = null;
-  picture.sent = null;
+  picture.file = null;
   $("draw-source").textContent = "";
   requestPrediction(true);
 });
@@ -124,20 +123,24 @@ async function sendPrediction() {
   prediction.pending = false;
   prediction.lastSent = performance.now();
   const sequence = ++prediction.sequence;
+  const file = picture.file;
   try {
-    const body = picture.sent ? { ...picture.sent } : { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey() };
-    body.model = $("reader-switch").checked ? "reader" : "served";
-    const result = await api("POST", "/api/read", body);
-    if (sequence > prediction.shown) {
+    const model = $("reader-switch").checked ? "reader" : "served";
+    const result = file
+      ? await api("POST", `/api/read?model=${model}`, file)
+      : await api("POST", "/api/read", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey(), model });
+    if (sequence > prediction.shown && file === picture.file) { // else what it answers is no longer on the canvas
       prediction.shown = sequence;
-      showReading(result, picture.sent ? picture.shown : { x: 0, y: 0, scale: canvas.width / SEND_SIDE });
+      if (result.picture) await showPicture(result.picture);
+      showReading(result, file ? picture.shown : { x: 0, y: 0, scale: canvas.width / SEND_SIDE });
     }
   } catch (err) {
     if (err.retryAfter) { // busy: keep the last answer on screen and send the drawing again shortly
       setTimeout(() => requestPrediction(true), 1000 * err.retryAfter);
       return;
     }
-    showBlank(err.status === 503 ? t("answer.no_model") : t("answer.cannot_read", { message: serverError(err) }));
+    const message = serverError(err);
+    showBlank(err.status === 503 ? t("answer.no_model") : t(file ? "answer.cannot_open" : "answer.cannot_read", { message }));
   } finally {
     prediction.inFlight = false;
     if (prediction.pending) requestPrediction();
@@ -213,55 +216,15 @@ function clearReading() {
   $("prediction").classList.remove("words");
 }
 
-// The ground under a picture's transparency, as `scratchnet read` lays it (scratchnet.data.images.on_ground):
-// strokes covering less than DRAWING_COVER of a transparent canvas are laid on black when they are light
-// (mean grey weighted by opacity above ½), everything else on white.
-const DRAWING_COVER = 0.5;
-function groundFor(rgba) {
-  let opaque = 0, lit = 0;
-  for (let i = 0; i < rgba.length; i += 4) {
-    const alpha = rgba[i + 3] / 255;
-    opaque += alpha;
-    lit += (alpha * (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2])) / 255;
-  }
-  const light = opaque > 0 && lit / opaque > 0.5;
-  return light && opaque < DRAWING_COVER * (rgba.length / 4) ? "#000" : "#fff";
-}
-
-async function openPicture(file) {
-  // A photo or scan from disk: its grey levels (0.299 R + 0.587 G + 0.114 B, as Pillow's "L") at most
-  // PICTURE_SIDE on the longer side go to /api/read, transparency laid on groundFor's colour; the canvas
-  // shows it fitted.
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file);  // EXIF orientation applied, as phones need
-  } catch (err) {
-    showBlank(t("answer.cannot_open", { message: err.message || file.name }));
-    return;
-  }
-  const scale = Math.min(1, PICTURE_SIDE / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale)), height = Math.max(1, Math.round(bitmap.height * scale));
-  const small = document.createElement("canvas");
-  small.width = width;
-  small.height = height;
-  const g = small.getContext("2d", { willReadFrequently: true });
-  g.drawImage(bitmap, 0, 0, width, height);
-  g.globalCompositeOperation = "destination-over";  // the ground goes behind what is drawn
-  g.fillStyle = groundFor(g.getImageData(0, 0, width, height).data);
-  g.fillRect(0, 0, width, height);
-  g.globalCompositeOperation = "source-over";
-  const data = g.getImageData(0, 0, width, height).data;
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = Math.round(0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]);
-  let text = "";
-  for (let i = 0; i < grey.length; i += 4096) text += String.fromCharCode.apply(null, grey.subarray(i, i + 4096));
-  const fit = Math.min(canvas.width / width, canvas.height / height);
-  picture.shown = { x: (canvas.width - width * fit) / 2, y: (canvas.height - height * fit) / 2, scale: fit };
-  picture.sent = { width, height, grey: btoa(text) };
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(small, picture.shown.x, picture.shown.y, width * fit, height * fit);
+function openPicture(file) {
+  // A photo, scan or drawing from disk goes to /api/read as its file (sendPrediction), to be decoded as
+  // `scratchnet read` decodes one: HEIC, EXIF turns, transparency laid on the ground it contrasts with, full size.
+  picture.file = file;
+  picture.shown = null;
   state.sampleShown = null;
+  ctx.fillStyle = "#fff"; // until the picture as read arrives (showPicture)
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  clearReading();
   $("draw-source").textContent = t("draw.source_picture", { name: file.name });
   requestPrediction(true);
 }
@@ -281,6 +244,19 @@ dropZone.addEventListener("drop", (event) => {
   if (file) openPicture(file);
 });
 $("reader-switch").addEventListener("change", () => requestPrediction(true));
+
+async function showPicture(read) {
+  // The picture as the server read it (grey, at most 512 pixels a side), fitted into the canvas; the boxes of its
+  // characters come in the picture's own pixels, read.width × read.height.
+  const image = new Image();
+  image.src = read.image;
+  await image.decode();
+  const fit = Math.min(canvas.width / read.width, canvas.height / read.height);
+  picture.shown = { x: (canvas.width - read.width * fit) / 2, y: (canvas.height - read.height * fit) / 2, scale: fit };
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(image, picture.shown.x, picture.shown.y, read.width * fit, read.height * fit);
+}
 
 function showBlank(message) {
   state.trace = null;

@@ -50,7 +50,7 @@ async function openSample(sample, switchPanel = true) {
   ctx.drawImage(tile, 0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   state.sampleShown = sample;
-  picture.sent = null;
+  picture.file = null;
   clearReading();
   $("draw-source").textContent = t("draw.source_sample", { index: sample.index, label: view.label });
   prediction.shown = ++prediction.sequence;  // drop answers to drawings still in flight
