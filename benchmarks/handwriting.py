@@ -12,7 +12,7 @@ reader was ever tuned on them:
               ruled lines (blue or grey, slightly tilted), a margin line sometimes, a soft shadow
               across the page, blue or black ink, blur, a small rotation, JPEG at quality 55–85;
     number    2–6 test digits written in a row, spaced and jittered as handwriting is (drawn or
-              photographed); the truth is the digit string and each digit's box;
+              photographed), apart or touching; the truth is the digit string and each digit's box;
     scan      a test digit scanned at another resolution: grey (anti-aliased), 10 to 160 pixels
               tall, with scanner noise;
     nondigit  things that are not digits, drawn with a pen on a page, by generators the reader's
@@ -74,12 +74,20 @@ def drawing(digit: NDArray[np.uint8], rng: np.random.Generator, side: int = 400)
     return grey, (x, y, stroke.width, stroke.height)
 
 
-def number(digits: list[NDArray[np.uint8]], rng: np.random.Generator) -> tuple[Grey, list[Box]]:
-    """Return (page, boxes) for test digits written left to right in a row, dark on light."""
+SPACED = (0.12, 0.45)
+"""The gaps between a number's digits, as fractions of its height: written apart, as most people write."""
+TOUCHING = (-0.08, 0.0)
+"""... and written close: each digit touching the one before it or overlapping it by up to 8% of the height."""
+
+
+def number(
+    digits: list[NDArray[np.uint8]], rng: np.random.Generator, spacing: tuple[float, float] = SPACED
+) -> tuple[Grey, list[Box]]:
+    """Return (page, boxes) for test digits written left to right in a row, dark on light, `spacing` apart."""
     height = int(rng.integers(50, 120))
     pen, slant = rng.uniform(0.7, 1.8), rng.uniform(-0.25, 0.25)
     strokes = [_stroke_of(d, int(height * rng.uniform(0.9, 1.1)), pen, slant) for d in digits]
-    gaps = [int(rng.uniform(0.12, 0.45) * height) for _ in strokes]
+    gaps = [int(rng.uniform(*spacing) * height) for _ in strokes]
     width = sum(s.width for s in strokes) + sum(gaps) + 2 * height
     page = Image.new("L", (width, 3 * height), 0)
     boxes, x = [], height

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.handwriting import drawing, nondigit, number, photo, photograph, scan
+from benchmarks.handwriting import TOUCHING, drawing, nondigit, number, photo, photograph, scan
 from scratchnet import load_mnist
 from scratchnet.core.network import Network
 from scratchnet.io import load_model, write_json
@@ -62,7 +62,21 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets["scans"] = [(scan(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
     sets["nondigits"] = [(nondigit(rng), "") for _ in range(count)]
     sets["writers"] = other_writers()
+    sets["touching"] = numbers_written_close(test, max(1, count // 5), np.random.default_rng([seed, 1]))
     return sets
+
+
+def numbers_written_close(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
+    """Return `count` numbers of 2–6 test digits, each touching or overlapping the one before it (TOUCHING), half
+    of them photographed; their own generator, so the other sets stay as they were drawn before this one."""
+    numbers = []
+    for _ in range(count):
+        chosen = rng.choice(len(test), size=int(rng.integers(2, 7)), replace=False)
+        grey, _boxes = number([test.images[i] for i in chosen], rng, TOUCHING)
+        if rng.random() < 0.5:
+            grey = photograph(1.0 - grey, rng)
+        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
+    return numbers
 
 
 def other_writers() -> list[tuple[Any, str]]:

@@ -140,8 +140,8 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     """Return the Reading of a picture of grey levels in [0, 1]: its characters read left to right.
 
     Where the network is unsure of a character the layout found, neighbours are joined, or a wide one
-    beside a sure digit cut in two, when that reads surer (`scratchnet.segmenting`: a digit in pieces,
-    two digits touching). A picture where half or more of the characters are not digits (a word, a
+    cut into the digits that read surest, when that reads surer (`scratchnet.segmenting`: a digit in pieces,
+    digits touching). A picture where half or more of the characters are not digits (a word, a
     drawing of a house) is rejected, and so is one with no ink at all. In a number, a character of the
     digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
     text (a stray mark beside a number). Raises DataFormatError for an array that is not a picture.

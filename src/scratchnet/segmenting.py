@@ -15,13 +15,19 @@ while each half reads as a sure digit. So the reader tries
         shadow's edge leaves above a digit; the layout joins pieces that share columns however far apart),
         left out when the rest is a digit read surely and more probably than the whole;
     cutting a wide character that is no digit even among digits (P(not a digit) · AMONG_DIGITS above
-        its best digit's), beside a digit read surely, at its columns of least ink: kept when both
-        halves are digits read with at least HALF_SURE. (A doubtful wide 6 is weighed as a digit
-        instead: cut, its stem and its loop read as a sure 1 and a sure 0.)
+        its best digit's) into the two or more digits that touch in it: it
+        may be cut at its thinnest column in each run of STEP of its height, and of all the ways to cut it
+        into parts that each read as a digit with at least HALF_SURE, the one whose probabilities have the
+        largest product is kept (dynamic programming, `_best_split`); none, and it stays whole. (A doubtful
+        wide 6 is weighed as a digit instead: cut, its stem and its loop read as a sure 1 and a sure 0.)
+        Parts are at least NARROWEST of the height wide: a thinner sliver of a round letter (an e's left
+        side) reads as a sure 1. Beside a digit read surely, that is enough; a character with no such digit
+        apart from it (a number written in one stroke, a scribble) is cut only when its parts are surer
+        still (ALONE_SURE), about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`).
 
 A character the network is sure of is never changed, so one clear stroke stays one character. Cuts
-need a sure digit beside them and sure halves: any scribble has some cut whose halves look a little
-like digits, and drawings that are no digit must stay refused (read by the dense reader, on 300 drawn non-digits of
+need sure parts, and surer ones with no sure digit beside them: any scribble has some cut whose parts look a
+little like digits, and drawings that are no digit must stay refused (read by the dense reader, on 300 drawn non-digits of
 benchmarks.handwriting, seed 11: cutting any unsure wide character refused 68% of them, this rule
 85.7%, no cutting 86.3%; 150 numbers read whole: 90.0%, 94.0%, 92.0%).
 
@@ -62,7 +68,18 @@ STRAY = 0.5
 AMONG_DIGITS = 0.25
 """The weight of P(not a digit) for a character as tall as the digits beside it."""
 TALL = 0.6
-"""As tall as the digits beside it: at least this fraction of their median height."""
+"""As tall as the digits beside it: at least this fraction of their median height (or of the character's, for
+a part of one cut in several)."""
+STEP = 0.1
+"""A wide character may be cut once in each run of this fraction of its height (at the run's thinnest column)."""
+ALONE_SURE = 0.99
+"""With no sure digit apart from it, each part of a character cut in several must read with this probability..."""
+ALONE_TALL = 0.8
+"""... and be at least this fraction of the character's height tall (digits in a row are about as tall)."""
+NARROWEST = 0.18
+"""The narrowest part a character is cut into, as a fraction of its height (a 1 written straight)."""
+WIDEST = 1.3
+"""The widest part a character is cut into, as a fraction of its height."""
 
 
 @dataclass(frozen=True)
@@ -175,30 +192,59 @@ def drop_strays(net: Reader, gate: Reader | None, layout: Layout, answers: list[
     return result
 
 
-def _best_halves(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:
-    """Return the two halves, cut at one of the group's columns of least ink, that read as the surest pair
-    of digits, each at least HALF_SURE; [] when no cut gives such a pair."""
-    best: list[Answer] = []
-    for column in layout.cuts(group):
-        halves = layout.halves(group, column)
-        parts = answer(net, gate, layout, list(halves)) if halves else []
-        sure = len(parts) == 2 and all(p.is_digit and p.rival >= HALF_SURE for p in parts)
-        if sure and (not best or parts[0].rival * parts[1].rival > best[0].rival * best[1].rival):
-            best = parts
-    return best
+def _spans(layout: Layout, group: Group) -> list[Group]:
+    """Return the parts of a group between any two of its cuts (or its edges) that could be one digit: from
+    NARROWEST to WIDEST of its height wide, their ink at least TALL of its height tall."""
+    height = group.height
+    edges = [group.left, *layout.cuts(group, max(1, round(STEP * height))), group.right]
+    spans = []
+    for i, left in enumerate(edges):
+        for right in edges[i + 1 :]:
+            if right - left > WIDEST * height:
+                break
+            part = layout.span(group, left, right) if right - left >= NARROWEST * height else None
+            if part is not None and part.height >= TALL * height:
+                spans.append(part)
+    return spans
+
+
+def _best_split(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:
+    """Return the group cut into two or more parts, side by side, each a digit read with at least HALF_SURE, whose
+    probabilities have the largest product (dynamic programming over the cuts); [] when no such cut exists.
+
+    best(x) = max over parts [w, x) of best(w) · P(part), best(left) = 1: the most probable reading of the
+    columns left of x, each part's P the judge's P(best digit); a part read less surely is no part."""
+    parts = [a for a in answer(net, gate, layout, _spans(layout, group)) if a.is_digit and a.rival >= HALF_SURE]
+    best: dict[int, tuple[float, list[Answer]]] = {group.left: (0.0, [])}  # column: (Σ log P, its parts)
+    for part in sorted(parts, key=lambda a: (a.group.right, a.group.left)):
+        if part.group.left in best:
+            score, before = best[part.group.left]
+            score += float(np.log(part.rival))
+            if part.group.right not in best or score > best[part.group.right][0]:
+                best[part.group.right] = (score, [*before, part])
+    split = best.get(group.right, (0.0, []))[1]
+    return split if len(split) >= 2 else []
 
 
 def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
-    """Return the answers with each wide character that is no digit even among digits cut in two where
-    both halves read as sure digits (see above); unchanged when no character reads surely as a digit."""
-    if not any(a.is_digit and a.rival >= SURE for a in answers):
-        return answers
+    """Return the answers with each wide character that is no digit even among digits cut into the digits that
+    touch in it, where every part reads as a sure digit (see above)."""
+    beside = any(a.is_digit and a.rival >= SURE for a in answers)
     result: list[Answer] = []
     for a in answers:
         wide = a.group.width >= WIDE * a.height
         refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
-        result.extend((refused and wide and _best_halves(net, gate, layout, a.group)) or [a])
+        split = _best_split(net, gate, layout, a.group) if refused and wide else []
+        result.extend(split if split and (beside or _a_number_alone(a, split)) else [a])
     return result
+
+
+def _a_number_alone(whole: Answer, split: list[Answer]) -> bool:
+    """Return True when the parts of a character, with no sure digit apart from it, are surely a number's digits:
+    each read with ALONE_SURE and ALONE_TALL of the whole's height, and not all 1s (a drawing's hatching, a row of
+    strokes, reads as touching 1s)."""
+    tall = all(part.rival >= ALONE_SURE and part.group.height >= ALONE_TALL * whole.height for part in split)
+    return tall and any(part.digit != 1 for part in split)
 
 
 def off_the_line(answers: list[Answer]) -> list[Answer]:

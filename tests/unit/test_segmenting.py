@@ -17,7 +17,7 @@ from scratchnet import reading
 from scratchnet.data.characters import Character, Group
 from scratchnet.data.images import read_characters
 from scratchnet.reading import load_reader, read, read_inputs
-from scratchnet.segmenting import AMONG_DIGITS, Answer, among_digits, off_the_line
+from scratchnet.segmenting import AMONG_DIGITS, Answer, _a_number_alone, among_digits, off_the_line
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,61 @@ def test_two_touching_digits_in_a_number_are_cut_in_two(mnist, reader):
         before,
         after,
     )  # measured 0 and 44% of these 63 (the committee reader)
+
+
+def test_three_digits_touching_in_one_character_are_cut_in_three(mnist, reader):
+    """A digit, then three digits each overlapping the next by 5–15% of the height: where the layout sees two
+    characters, the second three digits wide, the reader finds the cuts whose three parts read surest (cut
+    only in two, as before, no such number could read right)."""
+    rng = np.random.default_rng(11)
+
+    def pictures():
+        for _ in range(100):
+            chosen = rng.choice(len(mnist.test), 4, replace=False)
+            height, pen, slant = int(rng.integers(60, 120)), rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2)
+            strokes = [_stroke_of(mnist.test.images[i], height, pen, slant) for i in chosen]
+            xs = [height, height + strokes[0].width + height // 3]
+            for stroke in strokes[1:-1]:
+                xs.append(xs[-1] + stroke.width - int(rng.uniform(0.05, 0.15) * height))
+            yield page(strokes, xs, height), "".join(str(mnist.test.labels[i]) for i in chosen)
+
+    cases, before, after = counted(reader, pictures(), 2)
+    assert cases >= 30
+    assert before == 0 and after / cases > 0.4, (cases, before, after)  # measured 0 and 56% of these 45
+
+
+def test_a_number_written_touching_with_no_digit_apart_is_cut_into_its_digits(mnist, reader):
+    """Two or three digits, each overlapping the one before by 5–15% of the height, nothing else on the page:
+    one character, no sure digit beside it; the reader cuts it where every part reads very surely."""
+    rng = np.random.default_rng(12)
+
+    def pictures():
+        for _ in range(100):
+            chosen = rng.choice(len(mnist.test), int(rng.integers(2, 4)), replace=False)
+            height, pen, slant = int(rng.integers(60, 120)), rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2)
+            strokes = [_stroke_of(mnist.test.images[i], height, pen, slant) for i in chosen]
+            xs = [height]
+            for stroke in strokes[:-1]:
+                xs.append(xs[-1] + stroke.width - int(rng.uniform(0.05, 0.15) * height))
+            yield page(strokes, xs, height), "".join(str(mnist.test.labels[i]) for i in chosen)
+
+    cases, before, after = counted(reader, pictures(), 1)
+    assert cases >= 40
+    assert before == 0 and after / cases > 0.3, (cases, before, after)  # measured 0 and 40% of these 48
+
+
+def answer_of_part(digit: int, rival: float, height: int) -> Answer:
+    group = Group([1], 0, 0, height, 20, 20 * height)
+    return Answer(group, Character((0, 0, 20, height), np.zeros(784, np.float32)), digit, rival, 1 - rival, rival)
+
+
+def test_parts_with_no_digit_apart_must_be_surer_as_tall_and_not_all_ones():
+    whole = answer_of_part(0, 0.0, 100)
+    assert _a_number_alone(whole, [answer_of_part(3, 0.995, 95), answer_of_part(0, 0.999, 90)])
+    assert _a_number_alone(whole, [answer_of_part(1, 0.995, 95), answer_of_part(7, 0.999, 90)])
+    assert not _a_number_alone(whole, [answer_of_part(1, 0.995, 95), answer_of_part(1, 0.999, 90)])  # hatching
+    assert not _a_number_alone(whole, [answer_of_part(3, 0.95, 95), answer_of_part(0, 0.999, 90)])  # not sure enough
+    assert not _a_number_alone(whole, [answer_of_part(3, 0.995, 70), answer_of_part(0, 0.999, 90)])  # too short
 
 
 def test_digits_apart_are_never_cut(mnist, reader):

@@ -290,7 +290,7 @@ class Layout:
 
     `groups` are the characters, left to right. The reader may ask for other cuts where the network is
     unsure of the layout's: two neighbours `joined` into one (a digit broken into pieces), or one
-    character cut in two `halves` at a column (two digits that touch).
+    character's `span` between two of its `cuts` (digits that touch).
     """
 
     page: Page
@@ -336,33 +336,23 @@ class Layout:
                 )
         return found
 
-    def cuts(self, group: Group, count: int = 3) -> list[int]:
-        """Return up to `count` columns (page pixels) where the group might be cut in two: the columns of
-        least ink in its middle half, fewest first, at least a tenth of its width apart."""
-        width = group.width
-        ink = self.own(group).sum(axis=0).astype(float)
-        middle = np.arange(width // 4, width - width // 4)
-        chosen: list[int] = []
-        for column in middle[np.argsort(ink[middle], kind="stable")]:
-            if all(abs(column - c) >= max(1, width // 10) for c in chosen):
-                chosen.append(int(column))
-            if len(chosen) == count:
-                break
-        return [group.left + c for c in chosen]
+    def cuts(self, group: Group, step: int) -> list[int]:
+        """Return the columns (page pixels) where the group might be cut into characters: in each run of `step`
+        columns inside it, the one of least ink (the first such), so that cuts fall where strokes are thin."""
+        ink = self.own(group).sum(axis=0)
+        runs = range(max(1, step // 2), group.width - max(1, step // 2), step)
+        return [group.left + start + int(np.argmin(ink[start : start + step])) for start in runs]
 
-    def halves(self, group: Group, column: int) -> tuple[Group, Group] | None:
-        """Return the group cut at a column into its left and right parts, each boxed to its own ink;
-        None when a part holds no ink."""
-        own = self.own(group)
-        parts = []
-        for left, right in ((group.left, column), (column, group.right)):
-            part = own[:, left - group.left : right - group.left]
-            rows = np.flatnonzero(part.any(axis=1))
-            if len(rows) == 0:
-                return None
-            top, bottom = group.top + int(rows[0]), group.top + int(rows[-1]) + 1
-            parts.append(Group(list(group.labels), top, left, bottom, right, int(part.sum())))
-        return parts[0], parts[1]
+    def span(self, group: Group, left: int, right: int) -> Group | None:
+        """Return the group's own ink between two columns (page pixels, right exclusive), boxed to it;
+        None when there is none."""
+        part = self.own(group)[:, left - group.left : right - group.left]
+        rows = np.flatnonzero(part.any(axis=1))
+        if len(rows) == 0:
+            return None
+        return Group(
+            list(group.labels), group.top + int(rows[0]), left, group.top + int(rows[-1]) + 1, right, int(part.sum())
+        )
 
 
 def _pen_width(own: NDArray[np.bool_]) -> float:
