@@ -15,15 +15,16 @@ while each half reads as a sure digit. So the reader tries
         shadow's edge leaves above a digit; the layout joins pieces that share columns however far apart),
         left out when the rest is a digit read surely and more probably than the whole;
     cutting a wide character that is no digit even among digits (P(not a digit) · AMONG_DIGITS above
-        its best digit's) into the two or more digits that touch in it: it
-        may be cut at its thinnest column in each run of STEP of its height, and of all the ways to cut it
-        into parts that each read as a digit with at least HALF_SURE, the one whose probabilities have the
-        largest product is kept (dynamic programming, `_best_split`); none, and it stays whole. (A doubtful
-        wide 6 is weighed as a digit instead: cut, its stem and its loop read as a sure 1 and a sure 0.)
-        Parts are at least NARROWEST of the height wide: a thinner sliver of a round letter (an e's left
-        side) reads as a sure 1. Beside a digit read surely, that is enough; a character with no such digit
-        apart from it (a number written in one stroke, a scribble) is cut only when its parts are surer
-        still (ALONE_SURE), about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`).
+        its best digit's) into the two or more digits that touch in it: it may be cut at its thinnest
+        column in each run of STEP of its height, and of all the ways to cut it into parts that each read
+        as a digit with at least HALF_SURE, the one whose probabilities have the largest product is kept
+        (dynamic programming, `_best_split`; parts that a committee's first member, in one view, reads as a
+        digit with P below LIKELY are passed over unread); none, and it stays whole. (A doubtful wide 6 is
+        weighed as a digit instead: cut, its stem and its loop read as a sure 1 and a sure 0.) Parts are at
+        least NARROWEST of the height wide: a thinner sliver of a round letter (an e's left side) reads as a
+        sure 1. Beside a digit read surely, that is enough; a character with no such digit apart from it (a
+        number written in one stroke, a scribble) is cut only when its parts are surer still (ALONE_SURE),
+        about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`).
 
 A character the network is sure of is never changed, so one clear stroke stays one character. Cuts
 need sure parts, and surer ones with no sure digit beside them: any scribble has some cut whose parts look a
@@ -79,6 +80,9 @@ ALONE_TALL = 0.8
 NARROWEST = 0.18
 """The narrowest part a character is cut into, as a fraction of its height (a 1 written straight)."""
 WIDEST = 1.3
+LIKELY = 0.8
+"""A part of a character cut in several that the judge's quickest network reads as a digit with less than this
+probability is not read by the whole judge (it would not read it with HALF_SURE; a committee's members agree)."""
 """The widest part a character is cut into, as a fraction of its height."""
 
 
@@ -123,9 +127,15 @@ def judged(
     return digits, P[np.arange(len(X)), digits], other, rival
 
 
-def answer(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
-    """Return the network's Answer for each group that holds ink, in the order given."""
+def answer(
+    net: Reader, gate: Reader | None, layout: Layout, groups: list[Group], quick: Network | None = None
+) -> list[Answer]:
+    """Return the network's Answer for each group that holds ink, in the order given; with a `quick` network, only
+    for the groups that it reads as a digit with at least LIKELY."""
     found = [(g, c) for g, c in ((g, layout.character(g)) for g in groups) if c is not None]
+    if quick is not None and found:
+        P = quick.probabilities(np.stack([c.input for _, c in found]))
+        found = [f for f, likely in zip(found, P[:, :10].max(axis=1) >= LIKELY) if likely]
     if not found:
         return []
     digits, confidences, other, rival = judged(net, gate, np.stack([c.input for _, c in found]))
@@ -208,13 +218,21 @@ def _spans(layout: Layout, group: Group) -> list[Group]:
     return spans
 
 
+def _quick_judge(net: Reader, gate: Reader | None) -> Network | None:
+    """Return the judge's quickest network, a committee's first member read in one view, to pass over the parts
+    that are plainly no digit before the whole committee reads the rest (None when the judge is one network)."""
+    judge = next((n for n in (net, gate) if n is not None and n.sizes[-1] == 11), None)
+    return judge.members[0] if isinstance(judge, Committee) else None
+
+
 def _best_split(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:
     """Return the group cut into two or more parts, side by side, each a digit read with at least HALF_SURE, whose
     probabilities have the largest product (dynamic programming over the cuts); [] when no such cut exists.
 
     best(x) = max over parts [w, x) of best(w) · P(part), best(left) = 1: the most probable reading of the
     columns left of x, each part's P the judge's P(best digit); a part read less surely is no part."""
-    parts = [a for a in answer(net, gate, layout, _spans(layout, group)) if a.is_digit and a.rival >= HALF_SURE]
+    spans = answer(net, gate, layout, _spans(layout, group), _quick_judge(net, gate))
+    parts = [a for a in spans if a.is_digit and a.rival >= HALF_SURE]
     best: dict[int, tuple[float, list[Answer]]] = {group.left: (0.0, [])}  # column: (Σ log P, its parts)
     for part in sorted(parts, key=lambda a: (a.group.right, a.group.left)):
         if part.group.left in best:
