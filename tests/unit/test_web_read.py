@@ -116,7 +116,7 @@ def test_a_heic_photo_and_a_transparent_drawing_sent_as_files_are_read(client: T
         (b"\x89PNG\r\n\x1a\n not really", {"Content-Type": "image/png"}, 400, "the picture: "),
         (b"", {"Content-Type": "image/jpeg"}, 400, "must be a picture's file; got an empty body"),
         (b"x", {"Content-Type": "image/jpeg", "Content-Length": str(30 << 20)}, 413, "at most 20,971,520 bytes"),
-        (b"hello", {"Content-Type": "text/plain"}, 415, "application/json"),
+        (b"hello", {"Content-Type": "text/plain"}, 415, "application/json, or a picture's file as image/..."),
     ],
 )
 def test_a_picture_file_that_cannot_be_read_is_one_line(client: TestClient, content, headers, status, words):

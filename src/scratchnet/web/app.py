@@ -127,8 +127,8 @@ async def read(request: Request) -> Response:
     `scratchnet read` decodes a file (`decode_image`: HEIC, EXIF turns, transparency, full size), and the
     answer adds the picture as it was read (`picture_view`), for the page to show what the reader saw.
     """
-    if not validation.sends_picture(request):
-        return await _answer_picture(request, _read_answer)
+    if not validation.sends_picture(request):  # a drawing's JSON (a 415 names both forms)
+        return await _answer_picture(request, _read_answer, await validation.read_body(request, picture=True))
     body = await validation.read_body(request, validation.MAX_PICTURE_BYTES, picture=True)
     which = validation.choice(dict(request.query_params), "model", READ_MODELS, "served")
     return await _answer_picture(request, partial(_read_picture_answer, which=which), body)

@@ -61,14 +61,16 @@ def sends_picture(request: Request) -> bool:
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES, picture: bool = False) -> bytes:
     """Return the request's body, a JSON document (or, with `picture`, a picture's file), reading at most `limit` bytes.
 
-    Raises RequestError: 415 unless sent as application/json (or as a picture), 413 for a body over the limit
-    (declared or actual), 400 for an empty body.
+    Raises RequestError: 415 unless sent as application/json (or, with `picture`, as a picture), 413 for a body
+    over the limit (declared or actual), 400 for an empty body.
     """
     media_type = _media_type(request)
     if not (picture and sends_picture(request)) and media_type != "application/json":
         # Also keeps other sites' plain HTML forms (which cannot send this type) from driving the server.
+        either = "application/json, or a picture's file as image/... or application/octet-stream," if picture else ""
         raise RequestError(
-            f"the request body must be sent as Content-Type application/json; got {media_type or 'none'!r}", 415
+            f"the request body must be sent as Content-Type {either or 'application/json'}; got {media_type or 'none'!r}",
+            415,
         )
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -82,7 +84,7 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES, picture: bool
         if len(body) > limit:
             raise RequestError(f"request body too large: at most {limit:,} bytes accepted; got more", 413)
     if not body:
-        expected = "a picture's file" if picture else "a JSON object"
+        expected = "a picture's file" if picture and sends_picture(request) else "a JSON object"
         raise RequestError(f"the request body must be {expected}; got an empty body")
     return bytes(body)
 
