@@ -331,7 +331,7 @@ def digit_pairs(images: NDArray[np.uint8], count: int, rng: np.random.Generator)
     """Return count pictures of two of `images` side by side, touching or overlapping: (count, 784) uint8.
 
     Two digits that touch in a written number are one piece, and the layout gives them to the network
-    as one character; read as "not a digit", it is cut in two (`scratchnet.segmenting`), read as a
+    as one character; read as "not a digit", it is cut into its digits (`scratchnet.segmenting`), read as a
     digit it is one misread digit. Each pair: the second digit's ink starts up to 3 pixels before (never
     more than a third of the narrower digit's width) to 1 pixel after the first's ends (at 28×28), up to 3
     pixels higher or lower; the two are joined by the brighter pixel and boxed and centred by
