@@ -59,7 +59,7 @@ Reader = Network | Committee
 SURE = 0.9
 """A character whose digit reads with at least this probability is left as the layout cut it."""
 HALF_SURE = 0.9
-"""Each half of a character cut in two must read as its digit with at least this probability."""
+"""Each part of a character cut in several must read as its digit with at least this probability."""
 CLOSE = 0.15
 """Neighbours at most this fraction of the taller one's height apart may be one digit in pieces."""
 WIDE = 0.9
