@@ -80,10 +80,10 @@ ALONE_TALL = 0.8
 NARROWEST = 0.18
 """The narrowest part a character is cut into, as a fraction of its height (a 1 written straight)."""
 WIDEST = 1.3
+"""The widest part a character is cut into, as a fraction of its height."""
 LIKELY = 0.8
 """A part of a character cut in several that the judge's quickest network reads as a digit with less than this
 probability is not read by the whole judge (it would not read it with HALF_SURE; a committee's members agree)."""
-"""The widest part a character is cut into, as a fraction of its height."""
 
 
 @dataclass(frozen=True)
@@ -207,15 +207,9 @@ def _spans(layout: Layout, group: Group) -> list[Group]:
     NARROWEST to WIDEST of its height wide, their ink at least TALL of its height tall."""
     height = group.height
     edges = [group.left, *layout.cuts(group, max(1, round(STEP * height))), group.right]
-    spans = []
-    for i, left in enumerate(edges):
-        for right in edges[i + 1 :]:
-            if right - left > WIDEST * height:
-                break
-            part = layout.span(group, left, right) if right - left >= NARROWEST * height else None
-            if part is not None and part.height >= TALL * height:
-                spans.append(part)
-    return spans
+    bounds = [(left, right) for i, left in enumerate(edges) for right in edges[i + 1 :]]
+    bounds = [(left, right) for left, right in bounds if NARROWEST * height <= right - left <= WIDEST * height]
+    return [part for part in layout.spans(group, bounds) if part is not None and part.height >= TALL * height]
 
 
 def _quick_judge(net: Reader, gate: Reader | None) -> Network | None:

@@ -290,7 +290,7 @@ class Layout:
 
     `groups` are the characters, left to right. The reader may ask for other cuts where the network is
     unsure of the layout's: two neighbours `joined` into one (a digit broken into pieces), or one
-    character's `span` between two of its `cuts` (digits that touch).
+    character's `spans` between its `cuts` (digits that touch).
     """
 
     page: Page
@@ -343,16 +343,20 @@ class Layout:
         runs = range(max(1, step // 2), group.width - max(1, step // 2), step)
         return [group.left + start + int(np.argmin(ink[start : start + step])) for start in runs]
 
-    def span(self, group: Group, left: int, right: int) -> Group | None:
-        """Return the group's own ink between two columns (page pixels, right exclusive), boxed to it;
-        None when there is none."""
-        part = self.own(group)[:, left - group.left : right - group.left]
-        rows = np.flatnonzero(part.any(axis=1))
-        if len(rows) == 0:
-            return None
-        return Group(
-            list(group.labels), group.top + int(rows[0]), left, group.top + int(rows[-1]) + 1, right, int(part.sum())
-        )
+    def spans(self, group: Group, bounds: list[tuple[int, int]]) -> list[Group | None]:
+        """Return, for each (left, right) pair of columns (page pixels, right exclusive), the group's own ink
+        between them, boxed to it; None where there is none."""
+        own = self.own(group)
+        parts: list[Group | None] = []
+        for left, right in bounds:
+            part = own[:, left - group.left : right - group.left]
+            rows = np.flatnonzero(part.any(axis=1))
+            if len(rows) == 0:
+                parts.append(None)
+                continue
+            top, bottom = group.top + int(rows[0]), group.top + int(rows[-1]) + 1
+            parts.append(Group(list(group.labels), top, left, bottom, right, int(part.sum())))
+        return parts
 
 
 def _pen_width(own: NDArray[np.bool_]) -> float:

@@ -180,7 +180,7 @@ def read_characters(grey: NDArray[np.floating]) -> list[Character]:
     """Return the characters in a picture of grey levels in [0, 1], left to right, each boxed as MNIST did.
 
     The pipeline of `scratchnet.data.pages.find_ink` (polarity, background, threshold, ruled lines)
-    and `scratchnet.data.characters.split_characters` (pieces, specks, characters, 20×20 in 28×28),
+    and `scratchnet.data.characters` (pieces, specks, characters: `find_layout`; 20×20 in 28×28: `characters_of`),
     looked for again closer where the writing is small (`read_layout`). An empty list means the
     picture holds no ink.
     """
