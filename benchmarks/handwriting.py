@@ -13,6 +13,7 @@ reader was ever tuned on them:
               across the page, blue or black ink, blur, a small rotation, JPEG at quality 55–85;
     number    2–6 test digits written in a row, spaced and jittered as handwriting is (drawn or
               photographed), apart or touching; the truth is the digit string and each digit's box;
+    turned    a number drawn on a turned canvas, or its page photographed with the phone held askew;
     scan      a test digit scanned at another resolution: grey (anti-aliased), 10 to 160 pixels
               tall, with scanner noise;
     nondigit  things that are not digits, drawn with a pen on a page, by generators the reader's
@@ -139,6 +140,24 @@ def photo(digit: NDArray[np.uint8], rng: np.random.Generator) -> Grey:
     grey, _ = drawing(digit, rng, side)
     ink = grey if grey.mean() < 0.5 else 1.0 - grey
     return photograph(ink, rng)
+
+
+def turned(grey: Grey, degrees: float, rng: np.random.Generator) -> Grey:
+    """Return a page (dark on light, as `number` makes it) turned by `degrees`: half drawn on a turned canvas (the ink
+    turned, the page grown to hold it), half written on paper and photographed with the phone held askew (the page
+    with paper all round photographed, the photo turned and cut back to the page's size, so paper fills it)."""
+    ink = Image.fromarray(((1.0 - grey) * 255).astype(np.uint8))
+    if rng.random() < 0.5:
+        canvas = ink.rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor=0)
+        return 1.0 - np.asarray(canvas, dtype=np.float32) / 255
+    width, height = ink.size
+    paper = Image.new("L", (2 * width, 2 * height), 0)
+    paper.paste(ink, (width // 2, height // 2))
+    shot = photograph(np.asarray(paper, dtype=np.float32) / 255, rng)
+    picture = Image.fromarray((shot * 255).astype(np.uint8))
+    picture = picture.rotate(degrees, Image.Resampling.BICUBIC, fillcolor=int(np.median(shot) * 255))
+    left, top = width // 4, height // 4
+    return np.asarray(picture.crop((left, top, left + 3 * width // 2, top + 3 * height // 2)), dtype=np.float32) / 255
 
 
 def scan(digit: NDArray[np.uint8], rng: np.random.Generator) -> Grey:

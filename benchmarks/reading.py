@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.handwriting import TOUCHING, drawing, nondigit, number, photo, photograph, scan
+from benchmarks.handwriting import TOUCHING, drawing, nondigit, number, photo, photograph, scan, turned
 from scratchnet import load_mnist
 from scratchnet.core.network import Network
 from scratchnet.io import load_model, write_json
@@ -63,6 +63,7 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets["nondigits"] = [(nondigit(rng), "") for _ in range(count)]
     sets["writers"] = other_writers()
     sets["touching"] = numbers_written_close(test, max(1, count // 5), np.random.default_rng([seed, 1]))
+    sets["turned"] = numbers_turned(test, max(1, count // 5), np.random.default_rng([seed, 2]))
     return sets
 
 
@@ -75,6 +76,22 @@ def numbers_written_close(test: Any, count: int, rng: np.random.Generator) -> li
         grey, _boxes = number([test.images[i] for i in chosen], rng, TOUCHING)
         if rng.random() < 0.5:
             grey = photograph(1.0 - grey, rng)
+        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
+    return numbers
+
+
+TURNS = (10.0, 30.0)
+"""The slopes of the "turned" numbers, in degrees either way: a phone held askew, a canvas turned."""
+
+
+def numbers_turned(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
+    """Return `count` numbers of 2–6 test digits written apart, then turned by 10–30° either way (`turned`): half
+    drawn, half photographed; their own generator, as the touching numbers have."""
+    numbers = []
+    for _ in range(count):
+        chosen = rng.choice(len(test), size=int(rng.integers(2, 7)), replace=False)
+        grey, _boxes = number([test.images[i] for i in chosen], rng)
+        grey = turned(grey, rng.uniform(*TURNS) * rng.choice([-1, 1]), rng)
         numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
     return numbers
 
