@@ -24,7 +24,10 @@ while each half reads as a sure digit. So the reader tries
         least NARROWEST of the height wide: a thinner sliver of a round letter (an e's left side) reads as a
         sure 1. Beside a digit read surely, that is enough; a character with no such digit apart from it (a
         number written in one stroke, a scribble) is cut only when its parts are surer still (ALONE_SURE),
-        about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`).
+        about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`). Two digits that touch may
+        also read as one digit, unsure and in doubt of being one (P(not a digit) at least DOUBT): such a
+        character ROW_WIDE times as wide as the sure digits of its row is cut the same way where its
+        parts, not all 1s (a y's strokes), read surer together than it does (`_too_wide`).
 
 A character the network is sure of is never changed, so one clear stroke stays one character. Cuts
 need sure parts, and surer ones with no sure digit beside them: any scribble has some cut whose parts look a
@@ -64,6 +67,11 @@ CLOSE = 0.15
 """Neighbours at most this fraction of the taller one's height apart may be one digit in pieces."""
 WIDE = 0.9
 """Only a character at least this wide for its height may be two digits touching."""
+ROW_WIDE = 1.3
+"""... and a character read as a digit in doubt (`_too_wide`), at least this many times as wide as the row's sure
+digits."""
+DOUBT = 0.25
+"""A character read as a digit is in doubt of being one when P(not a digit) is at least this."""
 STRAY = 0.5
 """A piece with less than this share of the rest's ink, apart above or below it, may be a stray mark."""
 AMONG_DIGITS = 0.25
@@ -240,15 +248,28 @@ def _best_split(net: Reader, gate: Reader | None, layout: Layout, group: Group) 
 
 def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
     """Return the answers with each wide character that is no digit even among digits cut into the digits that
-    touch in it, where every part reads as a sure digit (see above)."""
-    beside = any(a.is_digit and a.rival >= SURE for a in answers)
+    touch in it, where every part reads as a sure digit (see above); and each character in doubt (`_too_wide`) cut
+    where its parts, not all 1s, read surer together than it does."""
+    sure = [a for a in answers if a.is_digit and a.rival >= SURE]
+    typical = float(np.median([a.group.width for a in sure])) if sure else np.inf
     result: list[Answer] = []
     for a in answers:
-        wide = a.group.width >= WIDE * a.height
         refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
-        split = _best_split(net, gate, layout, a.group) if refused and wide else []
-        result.extend(split if split and (beside or _a_number_alone(a, split)) else [a])
+        doubt = not refused and _too_wide(a, typical)
+        split = (
+            _best_split(net, gate, layout, a.group) if a.group.width >= WIDE * a.height and (refused or doubt) else []
+        )
+        if doubt and not (np.prod([part.rival for part in split]) > a.rival and any(p.digit != 1 for p in split)):
+            split = []
+        result.extend(split if split and (sure or _a_number_alone(a, split)) else [a])
     return result
+
+
+def _too_wide(a: Answer, typical: float) -> bool:
+    """Return True for a character read as a digit unsurely, ROW_WIDE times as wide as its row's sure digits (of
+    `typical` width), and with P(not a digit) at least DOUBT: one digit as wide as two of its row's, and in doubt of
+    being one. A 0, the widest digit, read unsurely but never in doubt of being a digit, is left whole."""
+    return a.rival < SURE and a.other >= DOUBT and a.group.width >= ROW_WIDE * typical
 
 
 def _a_number_alone(whole: Answer, split: list[Answer]) -> bool:

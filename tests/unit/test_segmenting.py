@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from benchmarks.handwriting import _stroke_of
-from scratchnet import reading
+from benchmarks.reading import numbers_written_close
+from scratchnet import reading, segmenting
 from scratchnet.data.characters import Character, Group
 from scratchnet.data.images import read_characters
 from scratchnet.reading import load_reader, read, read_inputs
@@ -261,3 +262,29 @@ def test_a_margin_lines_end_above_a_number_is_left_out(mnist, reader, monkeypatc
         before,
         after,
     )  # measured 28 → 39 of 40
+
+
+def answer_of_width(width: int, rival: float, other: float) -> Answer:
+    group = Group([1], 0, 0, 100, width, 20 * width)
+    return Answer(group, Character((0, 0, width, 100), np.zeros(784, np.float32)), 3, rival, other, rival)
+
+
+def test_a_digit_in_doubt_as_wide_as_two_of_its_rows_is_one_that_may_be_cut():
+    typical = 60.0  # the row's sure digits' width
+    assert segmenting._too_wide(answer_of_width(80, 0.5, 0.45), typical)
+    assert not segmenting._too_wide(answer_of_width(80, 0.95, 0.04), typical)  # read surely
+    assert not segmenting._too_wide(answer_of_width(80, 0.8, 0.15), typical)  # no doubt of a digit: a wide 0
+    assert not segmenting._too_wide(answer_of_width(70, 0.5, 0.45), typical)  # as wide as a digit of its row
+    assert not segmenting._too_wide(answer_of_width(80, 0.5, 0.45), np.inf)  # no sure digit in its row
+
+
+def test_two_digits_touching_read_as_one_in_doubt_are_cut(mnist, reader, monkeypatch):
+    """Two numbers of benchmarks.reading's touching row (seed 2026) whose last two digits touch and read as one
+    digit in doubt (a 12 read as a 6 with P 0.3, a 39 as a 3 with P 0.51), as wide as 1.47 and 1.55 of the sure
+    digits beside them: not refused, they were never cut."""
+    pictures = numbers_written_close(mnist.test, 73, np.random.default_rng([2026, 1]))
+    chosen = [pictures[21], pictures[72]]
+    assert [truth for _, truth in chosen] == ["99912", "280339"]
+    assert [read(grey, reader).text for grey, _ in chosen] == ["99912", "280339"]
+    monkeypatch.setattr(segmenting, "ROW_WIDE", np.inf)
+    assert [read(grey, reader).text for grey, _ in chosen] == ["9996", "28033"]
