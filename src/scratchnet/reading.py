@@ -153,7 +153,7 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     drawing of a house) is rejected, and so is one with no ink at all. In a number, a character of the
     digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
     text (a stray mark beside a number). A line of characters on a slope of TURNED degrees or more (a
-    phone held askew) is also read turned level, and the surer of the two readings is kept (`_level_reading`).
+    phone held askew), read with a doubt, is also read turned level, and the surer reading is kept (`_level_reading`).
     Raises DataFormatError for an array that is not a picture.
     """
     as_it_is = _read_as_it_is(grey, net, gate)
@@ -162,7 +162,9 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     if not TURNED <= abs(degrees) <= STEEPEST or _sure(as_it_is):
         return as_it_is
     turned = _level_reading(level(grey, boxes, degrees), net, gate)
-    return turned if _sure(turned) and _sureness(turned) > _sureness(as_it_is) else as_it_is
+    # Refused as it was, a picture is read turned only as sure digits: a word turned level may read as unsure ones.
+    better = _sure(turned) if as_it_is.rejected else _sureness(turned) > _sureness(as_it_is)
+    return turned if better else as_it_is
 
 
 def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None) -> Reading:

@@ -91,3 +91,30 @@ def test_a_level_number_is_read_once(mnist, reader, monkeypatch):
     monkeypatch.setattr(reading, "level", never)
     pictures = list(numbers_turned(mnist, 0.0, 10, seed=6))
     assert sum(read(grey, reader).text == truth for grey, truth in pictures) >= 9
+
+
+def reading_of(confidences: list[float], digits: bool, slope: float = 0.5) -> reading.Reading:
+    """A Reading of characters 40 pixels apart along a line of the given slope, each read with a confidence."""
+    found = [
+        (reading.ReadDigit(3, p, (40 * i, int(100 + 40 * i * slope), 20, 30), np.zeros(784, np.float32)), digits)
+        for i, p in enumerate(confidences)
+    ]
+    return reading.Reading("3" * len(found) if digits else "", [d for d, ok in found if ok], found)
+
+
+@pytest.mark.parametrize(
+    ("as_it_is", "level", "kept"),
+    [
+        (reading_of([0.99, 0.6], True), reading_of([0.99, 0.8], True), "level"),  # surer: kept, though unsure
+        (reading_of([0.99, 0.8], True), reading_of([0.99, 0.6], True), "as it is"),  # less sure
+        (reading_of([0.2, 0.1], False), reading_of([0.99, 0.8], True), "as it is"),  # refused: only sure digits
+        (reading_of([0.2, 0.1], False), reading_of([0.99, 0.95], True), "level"),
+        (reading_of([0.99, 0.6], True, slope=0.05), reading_of([0.99, 0.99], True), "as it is"),  # 3°: level enough
+        (reading_of([0.99, 0.95], True), reading_of([0.999, 0.999], True), "as it is"),  # nothing in doubt
+    ],
+)
+def test_which_reading_is_kept(monkeypatch, as_it_is, level, kept):
+    monkeypatch.setattr(reading, "_read_as_it_is", lambda grey, net, gate: as_it_is)
+    monkeypatch.setattr(reading, "_level_reading", lambda turned, net, gate: level)
+    chosen = read(np.ones((400, 400), np.float32), None)
+    assert chosen is (level if kept == "level" else as_it_is)
