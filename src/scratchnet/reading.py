@@ -38,6 +38,7 @@ from scratchnet.data.images import read_layout
 from scratchnet.data.turning import Level, level, line_angle
 from scratchnet.io import load_model
 from scratchnet.segmenting import (
+    SURE,
     Answer,
     Reader,
     among_digits,
@@ -57,9 +58,8 @@ READER_CONV = Path(__file__).parent / "models" / "reader-conv.npz"
 made by `scratchnet train --preset reader-conv` (also tutorial-tuned's teacher, `--teacher reader-conv`)."""
 DIGITS = 10
 TURNED = 8.0
-"""The slope, in degrees, of a line of characters from which it is also read turned level: numbers photographed
-turned by 10° or less read as well as level ones (97, 97 of 100 at 0° and 10°), at 20° 90, at 30° 64."""
-SURE = 0.9
+"""The slope, in degrees, of a line of characters from which it is also read turned level: numbers turned by 10°
+or less read as well as level ones (96 and 99 of 100 at 0° and 10°), at 20° 93, at 30° 62 (docs/reading.md)."""
 STEEPEST = 45.0
 """... and to which: characters more than 45° apart from their line are a column, not a line turned."""
 VIEWS = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
@@ -191,7 +191,8 @@ def _level_reading(turned: Level, net: Reader, gate: Reader | None) -> Reading:
 
 
 def _sure(reading: Reading) -> bool:
-    """Return True when every character found was read as a digit with P ≥ SURE: nothing to doubt."""
+    """Return True when every character found was read as a digit with P ≥ SURE (as the layout's characters are left
+    uncut and unjoined): nothing to doubt."""
     return all(ok and digit.confidence >= SURE for digit, ok in reading.characters)
 
 
