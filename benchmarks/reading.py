@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.handwriting import TOUCHING, drawing, nondigit, number, photo, photograph, scan, turned
+from benchmarks.handwriting import SPACED, TOUCHING, drawing, nondigit, number, photo, photograph, scan, turned
 from scratchnet import load_mnist
 from scratchnet.core.network import Network
 from scratchnet.io import load_model, write_json
@@ -51,14 +52,7 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets: dict[str, list[tuple[Any, str]]] = {}
     sets["drawings"] = [(drawing(test.images[i], rng)[0], str(test.labels[i])) for i in pick(count)]
     sets["photos"] = [(photo(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
-    numbers = []
-    for _ in range(max(1, count // 5)):
-        chosen = pick(int(rng.integers(2, 7)))
-        grey, _boxes = number([test.images[i] for i in chosen], rng)
-        if rng.random() < 0.5:
-            grey = photograph(1.0 - grey, rng)
-        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
-    sets["numbers"] = numbers
+    sets["numbers"] = written_numbers(test, max(1, count // 5), rng)
     sets["scans"] = [(scan(test.images[i], rng), str(test.labels[i])) for i in pick(count)]
     sets["nondigits"] = [(nondigit(rng), "") for _ in range(count)]
     sets["writers"] = other_writers()
@@ -67,17 +61,33 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     return sets
 
 
-def numbers_written_close(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
-    """Return `count` numbers of 2–6 test digits, each touching or overlapping the one before it (TOUCHING), half
-    of them photographed; their own generator, so the other sets stay as they were drawn before this one."""
+def numbers_of(
+    test: Any, count: int, rng: np.random.Generator, page: Callable[[list[Any], np.random.Generator], Any]
+) -> list[tuple[Any, str]]:
+    """Return `count` (picture, truth) of numbers of 2–6 test digits chosen by rng, each written by page(digits, rng)."""
     numbers = []
     for _ in range(count):
         chosen = rng.choice(len(test), size=int(rng.integers(2, 7)), replace=False)
-        grey, _boxes = number([test.images[i] for i in chosen], rng, TOUCHING)
-        if rng.random() < 0.5:
-            grey = photograph(1.0 - grey, rng)
-        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
+        numbers.append((page([test.images[i] for i in chosen], rng), "".join(str(test.labels[i]) for i in chosen)))
     return numbers
+
+
+def written_numbers(
+    test: Any, count: int, rng: np.random.Generator, spacing: tuple[float, float] = SPACED
+) -> list[tuple[Any, str]]:
+    """Return `count` numbers written in a row, `spacing` apart (`number`), half of them photographed."""
+
+    def page(digits: list[Any], rng: np.random.Generator) -> Any:
+        grey, _boxes = number(digits, rng, spacing)
+        return photograph(1.0 - grey, rng) if rng.random() < 0.5 else grey
+
+    return numbers_of(test, count, rng, page)
+
+
+def numbers_written_close(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
+    """Return `count` numbers of 2–6 test digits, each touching or overlapping the one before it (TOUCHING), half
+    of them photographed; their own generator, so the other sets stay as they were drawn before this one."""
+    return written_numbers(test, count, rng, TOUCHING)
 
 
 TURNS = (10.0, 30.0)
@@ -87,13 +97,11 @@ TURNS = (10.0, 30.0)
 def numbers_turned(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
     """Return `count` numbers of 2–6 test digits written apart, then turned by 10–30° either way (`turned`): half
     drawn, half photographed; their own generator, as the touching numbers have."""
-    numbers = []
-    for _ in range(count):
-        chosen = rng.choice(len(test), size=int(rng.integers(2, 7)), replace=False)
-        grey, _boxes = number([test.images[i] for i in chosen], rng)
-        grey = turned(grey, rng.uniform(*TURNS) * rng.choice([-1, 1]), rng)
-        numbers.append((grey, "".join(str(test.labels[i]) for i in chosen)))
-    return numbers
+
+    def page(digits: list[Any], rng: np.random.Generator) -> Any:
+        return turned(number(digits, rng)[0], rng.uniform(*TURNS) * rng.choice([-1, 1]), rng)
+
+    return numbers_of(test, count, rng, page)
 
 
 def other_writers() -> list[tuple[Any, str]]:

@@ -259,7 +259,7 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
         split = (
             _best_split(net, gate, layout, a.group) if a.group.width >= WIDE * a.height and (refused or doubt) else []
         )
-        if doubt and not (np.prod([part.rival for part in split]) > a.rival and any(p.digit != 1 for p in split)):
+        if doubt and not _surer_in_parts(a, split):
             split = []
         result.extend(split if split and (sure or _a_number_alone(a, split)) else [a])
     return result
@@ -272,12 +272,23 @@ def _too_wide(a: Answer, typical: float) -> bool:
     return a.rival < SURE and a.other >= DOUBT and a.group.width >= ROW_WIDE * typical
 
 
+def _surer_in_parts(whole: Answer, split: list[Answer]) -> bool:
+    """Return True when the parts, not all 1s (a y's two strokes), read surer together than the whole: Π P(part) >
+    P(whole)."""
+    return float(np.prod([part.rival for part in split])) > whole.rival and not _all_ones(split)
+
+
+def _all_ones(split: list[Answer]) -> bool:
+    """Return True when every part reads as a 1: what strokes side by side (hatching, a letter's) are cut into."""
+    return all(part.digit == 1 for part in split)
+
+
 def _a_number_alone(whole: Answer, split: list[Answer]) -> bool:
     """Return True when the parts of a character, with no sure digit apart from it, are surely a number's digits:
     each read with ALONE_SURE and ALONE_TALL of the whole's height, and not all 1s (a drawing's hatching, a row of
     strokes, reads as touching 1s)."""
     tall = all(part.rival >= ALONE_SURE and part.group.height >= ALONE_TALL * whole.height for part in split)
-    return tall and any(part.digit != 1 for part in split)
+    return tall and not _all_ones(split)
 
 
 def off_the_line(answers: list[Answer]) -> list[Answer]:

@@ -14,6 +14,7 @@ import pytest
 from scipy import ndimage
 
 from benchmarks.handwriting import number, turned
+from benchmarks.reading import numbers_of
 from scratchnet import reading
 from scratchnet.data.turning import level, line_angle
 from scratchnet.reading import load_reader, read
@@ -67,17 +68,17 @@ def test_the_level_picture_holds_the_line_level_and_its_boxes_turn_back_onto_the
         assert bw <= w + 8 and bh <= h + 8  # and little else
 
 
-def numbers_turned(mnist, degrees: float, count: int, seed: int):
-    """Yield (grey, truth): numbers of 2–6 test digits written in a row, turned by ±degrees, drawn or photographed."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        chosen = rng.choice(len(mnist.test), size=int(rng.integers(2, 7)), replace=False)
-        grey, _ = number([mnist.test.images[i] for i in chosen], rng)
-        yield turned(grey, degrees * rng.choice([-1, 1]), rng), "".join(str(mnist.test.labels[i]) for i in chosen)
+def numbers_turned(mnist, degrees: float, count: int, seed: int) -> list[tuple[np.ndarray, str]]:
+    """Return (grey, truth) of numbers of 2–6 test digits written in a row, turned by ±degrees, drawn or photographed."""
+
+    def page(digits, rng):
+        return turned(number(digits, rng)[0], degrees * rng.choice([-1, 1]), rng)
+
+    return numbers_of(mnist.test, count, np.random.default_rng(seed), page)
 
 
 def test_numbers_turned_by_30_degrees_are_read_turned_back(mnist, reader, monkeypatch):
-    pictures = list(numbers_turned(mnist, 30.0, 40, seed=8))
+    pictures = numbers_turned(mnist, 30.0, 40, seed=8)
     turned_back = sum(read(grey, reader).text == truth for grey, truth in pictures)
     monkeypatch.setattr(reading, "TURNED", 90.0)  # never turned: as the reader read before
     as_they_are = sum(read(grey, reader).text == truth for grey, truth in pictures)
@@ -89,7 +90,7 @@ def test_a_level_number_is_read_once(mnist, reader, monkeypatch):
         raise AssertionError("a level number was turned")
 
     monkeypatch.setattr(reading, "level", never)
-    pictures = list(numbers_turned(mnist, 0.0, 10, seed=6))
+    pictures = numbers_turned(mnist, 0.0, 10, seed=6)
     assert sum(read(grey, reader).text == truth for grey, truth in pictures) >= 9
 
 
