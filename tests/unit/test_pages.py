@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from benchmarks.handwriting import drawing, number, photo, photograph
 from scratchnet.data.characters import split_characters
 from scratchnet.data.images import mnistify, read_characters
-from scratchnet.data.pages import find_ink, is_dark_on_light, otsu_threshold, ruled_lines, stroke_width
+from scratchnet.data.pages import (
+    find_ink,
+    is_dark_on_light,
+    otsu_threshold,
+    remove_lines,
+    ruled_lines,
+    stroke_width,
+)
 
 
 def overlap(first: tuple[int, int, int, int], second: tuple[int, int, int, int]) -> float:
@@ -87,6 +95,45 @@ def test_lines_as_dark_as_the_ink_leave_the_mask_and_the_digit_crossing_them_sta
     assert (page.mask & away).sum() < 0.01 * (page.found & away).sum()  # and leave the mask
     characters = read_characters(page_in)
     assert len(characters) == 1 and overlap(characters[0].box, (x, y, w, h)) > 0.85
+
+
+def slanted_zero_on_ruled_paper(line_ink: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (page, zero): a thin 0 of dark ink (0.85), an ellipse turned 60°, written across ruled lines of
+    `line_ink` 2 pixels thick every 30 rows, on paper with grain; and the 0's own pixels."""
+    ys, xs = np.mgrid[0:300, 0:400].astype(np.float64)
+    turn = np.radians(60)
+    u = (xs - 200) * np.cos(turn) + (ys - 150) * np.sin(turn)
+    v = -(xs - 200) * np.sin(turn) + (ys - 150) * np.cos(turn)
+    radius = np.hypot(u / 70, v / 25)
+    zero = np.abs(radius - 1) * 25 < 2.5  # a stroke about 5 pixels wide
+    lines = (ys % 30) < 2
+    ink = np.where(zero, 0.85, np.where(lines, line_ink, 0.0))
+    grain = np.random.default_rng(0).normal(0, 0.01, ink.shape)
+    return np.clip(1.0 - ink + grain, 0, 1).astype(np.float32), zero
+
+
+def test_a_slanted_0_across_faint_ruled_lines_stays_one_stroke():
+    """Where the 0's top and bottom run along a faint line, the closings across the line cannot bridge them; the
+    pen's ink is darker than the line's, so it stays, one connected stroke, and the lines away from it still go."""
+    page_in, zero = slanted_zero_on_ruled_paper(line_ink=0.25)
+    page = find_ink(page_in)
+    assert page.scale == 1.0 and page.found[zero].mean() > 0.95
+    rows, columns = ruled_lines(page.ink > page.threshold / 2)
+    assert rows[::30][:, 10:390].mean() > 0.9  # the lines are found
+    kept = page.mask[zero].mean()
+    pieces = ndimage.label(page.mask)[1]
+    assert kept > 0.95 and pieces == 1, (kept, pieces)
+    assert page.mask[~ndimage.binary_dilation(zero, iterations=3)].sum() == 0  # no line pixel stays
+    without = remove_lines(page.found, rows, columns)  # looking across the lines only, as before: the 0 falls apart
+    assert without[zero].mean() < 0.9 and ndimage.label(without)[1] >= 2
+
+
+def test_lines_as_dark_as_the_pen_keep_nothing_written_over_them():
+    page_in, zero = slanted_zero_on_ruled_paper(line_ink=0.85)
+    page = find_ink(page_in)
+    rows, columns = ruled_lines(page.ink > page.threshold / 2)
+    assert np.array_equal(page.mask, remove_lines(page.found, rows, columns))  # the lines' ink is the pen's: as before
+    assert page.mask[~ndimage.binary_dilation(zero, iterations=3)].sum() == 0
 
 
 @pytest.mark.parametrize("photographed", [False, True])

@@ -17,8 +17,9 @@ The steps, each a few SciPy `ndimage` calls (see docs/reading.md for pictures of
     5. ruled lines       thin rows (after the page's tilt, found by the sharpest projection) that are
                          ink across most of the width are lines, and so are thin columns across
                          most of the height: their pixels leave the mask, but where a stroke
-                         crosses a line the gap is bridged. Lines are looked for at half the
-                         threshold, where a faint line is still whole.
+                         crosses a line the gap is bridged, and on faint lines what is darker
+                         than midway to the strokes is writing and stays. Lines are looked for at
+                         half the threshold, where a faint line is still whole.
 
 The result is a `Page`: the working-size ink map, the mask of the ink, and the scale back to the
 picture's pixels. Splitting the ink into characters is `scratchnet.data.characters`.
@@ -63,6 +64,8 @@ LINE_THICKNESS = 0.015
 """A ruled line is at most this fraction of the page's side thick (at least 4 pixels)."""
 LINE_SHOULDER = 0.5
 """A line's band is the run of rows around it covering at least this fraction of its span (see `_thin_bands`)."""
+FAINT_LINE = 0.5
+"""Ruled lines whose ink is at most this fraction of the strokes' are faint: what is darker on them is writing."""
 TILTS = np.radians(np.arange(-6.0, 6.5, 0.5))
 """The page tilts tried when looking for ruled lines."""
 FLAT_SHARE = 0.5
@@ -239,14 +242,18 @@ def ruled_lines(mask: Mask) -> tuple[Mask, Mask]:
     return found[0], found[1]
 
 
-def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
+def remove_lines(found: Mask, rows: Mask, columns: Mask, ink: Grey | None = None) -> Mask:
     """Return found without the line pixels, except where a stroke crosses a line: there the gap is bridged.
 
     A stroke crossing a row line continues above and below it, so a vertical closing of what is left
     (max then min filter over 2·thickness + 1 pixels) fills the line's pixels between its two ends; a column line
-    likewise with a horizontal closing. The line itself, with nothing on both sides, stays removed.
+    likewise with a horizontal closing. The line itself, with nothing on both sides, stays removed. Given the ink
+    map, pixels written over a faint line stay too (`written_over`), whichever way the stroke runs along it.
     """
-    kept = found & ~rows & ~columns
+    on_lines = rows | columns
+    if ink is not None:
+        on_lines &= ~written_over(ink, found, on_lines)
+    kept = found & ~on_lines
     reach = 2 * max(4, round(LINE_THICKNESS * max(found.shape))) + 1
     for lines, axis in ((rows, 0), (columns, 1)):
         if lines.any():
@@ -255,6 +262,23 @@ def remove_lines(found: Mask, rows: Mask, columns: Mask) -> Mask:
             )
             kept |= closed.astype(bool) & lines & found
     return kept
+
+
+def written_over(ink: Grey, found: Mask, lines: Mask) -> Mask:
+    """Return the pixels of the lines that are writing: where the lines are faint, those darker than midway.
+
+    Ruled paper's lines are printed fainter than a pen writes. With ℓ the lines' median ink and s the strokes'
+    (the ink found off the lines), lines with ℓ ≤ FAINT_LINE · s are faint, and a pixel on them with ink above
+    (ℓ + s) / 2 is the pen's: a stroke that runs along a line for a while (the top of a slanted 0) is kept,
+    where the closings, which look across the line, would lose it. Lines as dark as the writing keep none.
+    """
+    off = found & ~lines
+    if not lines.any() or not off.any():
+        return np.zeros_like(lines)
+    line, stroke = float(np.median(ink[lines])), float(np.median(ink[off]))
+    if line > FAINT_LINE * stroke:
+        return np.zeros_like(lines)
+    return lines & found & (ink > (line + stroke) / 2)
 
 
 def _thin_bands(counts: NDArray[np.intp], least: float, thickest: int) -> NDArray[np.intp]:
@@ -339,5 +363,5 @@ def find_ink(grey: NDArray[np.floating]) -> Page:
     threshold = _threshold(ink)
     found = ink > threshold
     rows, columns = ruled_lines(ink > threshold / 2)  # lines fainter than the ink are still whole at half its threshold
-    mask = remove_lines(found, rows, columns)
+    mask = remove_lines(found, rows, columns, ink)
     return Page(picture, paper_brightness, ink, found, mask, scale, dark_on_light, threshold)
