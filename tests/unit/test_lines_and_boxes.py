@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from benchmarks.handwriting import number
+from benchmarks.handwriting import _stroke_of, number
+from scratchnet.data import characters
 from scratchnet.data.characters import Group, is_underline
 from scratchnet.data.images import read_characters
 from scratchnet.reading import load_reader, read
@@ -85,3 +87,28 @@ def test_a_drawing_keeps_its_outline_when_what_is_inside_is_small(reader):
     grey[130:160, 90:120] = grey[130:160, 180:210] = 0.0  # two windows, a fifth of the square's height
     assert len(read_characters(grey)) == 1
     assert read(grey, reader).rejected
+
+
+def test_a_1_written_by_the_pages_edge_is_read_and_the_pages_edge_is_not(mnist, reader, monkeypatch):
+    """A 1 written a few pixels from the picture's side has most of its ink in the outer band where frames lie;
+    it is no frame, since it neither reaches the side nor runs along it. A page's edge (the dark table beside
+    the paper, reaching the side) is still dropped, and the digit beside it read alone."""
+    ones = np.flatnonzero(mnist.test.labels == 1)[:10]
+    pages = []
+    for i in ones:
+        stroke = _stroke_of(mnist.test.images[i], 60, 1.2, 0.0)
+        for left in (4, 300 - stroke.width - 4):
+            canvas = Image.new("L", (300, 300), 0)
+            canvas.paste(stroke, (left, 120), stroke)
+            pages.append(1.0 - np.asarray(canvas, dtype=np.float32) / 255)
+    read_right = sum(read(grey, reader).text == "1" for grey in pages)
+    monkeypatch.setattr(characters, "FRAME_LONG", 0.0)  # every piece in the band long enough: a frame
+    before = sum(read(grey, reader).text == "1" for grey in pages)
+    monkeypatch.undo()
+    assert read_right >= 0.9 * len(pages) and before <= 0.5 * len(pages), (before, read_right)  # measured 4 → 20 of 20
+    seven = _stroke_of(mnist.test.images[0], 80, 1.2, 0.0)
+    canvas = Image.new("L", (300, 300), 0)
+    canvas.paste(seven, (110, 110), seven)
+    grey = 1.0 - np.asarray(canvas, dtype=np.float32) / 255
+    grey[:, 288:] = 0.1  # the table beside the paper, along the whole right side
+    assert read(grey, reader).text == "7"

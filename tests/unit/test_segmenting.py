@@ -213,6 +213,22 @@ def test_what_a_removed_line_leaves_is_no_character(mnist):
     assert [c.box[0] for c in read_characters(grey)] == pytest.approx(xs, abs=2)
 
 
+def test_a_hairline_cross_a_margin_left_is_no_character_however_wide(mnist):
+    """A "+" of hairlines beside a digit written with a broad pen (what a margin line, faint where the light
+    falls on it, leaves where it crossed a ruled line) is dropped, though its arms are wider than half the pen;
+    a 1 written with the digit's pen stays, and so does the cross where it is the only ink."""
+    height = 90
+    two, one = (_stroke_of(mnist.test.images[i], height, 1.6, 0.0) for i in (1, 2))
+    cross = np.zeros((50, 36), dtype=np.uint8)
+    cross[:, 17:19] = cross[20:22, :] = 255  # lines two pixels thick
+    plus = Image.fromarray(cross)
+    xs = [height, height + plus.width + 40]
+    assert [c.box[0] for c in read_characters(page([plus, two], xs, height))] == pytest.approx(xs[1:], abs=2)
+    xs = [height, height + one.width + 40]
+    assert [c.box[0] for c in read_characters(page([one, two], xs, height))] == pytest.approx(xs, abs=2)
+    assert len(read_characters(page([plus], [height], height))) == 1
+
+
 def answer_of(height: int, other: float, rival: float) -> Answer:
     group = Group([1], 0, 0, height, height // 2, height)
     return Answer(group, Character((0, 0, 1, height), np.zeros(784, np.float32)), 3, rival, other, rival)

@@ -43,12 +43,19 @@ OVERLAP = 0.5
 FRAME_BAND = 0.06
 """The page's outer band: this fraction of its width and height from each edge."""
 FRAME_SHARE = 0.6
-"""Pieces with this share of their ink in the outer band are frames: page edges, a table around the page."""
+"""Pieces with this share of their ink in the outer band are frames: page edges, a table around the page ..."""
+FRAME_TOUCH = 2
+"""... if they reach the picture's edge, within this many pixels, ..."""
+FRAME_LONG = 0.5
+"""... or run along this fraction of its side; a digit written close to the edge does neither."""
 NEAR = 0.25
 """A short piece this close to a character (as a fraction of the tallest character's height) is part of it:
 the text's size, not the character's, since a 5 whose hat stands apart has a short body."""
 REMNANT = 0.5
 """A character narrower than this fraction of the page's pen width is what a removed line left behind."""
+HAIRLINE = 0.25
+"""... and so is one whose strokes are thinner than this fraction of the page's: on 600 numbers the thinnest digit
+was a third as thick as its page's ink, a margin's remnant on a photo less than a tenth."""
 UNDERLINE = 0.25
 """A piece under other ink, at most this fraction of its height tall and at least four times as wide as tall,
 covering it (within this fraction of its height each side) and this close below it, is an underline."""
@@ -117,7 +124,14 @@ def _pieces(page: Page) -> tuple[NDArray[np.int32], list[Group]]:
     slices = ndimage.find_objects(labels)
     tops, bottoms = np.array([s[0].start for s in slices]), np.array([s[0].stop for s in slices])
     lefts, rights = np.array([s[1].start for s in slices]), np.array([s[1].stop for s in slices])
-    candidates = in_band < FRAME_SHARE * areas
+    reaching = (
+        (tops <= FRAME_TOUCH)
+        | (lefts <= FRAME_TOUCH)
+        | (bottoms >= height - FRAME_TOUCH)
+        | (rights >= width - FRAME_TOUCH)
+    )
+    long = np.maximum(bottoms - tops, rights - lefts) >= FRAME_LONG * min(height, width)
+    candidates = (in_band < FRAME_SHARE * areas) | ~(reaching | long)  # a digit written by the edge is no frame
     if not candidates.any():
         return labels, []
     tallest = (bottoms - tops)[candidates].max()
@@ -366,14 +380,31 @@ def _pen_width(own: NDArray[np.bool_]) -> float:
     return 2 * int(own.sum()) / max(1, boundary)
 
 
+def _thickness(own: NDArray[np.bool_]) -> float:
+    """Return how thick a character's strokes are: twice the median distance to the paper along their middle
+    (the ridge of the distance transform, pixels at least as far from the paper as their eight neighbours).
+    Unlike 2·area / boundary, it does not grow where the pen went over a stroke again or closed a small loop."""
+    distance = ndimage.distance_transform_edt(np.pad(own, 1))[1:-1, 1:-1]
+    ridge = own & (ndimage.maximum_filter(distance, 3) <= distance)
+    return 2 * float(np.median(distance[ridge])) if ridge.any() else 0.0
+
+
 def _drop_line_remnants(layout: Layout) -> None:
-    """Drop the groups narrower than REMNANT of the page's pen (the median of the groups' pens): what a ruled
-    or margin line leaves behind when most of it was removed. A written character, a 1 included, is at
-    least one pen wide."""
+    """Drop what a ruled or margin line leaves behind when most of it was removed: the groups narrower than
+    REMNANT of the page's pen (the median of the groups' pens), and those whose strokes are thinner than
+    HAIRLINE of the page's (`_thickness`, the median over the page's ink), such as the "+" a margin leaves
+    where it crossed a ruled line, however wide its arms. A written character, a 1 included, is one pen wide."""
     if len(layout.groups) < 2:
         return
-    pen = float(np.median([_pen_width(layout.own(g)) for g in layout.groups]))
-    layout.groups = [g for g in layout.groups if g.width >= REMNANT * pen]
+    owns = [layout.own(g) for g in layout.groups]
+    pen = float(np.median([_pen_width(own) for own in owns]))
+    thickness = np.array([_thickness(own) for own in owns])
+    inks = np.array([own.sum() for own in owns], dtype=np.float64)
+    order = np.argsort(thickness)
+    page = thickness[order][np.searchsorted(np.cumsum(inks[order]), inks.sum() / 2)]  # half the ink is thinner
+    layout.groups = [
+        g for g, thick in zip(layout.groups, thickness) if g.width >= REMNANT * pen and thick >= HAIRLINE * page
+    ]
 
 
 def find_layout(page: Page) -> Layout:
