@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from scratchnet import Network
@@ -11,6 +11,10 @@ from scratchnet.core.encoding import one_hot
 from tests.strategies import activations, costs, layer_sizes, seeds
 
 EPSILON = 1e-5
+ROUNDING = 1e-10
+"""Central differences round the cost: an error of about 2⁻⁵²·|C|/(2ε), 10⁻¹¹ an entry here, absolute, not
+relative. A layer of one sigmoid neuron shrinks the gradients before it to 10⁻⁵, where that alone is more than
+10⁻⁷ of them (seen: [6, 3, 1, 2], 1.4·10⁻⁷ from an error of 10⁻¹¹); a wrong gradient misses by its own size."""
 
 
 def numerical_gradient(net: Network, X: np.ndarray, Y: np.ndarray) -> list[np.ndarray]:
@@ -35,6 +39,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @given(sizes=layer_sizes, activation=activations, cost=costs, seed=seeds, n=st.integers(1, 5))
+@example(sizes=[6, 3, 1, 2], activation="sigmoid", cost="quadratic", seed=360331300, n=1)
 def test_backprop_matches_finite_differences(sizes, activation, cost, seed, n):
     if cost == "log-likelihood":
         sizes = [*sizes[:-1], max(sizes[-1], 2)]
@@ -49,7 +54,7 @@ def test_backprop_matches_finite_differences(sizes, activation, cost, seed, n):
     numeric = numerical_gradient(net, X, Y)
     for analytic, expected in zip([*nabla_w, *nabla_b], numeric):
         assert analytic.shape == expected.shape
-        assert relative_error(analytic, expected) < 1e-7
+        assert relative_error(analytic, expected) < 1e-7 or np.linalg.norm(analytic - expected) < ROUNDING
 
 
 def test_tutorial_network_gradient_on_real_digits(mnist):
