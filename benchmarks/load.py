@@ -1,7 +1,7 @@
 """Load the explorer as a classroom does, and write the table of docs/benchmarks.md's "Load" section.
 
     python -m benchmarks.load [--clients 1,10,50] [--requests 5000] [--max-seconds 120] [--model M] [--read-by reader]
-                              [--pace 70] [--quick]
+                              [--screen phone|desktop] [--pace 70] [--quick]
 
 Starts `scratchnet serve` on 127.0.0.1 with the shipped reader's convolutional member as its model (issue 21:
 "with the convolutional reader served"; --model: another model file),
@@ -12,7 +12,9 @@ finger moves), on its own keep-alive connection from its own loopback address (1
 ...: to the server, separate clients, as phones on a school network are). Eight requests in ten are
 readings of a 112×112 drawing (an MNIST test digit blown up four times) as the page sends them,
 POST /api/read in its compact form (base64 grey levels) read by the served model (--read-by reader: by the
-whole shipped reader, the page's reader switch on, the served model still tracing it); the rest fetch the
+whole shipped reader, the page's reader switch on, the served model still tracing it); on a phone's page,
+whose feature maps lie below the canvas, out of view while the finger draws, the readings ask for no maps
+("maps": false, draw.js; --screen desktop: a page with its maps in view asks for them); the rest fetch the
 model, the training status and the page. Each level stops after --requests requests or --max-seconds
 seconds, whichever comes first.
 
@@ -84,9 +86,10 @@ class Level:
         }
 
 
-def drawings(count: int, model: str = "served") -> list[bytes]:
+def drawings(count: int, model: str = "served", maps: bool = True) -> list[bytes]:
     """Return /api/read bodies: MNIST test digits blown up to 112×112, as base64 grey bytes (the page's form),
-    read by `model`: "served", or "reader" (the shipped reader, as the page's reader switch asks)."""
+    read by `model`: "served", or "reader" (the shipped reader, as the page's reader switch asks), with a
+    convolutional network's feature maps or without (as a page asks while its maps are out of view)."""
     from scratchnet import load_mnist
 
     images = load_mnist().test.images[:count]
@@ -95,7 +98,13 @@ def drawings(count: int, model: str = "served") -> list[bytes]:
         levels = np.kron(image.reshape(28, 28), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
         bodies.append(
             json.dumps(
-                {"width": 112, "height": 112, "grey": base64.b64encode(levels.tobytes()).decode(), "model": model}
+                {
+                    "width": 112,
+                    "height": 112,
+                    "grey": base64.b64encode(levels.tobytes()).decode(),
+                    "model": model,
+                    "maps": maps,
+                }
             ).encode()
         )
     return bodies
@@ -263,7 +272,7 @@ def server_settings() -> str:
 
     return (
         f"The server: `scratchnet serve`, one uvicorn process (the model and the training live in its memory), listen backlog "
-        f"{serve.BACKLOG}, keep-alive {serve.KEEP_ALIVE_SECONDS} s, answers computed in {app.COMPUTE_THREADS} worker threads, "
+        f"{serve.BACKLOG}, keep-alive {serve.KEEP_ALIVE_SECONDS} s, answers computed in {app.COMPUTE_THREADS} worker thread{'' if app.COMPUTE_THREADS == 1 else 's'}, "
         f"at most {admission.MAX_IN_FLIGHT} API requests in flight (then 503) and {admission.MAX_PER_CLIENT} per client (then 429)."
     )
 
@@ -273,6 +282,12 @@ READ_BY = {
     "reader": "read by the shipped reader, a committee of two networks in five views each, as the page's reader switch asks",
 }
 """What reads the drawings, by `--read-by`, as the report says it."""
+
+SCREENS = {
+    "phone": "on a phone's page, whose maps lie below the canvas, out of view while the finger draws: no maps asked for",
+    "desktop": "on a page whose maps are in view beside the canvas: the maps asked for with every reading",
+}
+"""The screen the page is drawn on, by `--screen`: whether its readings ask for the feature maps (draw.js)."""
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -288,7 +303,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"The served model: {results['settings']['model']}. Each client draws without pause at the page's pace: it sends once its last request is answered and no sooner than "
         f"{1000 * results['settings']['pace_s']:g} ms after its last send, on its own keep-alive connection and loopback address, connected and warmed by three requests before the clock starts; "
         "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, "
-        f"{READ_BY[results['settings']['read_by']]}), "
+        f"{READ_BY[results['settings']['read_by']]}; {SCREENS[results['settings'].get('screen', 'desktop')]}), "
         "the rest fetch the model, the training status and the page. "
         f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
         "",
@@ -386,6 +401,13 @@ def _parser() -> argparse.ArgumentParser:
         help="which model reads the drawings: the served one, or the whole shipped reader (default: %(default)s)",
     )
     parser.add_argument(
+        "--screen",
+        choices=tuple(SCREENS),
+        default="phone",
+        help="the page's screen: a phone's, maps out of view and not asked for, or a desktop's, maps in view "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--pace",
         type=float,
         default=1000 * THROTTLE_S,
@@ -403,7 +425,7 @@ def _levels(args: argparse.Namespace, counts: list[int]) -> list[Any]:
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_server(Path(args.model) if args.model else READER_CONV, Path(folder))
         try:
-            bodies = drawings(200, args.read_by)
+            bodies = drawings(200, args.read_by, maps=args.screen == "desktop")
             return [
                 asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid, args.pace / 1000))
                 for n in counts
@@ -435,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_seconds": args.max_seconds,
             "model": args.model or "the shipped reader's convolutional member (reader-conv.npz)",
             "read_by": args.read_by,
+            "screen": args.screen,
             "pace_s": args.pace / 1000,
         },
     }

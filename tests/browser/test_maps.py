@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from scratchnet.core.convnet import ConvNetwork
 from scratchnet.io import save_model
-from tests.browser.conftest import stroke
+from tests.browser.conftest import PHONE, stroke, touch_stroke
 from tests.browser.test_chinese import CJK, ZH, open_page
 from tests.cli.test_serve_cli import start_server, stop_server
 
@@ -111,3 +111,32 @@ def test_the_maps_speak_chinese(chinese_page: Page):
     caption = page.get_by_test_id("map-detail-caption").inner_text()
     assert CJK.search(caption) and "receptive" not in caption, caption
     expect(page.locator("#map-detail-filter-caption")).to_contain_text("产生它的滤波器")
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    """The explorer on a 390×844 touch phone, serving the tiny convolutional network; fails on any script error."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=3)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(server + "/")
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def test_on_a_phone_the_maps_are_asked_for_once_they_are_scrolled_into_view(phone: Page):
+    asked: list[object] = []
+    phone.on("request", lambda r: asked.append(r.post_data_json.get("maps")) if r.url.endswith("/api/read") else None)
+    expect(phone.get_by_test_id("maps")).to_be_attached()
+    touch_stroke(phone, SEVEN)
+    expect(phone.get_by_test_id("prediction")).not_to_have_text("")
+    phone.wait_for_function("() => !prediction.inFlight && !prediction.pending && !prediction.timer")
+    assert asked and not any(asked), asked  # below the canvas while the finger drew: every reading left them out
+    expect(phone.get_by_test_id("map-tile")).to_have_count(0)
+    with phone.expect_response(lambda r: r.url.endswith("/api/read") and r.request.post_data_json["maps"] is True):
+        phone.get_by_test_id("maps").scroll_into_view_if_needed()
+    for layer, count in COUNTS.items():
+        expect(phone.get_by_test_id(f"map-layer-{layer}").get_by_test_id("map-tile")).to_have_count(count)
+    expect(phone.get_by_test_id("filter-tile")).to_have_count(6)

@@ -9,12 +9,14 @@ a = max(0, z), and max-pooling as the maximum of each 2×2 block: never from the
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 import schemathesis
+from PIL import Image
 from scipy.signal import correlate2d
 from starlette.testclient import TestClient
 
@@ -171,6 +173,41 @@ def test_a_drawing_answered_by_predict_and_read_carries_the_maps(client):
         )  # input rounded to 3 places
 
 
+def drawing_body(**fields: Any) -> dict[str, Any]:
+    """A /api/read body: the digit blown up four times, as the page sends a drawing."""
+    grey = np.kron(digit() / 255.0, np.ones((4, 4)))
+    return {
+        "width": 112,
+        "height": 112,
+        "grey": base64.b64encode(np.round(grey * 255).astype(np.uint8)).decode(),
+        **fields,
+    }
+
+
+def test_a_reading_asked_without_maps_leaves_out_the_maps_and_filters_alone(client):
+    full = client.post("/api/read", json=drawing_body()).json()
+    light = client.post("/api/read", json=drawing_body(maps=False)).json()
+    assert "maps" in full["trace"] and "maps_left_out" not in full["trace"]
+    assert light["trace"]["maps_left_out"] is True and "maps" not in light["trace"] and "filters" not in light["trace"]
+    unchanged = {k: v for k, v in full["trace"].items() if k not in ("maps", "filters")}
+    assert {k: v for k, v in light["trace"].items() if k != "maps_left_out"} == unchanged  # the rest as with the maps
+    assert {**light, "trace": None} == {**full, "trace": None}  # the reading itself the same
+    for wrong in ("no", "false", 0, None):  # JSON says false, not "false"
+        refused = client.post("/api/read", json=drawing_body(maps=wrong))
+        assert refused.status_code == 400 and refused.json()["error"].startswith("maps must be true or false"), wrong
+
+
+def test_a_picture_file_asked_without_maps_leaves_them_out_too(client):
+    grey = np.kron(255 - digit(), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)  # dark ink on white paper
+    png = io.BytesIO()
+    Image.fromarray(grey).save(png, "PNG")
+    headers = {"Content-Type": "image/png"}
+    light = client.post("/api/read?maps=false", content=png.getvalue(), headers=headers).json()["trace"]
+    full = client.post("/api/read?maps=true", content=png.getvalue(), headers=headers).json()["trace"]
+    assert light["maps_left_out"] is True and "maps" not in light and len(full["maps"]) == 4
+    assert client.post("/api/read?maps=no", content=png.getvalue(), headers=headers).status_code == 400
+
+
 def test_the_dense_layers_above_the_maps_are_the_diagram_and_the_inspector(client, net):
     view = client.get("/api/samples/0").json()
     assert [len(layer["a"]) for layer in view["layers"]] == [10]  # only the dense output layer: sizes 784-10
@@ -232,6 +269,7 @@ def test_a_convolutional_networks_answers_meet_their_openapi_description(net):
         ("GET", "/api/samples/0", None),
         ("POST", "/api/predict", {"width": 112, "height": 112, "grey": grey}),
         ("POST", "/api/read", {"width": 112, "height": 112, "grey": grey}),
+        ("POST", "/api/read", {"width": 112, "height": 112, "grey": grey, "maps": False}),
         ("POST", "/api/filter", {"layer": 3, "map": 1}),
         ("POST", "/api/filter", {"layer": 9, "map": 1}),
     ]
@@ -264,6 +302,8 @@ def test_a_reading_by_a_convolutional_reader_shows_the_readers_maps(monkeypatch,
         by_hand = relu(correlate2d(x, EDGE, mode="valid") + 0.1)
         step = trace["maps"][0]["scale"][0]
         assert np.abs(dequantised(trace["maps"][0])[:, :, 0] - by_hand).max() <= step / 2 + 6 * 0.0005
+        light = dense.post("/api/read", json={**body, "model": "reader", "maps": False}).json()["trace"]
+        assert light["maps_left_out"] is True and light["maps_model"] == "reader" and "maps" not in light
         deeper = dense.post("/api/filter", json={"layer": 3, "map": 2, "model": "reader"}).json()
         assert np.allclose(np.reshape(deeper["weights"], (2, 2, 2)), net.weights[1][2], atol=1e-4)
         assert dense.post("/api/filter", json={"layer": 3, "map": 2}).status_code == 409  # the served one has none

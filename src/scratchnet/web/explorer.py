@@ -99,13 +99,13 @@ def strongest_edges(
     return edges
 
 
-def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
+def trace_view(net: Network, x: NDArray[Any], maps: bool = True) -> dict[str, Any]:
     """Return everything the Draw view shows for one input x of shape (sizes[0],).
 
     "input" is x; "layers"[l − 1] holds a^l and z^l of the dense layer l = 1 .. L−1 (numbered as
     net.sizes); "edges" the connections to draw; "probabilities" the outputs normalised to sum to 1;
     "prediction" the brightest output. A convolutional network adds its "maps" and first "filters"
-    (scratchnet.web.maps), from the same forward trace.
+    (scratchnet.web.maps), from the same forward trace; without `maps`, "maps_left_out" instead.
     """
     X = np.asarray(x, dtype=np.float64).reshape(1, -1)
     Z, A = net.forward_trace(X)
@@ -119,8 +119,13 @@ def trace_view(net: Network, x: NDArray[Any]) -> dict[str, Any]:
         "edges": strongest_edges(weights, [a[0] for a in activations], first=1 if convolutional else 0),
         "probabilities": _rounded(probabilities),
         "prediction": int(np.argmax(probabilities)),
-        **(maps_view(net, A) if is_convolutional(net) else {}),
+        **(_maps_part(net, A, maps) if is_convolutional(net) else {}),
     }
+
+
+def _maps_part(net: ConvNetwork, A: list[Any], maps: bool) -> dict[str, Any]:
+    """Return a convolutional network's maps and filters for the trace, or that they were left out on request."""
+    return maps_view(net, A) if maps else {"maps_left_out": True}
 
 
 def neuron_view(net: Network, layer: int, index: int, x: NDArray[Any] | None) -> dict[str, Any]:
@@ -477,15 +482,16 @@ READ_MODELS = ("served", "reader")
 """Which network reads a drawing on the page: the served one (whose inside is drawn) or the shipped reader."""
 
 
-def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dict[str, Any]:
+def reading_view(grey: NDArray[np.floating], served: Network, which: str, maps: bool = True) -> dict[str, Any]:
     """Return what the Draw view shows for a drawing or a photo read as `scratchnet read` reads it.
 
     "characters" are every character found, left to right: its box (x, y, w, h) in the picture's
     pixels, its 28×28 input, its digit and confidence, and whether it reads as a digit at all;
     "text" is the digits read ('' when "rejected"); "trace" is the served network's view of the
     first digit (the diagram shows that network, whichever reads), its maps the reading network's when
-    that is a convolutional reader ("maps_model": "reader"), so the maps show the model chosen. The
-    reader's "not a digit" class judges every character when the reading network has none of its own.
+    that is a convolutional reader ("maps_model": "reader"), so the maps show the model chosen (left out
+    without `maps`: "maps_left_out"). The reader's "not a digit" class judges every character when the
+    reading network has none of its own.
     """
     from scratchnet.reading import load_reader, read
 
@@ -509,7 +515,7 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str) -> dic
         "text": reading.text,
         "model": which,
         "characters": characters,
-        "trace": None if first is None else _trace_with_maps(served, reader if which == "reader" else served, first),
+        "trace": None if first is None else _trace_with_maps(served, net, first, maps),
     }
 
 
@@ -542,12 +548,14 @@ def shown_member(reader: Network | Committee) -> Network:
     return shown
 
 
-def _trace_with_maps(served: Network, reading: Network | Committee, x: NDArray[Any]) -> dict[str, Any]:
+def _trace_with_maps(served: Network, reading: Network | Committee, x: NDArray[Any], maps: bool) -> dict[str, Any]:
     """Return the served network's trace of x, with the reading network's maps when it is another with a
-    convolutional network (itself, or a committee's member)."""
-    trace = trace_view(served, x)
+    convolutional network (itself, or a committee's member); without `maps`, whose maps were left out."""
+    trace = trace_view(served, x, maps)
     shown = shown_member(reading)
-    if reading is not served and is_convolutional(shown):
+    if reading is not served and is_convolutional(shown) and not maps:
+        trace.update(maps_left_out=True, maps_model="reader")
+    elif reading is not served and is_convolutional(shown):
         _, A = shown.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
         trace.update(maps_view(shown, A), maps_model="reader")
     return trace

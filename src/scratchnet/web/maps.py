@@ -93,13 +93,20 @@ def receptive_field(net: ConvNetwork, layer: int, row: Any, column: Any) -> NDAr
 
 def quantised(maps: NDArray[Any]) -> tuple[bytes, NDArray[np.float64], NDArray[np.float64]]:
     """Return (levels, offset, scale) of maps (H, W, C): levels the C maps' grey levels 0..255, map after map,
-    row after row; a ≈ offset[c] + scale[c] · level (scale 0 for a map that is the same everywhere)."""
+    row after row; a ≈ offset[c] + scale[c] · level (scale 0 for a map that is the same everywhere).
+
+    level = ⌊(a − offset)/scale + ½⌋ in the maps' own dtype: a − offset ≥ 0 exactly (offset is a value of the
+    map), so the sum lies in [½, 255.5 + rounding] and truncation is rounding to the nearest level, without a clip.
+    """
     h, w, c = maps.shape
-    flat = np.asarray(maps, dtype=np.float64).reshape(h * w, c)  # reduced along rows: contiguous, quick
-    offset = flat.min(axis=0)
-    scale = (flat.max(axis=0) - offset) / LEVELS
-    levels = np.rint((flat - offset) / np.where(scale > 0, scale, 1.0))
-    return np.clip(levels, 0, LEVELS).astype(np.uint8).T.tobytes(), offset, scale
+    flat = maps.reshape(h * w, c)  # reduced along rows: contiguous, quick
+    low, high = flat.min(axis=0), flat.max(axis=0)
+    offset = low.astype(np.float64)
+    scale = (high.astype(np.float64) - offset) / LEVELS
+    inverse = np.divide(1.0, scale, out=np.zeros_like(scale), where=scale > 0).astype(flat.dtype)
+    levels = (flat - low) * inverse
+    levels += flat.dtype.type(0.5)
+    return levels.astype(np.uint8).T.tobytes(), offset, scale
 
 
 def _rounded(values: NDArray[Any], digits: int = 4) -> list[float]:
@@ -126,6 +133,7 @@ def map_layer_view(net: ConvNetwork, layer: int, a: NDArray[Any]) -> dict[str, A
     peaks = flat.argmax(axis=0)
     means = flat.mean(axis=0, dtype=np.float64)
     rows, columns = np.divmod(peaks, w)  # each map's strongest neuron
+    strongest = flat[peaks, np.arange(c)]
     return {
         "layer": layer,
         "spelling": net.layers[layer - 1].spelling(),
@@ -138,7 +146,7 @@ def map_layer_view(net: ConvNetwork, layer: int, a: NDArray[Any]) -> dict[str, A
         "offset": _rounded(offset, 7),  # rounded: a level stands for offset + scale · level within 3e-7 more
         "scale": _rounded(scale, 9),
         "mean": _rounded(means, 6),
-        "peak": _rounded(flat.max(axis=0), 6),
+        "peak": _rounded(strongest, 6),
         "order": np.argsort(-means, kind="stable").tolist(),
         "fields": receptive_field(net, layer, rows, columns).tolist(),
     }

@@ -153,6 +153,16 @@ def choice(data: dict[str, Any], name: str, choices: tuple[str, ...], default: s
     return str(value)
 
 
+def flag(data: dict[str, Any], name: str, default: bool, query: bool = False) -> bool:
+    """Return data[name] as a boolean (default when absent): true or false in JSON, "true" or "false" in a query."""
+    value = data.get(name, default)
+    if query and value in ("true", "false"):
+        return value == "true"
+    if not isinstance(value, bool):
+        raise RequestError(f"{name} must be true or false; got {_describe(value)}")
+    return value
+
+
 def numbers(value: Any, name: str, length: int, low: float, high: float) -> NDArray[np.float64]:
     """Return value, a JSON list of `length` finite numbers in [low, high], as a float64 array."""
     if not isinstance(value, list):

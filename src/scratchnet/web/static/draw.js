@@ -126,9 +126,10 @@ async function sendPrediction() {
   const file = picture.file;
   try {
     const model = $("reader-switch").checked ? "reader" : "served";
+    const maps = mapsWanted();  // maps.js: a convolutional network's maps, only while they are on screen
     const result = file
-      ? await api("POST", `/api/read?model=${model}`, file)
-      : await api("POST", "/api/read", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey(), model });
+      ? await api("POST", `/api/read?model=${model}&maps=${maps}`, file)
+      : await api("POST", "/api/read", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey(), model, maps });
     if (sequence > prediction.shown && file === picture.file) { // else what it answers is no longer on the canvas
       prediction.shown = sequence;
       if (result.picture) await showPicture(result.picture);
