@@ -135,8 +135,10 @@ def test_on_a_phone_the_maps_are_asked_for_once_they_are_scrolled_into_view(phon
     phone.wait_for_function("() => !prediction.inFlight && !prediction.pending && !prediction.timer")
     assert asked and not any(asked), asked  # below the canvas while the finger drew: every reading left them out
     expect(phone.get_by_test_id("map-tile")).to_have_count(0)
+    expect(phone.get_by_test_id("maps")).to_have_class(re.compile(r"\bstale\b"))  # what it shows is not this drawing's
     with phone.expect_response(lambda r: r.url.endswith("/api/read") and r.request.post_data_json["maps"] is True):
         phone.get_by_test_id("maps").scroll_into_view_if_needed()
     for layer, count in COUNTS.items():
         expect(phone.get_by_test_id(f"map-layer-{layer}").get_by_test_id("map-tile")).to_have_count(count)
     expect(phone.get_by_test_id("filter-tile")).to_have_count(6)
+    expect(phone.get_by_test_id("maps")).not_to_have_class(re.compile(r"\bstale\b"))
