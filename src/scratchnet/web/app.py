@@ -124,7 +124,7 @@ async def read(request: Request) -> Response:
     Every character found, with its box and 28×28 input, the digits read or "not a digit", and the
     served network's trace of the first digit. "model" is "served" (default) or "reader", the shipped one;
     "maps": false leaves a convolutional network's feature maps out of the trace (the page asks so while they
-    are out of view: on a phone, a third of the server's work per drawing and three quarters of its bytes).
+    are out of view: on a phone, over a quarter of the server's work per drawing and five sixths of its bytes).
     A picture may come as its file instead (Content-Type image/..., ?model=...): it is then decoded as
     `scratchnet read` decodes a file (`decode_image`: HEIC, EXIF turns, transparency, full size), and the
     answer adds the picture as it was read (`picture_view`), for the page to show what the reader saw.

@@ -250,8 +250,8 @@ function drawFilter(filter) {
 
 function mapsWanted() {
   // Whether a reading should carry the maps: while their section is on screen. On a phone it lies below the
-  // canvas while the finger draws; left out, each answer costs the server a third less work and the phone three
-  // quarters fewer bytes (docs/benchmarks.md, "Load"). Scrolled into view, this drawing's maps are asked for at once.
+  // canvas while the finger draws; left out, each answer costs the server over a quarter less work and the phone a
+  // sixth of the bytes (docs/benchmarks.md, "Load"). Scrolled into view, this drawing's maps are asked for at once.
   return mapsView.inView;
 }
 
