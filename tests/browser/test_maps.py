@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from scratchnet.core.convnet import ConvNetwork
 from scratchnet.io import save_model
-from tests.browser.conftest import PHONE, stroke, touch_stroke
+from tests.browser.conftest import stroke, touch_stroke
 from tests.browser.test_chinese import CJK, ZH, open_page
 from tests.cli.test_serve_cli import start_server, stop_server
 
@@ -111,19 +111,6 @@ def test_the_maps_speak_chinese(chinese_page: Page):
     caption = page.get_by_test_id("map-detail-caption").inner_text()
     assert CJK.search(caption) and "receptive" not in caption, caption
     expect(page.locator("#map-detail-filter-caption")).to_contain_text("产生它的滤波器")
-
-
-@pytest.fixture
-def phone(browser: Browser, server: str) -> Iterator[Page]:
-    """The explorer on a 390×844 touch phone, serving the tiny convolutional network; fails on any script error."""
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=3)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto(server + "/")
-    yield tab
-    context.close()
-    assert not errors, errors
 
 
 def test_on_a_phone_the_maps_are_asked_for_once_they_are_scrolled_into_view(phone: Page):
