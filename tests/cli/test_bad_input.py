@@ -101,7 +101,7 @@ def model(tmp_path_factory, trained_model):
     "make, fragment",
     [
         (lambda p: None, "no such image"),
-        (lambda p: p.write_bytes(b""), "not a readable image"),
+        (lambda p: p.write_bytes(b""), "digit.png: empty (0 bytes), not a picture"),
         (lambda p: p.write_text("text, not pixels"), "not a readable image"),
         (lambda p: Image.new("L", (80, 80), 255).save(p), "blank"),
         (lambda p: Image.new("1", (9000, 9000)).save(p), "at most 40,000,000 pixels"),

@@ -121,7 +121,7 @@ def test_a_picture_piped_into_standard_input_is_read_as_its_file_is(tmp_path, mn
         assert piped.returncode == 0 and piped.stdout.decode() == f"-: {truths[name]}\n", piped.stderr
     empty = _read_piped(b"", tmp_path, "-")
     lines = empty.stderr.decode().strip().splitlines()
-    assert empty.returncode == 1 and len(lines) == 1 and "-: not a readable image" in lines[0]
+    assert empty.returncode == 1 and len(lines) == 1 and "-: empty (0 bytes), not a picture" in lines[0]
 
 
 def test_standard_input_that_is_a_terminal_is_refused_at_once_not_waited_on(tmp_path):

@@ -113,7 +113,7 @@ def test_bad_files_are_refused(tmp_path):
     (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:60])
     for name, message in [
         ("absent.png", "no such image"),
-        ("empty.png", "not a readable image"),
+        ("empty.png", r"empty \(0 bytes\), not a picture"),
         ("text.png", "not a readable image"),
         ("cut.png", "image"),
     ]:

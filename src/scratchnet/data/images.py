@@ -87,6 +87,8 @@ def _open_heic_too() -> None:
 def _decoded(source: Path | io.BytesIO, name: str) -> NDArray[np.float32]:
     """Return the grey levels of the picture in source (a file, or bytes read), named `name` in any error."""
     _open_heic_too()
+    if (source.getbuffer().nbytes if isinstance(source, io.BytesIO) else source.stat().st_size) == 0:
+        raise DataFormatError(f"{name}: empty (0 bytes), not a picture")  # a copy cut short, a failed download
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
