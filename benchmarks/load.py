@@ -303,7 +303,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"The served model: {results['settings']['model']}. Each client draws without pause at the page's pace: it sends once its last request is answered and no sooner than "
         f"{1000 * results['settings']['pace_s']:g} ms after its last send, on its own keep-alive connection and loopback address, connected and warmed by three requests before the clock starts; "
         "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, "
-        f"{READ_BY[results['settings']['read_by']]}; {SCREENS[results['settings'].get('screen', 'desktop')]}), "
+        f"{READ_BY[results['settings']['read_by']]}; {SCREENS[results['settings']['screen']]}), "
         "the rest fetch the model, the training status and the page. "
         f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
         "",

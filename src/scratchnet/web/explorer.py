@@ -553,9 +553,7 @@ def _trace_with_maps(served: Network, reading: Network | Committee, x: NDArray[A
     convolutional network (itself, or a committee's member); without `maps`, whose maps were left out."""
     trace = trace_view(served, x, maps)
     shown = shown_member(reading)
-    if reading is not served and is_convolutional(shown) and not maps:
-        trace.update(maps_left_out=True, maps_model="reader")
-    elif reading is not served and is_convolutional(shown):
-        _, A = shown.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
-        trace.update(maps_view(shown, A), maps_model="reader")
+    if reading is not served and is_convolutional(shown):
+        A = shown.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))[1] if maps else []
+        trace.update(_maps_part(shown, A, maps), maps_model="reader")
     return trace

@@ -67,7 +67,7 @@ function showMaps(trace) {
   // The maps of the model chosen: the served one's, or the reader's when it read the drawing (trace.maps_model).
   const convolutional = trace ? Boolean(trace.maps || trace.maps_left_out) : Boolean(state.model && state.model.ready && state.model.convolutional);
   section.hidden = !convolutional;
-  mapsView.leftOut = Boolean(convolutional && trace && trace.maps_left_out);
+  mapsView.leftOut = Boolean(trace && trace.maps_left_out);
   section.classList.toggle("stale", mapsView.leftOut);
   if (!convolutional) { mapsView.trace = null; return; }
   if (mapsView.leftOut) return;  // out of view, the earlier maps stay until this drawing's are asked for (watchMaps)
