@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,8 +57,19 @@ from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
 from scratchnet.data.characters import NEAR, Character, Group, Layout
 
-Reader = Network | Committee
-"""What reads: one network, or a committee of them answering together."""
+
+class Reader(Protocol):
+    """What reads: one network, a committee of them answering together (or anything that answers as they do)."""
+
+    @property
+    def sizes(self) -> list[int]:
+        """Return the sizes of the layers, the first the inputs and the last the outputs."""
+        ...
+
+    def probabilities(self, X: NDArray[Any]) -> NDArray[Any]:
+        """Return each row's outputs normalised to sum to 1, shape (n, sizes[-1])."""
+        ...
+
 
 SURE = 0.9
 """A character whose digit reads with at least this probability is left as the layout cut it."""

@@ -214,22 +214,24 @@ class ConvNetwork(Network):
 
         return answer_rows(forward, X, self.sizes[-1], self.dtype, products)
 
-    def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
+    def forward_trace(self, X: NDArray[Any], products: Any = None) -> tuple[list[Array], list[Array]]:
         """Return (Z, A): Z[l] the l-th layer's weighted input (its pooled maps for pooling) and A[l+1] its
-        activation, A[0] the input maps (n, H, W, C)."""
-        caches, A, _ = self._pass(X, None, keep=True)
+        activation, A[0] the input maps (n, H, W, C); products in the network's dtype or in `products`, as
+        `Network.forward_trace` (ANSWER_DTYPE: the answer path's own pass)."""
+        caches, A, _ = self._pass(X, None, keep=True, products=products)
         return [cache[0] for cache in caches], A
 
     def _pass(
-        self, X: NDArray[Any], masks: Sequence[Array] | None, keep: bool = False
+        self, X: NDArray[Any], masks: Sequence[Array] | None, keep: bool = False, products: Any = None
     ) -> tuple[list[Any], list[Array], list[Array | None]]:
         """Return (caches, A, primes) of the forward pass; primes[l] = σ'(z) ⊙ r of layer l (None for pooling and
         the output). With keep, caches[l] starts with the layer's z."""
         self.check_input(X)
-        a = as_input(X, self.dtype).reshape(len(X), *self.input_shape)
+        dtype = self.dtype if products is None else products
+        a = as_input(X, dtype).reshape(len(X), *self.input_shape)
         A, caches = [a], []
         primes: list[Array | None] = []
-        parameters = iter(zip(self.weights, self.biases))
+        parameters = iter(zip(in_dtype(self.weights, dtype), in_dtype(self.biases, dtype)))
         masks_left = iter(masks or ())
         last = len(self.layers) - 1
         for l, layer in enumerate(self.layers):

@@ -161,21 +161,28 @@ class Network:
 
         return answer_rows(forward, X, self.sizes[-1], self.dtype, products)
 
-    def forward_trace(self, X: NDArray[Any]) -> tuple[list[Array], list[Array]]:
-        """Return (Z, A): Z[l] = A[l] @ W[l].T + b[l] and A[l+1] = σ(Z[l]), with A[0] = X as floats."""
-        Z, A, _ = self._trace(X, None)
+    def forward_trace(self, X: NDArray[Any], products: Any = None) -> tuple[list[Array], list[Array]]:
+        """Return (Z, A): Z[l] = A[l] @ W[l].T + b[l] and A[l+1] = σ(Z[l]), with A[0] = X as floats.
+
+        The products are in the network's dtype, as training computes them, or in `products`: with
+        ANSWER_DTYPE the pass is the answer path's own (`feedforward`), A[-1] its outputs before rounding.
+        """
+        Z, A, _ = self._trace(X, None, products)
         return Z, A
 
-    def _trace(self, X: NDArray[Any], masks: Sequence[Array] | None) -> tuple[list[Array], list[Array], list[Array]]:
+    def _trace(
+        self, X: NDArray[Any], masks: Sequence[Array] | None, products: Any = None
+    ) -> tuple[list[Array], list[Array], list[Array]]:
         """Return (Z, A, primes) of the forward pass, primes[l] = σ'(z) ⊙ r of hidden layer l + 1.
 
         With dropout masks r^l, a hidden layer passes on a^l = σ(z^l) ⊙ r^l; σ' is read off σ(z^l) before masking.
         """
         self.check_input(X)
-        A = [as_input(X, self.dtype)]
+        dtype = self.dtype if products is None else products
+        A = [as_input(X, dtype)]
         Z: list[Array] = []
         primes: list[Array] = []
-        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+        for l, (W, b) in enumerate(zip(in_dtype(self.weights, dtype), in_dtype(self.biases, dtype))):
             Z.append(A[-1] @ W.T + b)
             a = self._layer_activation(l)(Z[-1])
             if l < len(self.weights) - 1:

@@ -34,6 +34,7 @@ from scratchnet.training.config import TrainConfig
 from scratchnet.training.loop import fit
 from scratchnet.training.state import EpochRecord, History
 from scratchnet.web.maps import dense_parts, is_convolutional, maps_view
+from scratchnet.web.tracing import Pass, Tracing
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -99,16 +100,16 @@ def strongest_edges(
     return edges
 
 
-def trace_view(net: Network, x: NDArray[Any], maps: bool = True) -> dict[str, Any]:
+def trace_view(net: Network, x: NDArray[Any], maps: bool = True, passed: Pass | None = None) -> dict[str, Any]:
     """Return everything the Draw view shows for one input x of shape (sizes[0],).
 
     "input" is x; "layers"[l − 1] holds a^l and z^l of the dense layer l = 1 .. L−1 (numbered as
     net.sizes); "edges" the connections to draw; "probabilities" the outputs normalised to sum to 1;
     "prediction" the brightest output. A convolutional network adds its "maps" and first "filters"
     (scratchnet.web.maps), from the same forward trace; without `maps`, "maps_left_out" instead.
+    `passed` is x's forward pass (Z, A) when a reading already made it (`scratchnet.web.tracing`).
     """
-    X = np.asarray(x, dtype=np.float64).reshape(1, -1)
-    Z, A = net.forward_trace(X)
+    Z, A = passed if passed is not None else net.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))
     softmax = net.output_activation.name == "softmax"
     probabilities = normalised(A[-1].reshape(1, -1).astype(np.float64), softmax)[0]  # the trace's own outputs: one pass
     weights, zs, activations = dense_parts(net, Z, A)
@@ -496,7 +497,7 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str, maps: 
     from scratchnet.reading import load_reader, read
 
     reader, _ = load_reader()
-    net = reader if which == "reader" else served
+    net = reader if which == "reader" else Tracing(served)
     reading = read(grey, net, gate=reader)
     characters = [
         {
@@ -548,12 +549,14 @@ def shown_member(reader: Network | Committee) -> Network:
     return shown
 
 
-def _trace_with_maps(served: Network, reading: Network | Committee, x: NDArray[Any], maps: bool) -> dict[str, Any]:
-    """Return the served network's trace of x, with the reading network's maps when it is another with a
-    convolutional network (itself, or a committee's member); without `maps`, whose maps were left out."""
+def _trace_with_maps(served: Network, reading: Tracing | Committee, x: NDArray[Any], maps: bool) -> dict[str, Any]:
+    """Return the served network's trace of x: its reading's own pass when it read (`Tracing`), else with the
+    reading committee's maps when it has a convolutional network; without `maps`, whose maps were left out."""
+    if isinstance(reading, Tracing):
+        return trace_view(served, x, maps, reading.pass_of(x))
     trace = trace_view(served, x, maps)
     shown = shown_member(reading)
-    if reading is not served and is_convolutional(shown):
+    if is_convolutional(shown):
         A = shown.forward_trace(np.asarray(x, dtype=np.float64).reshape(1, -1))[1] if maps else []
         trace.update(_maps_part(shown, A, maps), maps_model="reader")
     return trace
