@@ -129,9 +129,19 @@ def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]
 
 
 def cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU seconds process pid has used so far (Linux /proc)."""
+    """Return the user + system CPU seconds process pid and its living children (the server's reading
+    processes) have used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of pid's living children (Linux: /proc/PID/task/*/children; [] once it has ended)."""
+    try:
+        return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
 
 
 def next_request(rng: random.Random, bodies: list[bytes]) -> tuple[str, str, bytes | None]:
@@ -270,10 +280,17 @@ def server_settings() -> str:
     from scratchnet.cli import serve
     from scratchnet.web import admission, app
 
+    processes = serve.default_read_processes()
+    readers = (
+        f"drawings read in {processes} worker processes (one per core; `--read-processes`), the other answers in "
+        if processes
+        else "answers computed in "
+    )
     return (
         f"The server: `scratchnet serve`, one uvicorn process (the model and the training live in its memory), listen backlog "
-        f"{serve.BACKLOG}, keep-alive {serve.KEEP_ALIVE_SECONDS} s, answers computed in {app.COMPUTE_THREADS} worker thread{'' if app.COMPUTE_THREADS == 1 else 's'}, "
-        f"at most {admission.MAX_IN_FLIGHT} API requests in flight (then 503) and {admission.MAX_PER_CLIENT} per client (then 429)."
+        f"{serve.BACKLOG}, keep-alive {serve.KEEP_ALIVE_SECONDS} s, {readers}{app.COMPUTE_THREADS} worker thread{'' if app.COMPUTE_THREADS == 1 else 's'}, "
+        f"at most {admission.MAX_IN_FLIGHT} API requests in flight (then 503) and {admission.MAX_PER_CLIENT} per client (then 429); "
+        "the server's CPU counts its reading processes'."
     )
 
 
@@ -329,7 +346,8 @@ def demand(results: dict[str, Any]) -> str:
     """Return a sentence comparing what the busiest level asked for with what the server's CPU time allows.
 
     n clients each sending at most once per pace seconds ask for up to n / pace requests per second; a server
-    spending c seconds of CPU per request on its compute thread answers at most about 1 / c per second.
+    spending c seconds of CPU per request answers at most about k / c per second on k cores (k = 1 when it
+    reads in its own thread), less what the load generator takes of them.
     """
     row, pace = results["levels"][-1], results["settings"]["pace_s"]
     cpu = row["server_cpu_ms_per_request"]
@@ -338,9 +356,11 @@ def demand(results: dict[str, Any]) -> str:
     )
     if not asked or not cpu:
         return asked
+    cores = results["machine"]["cores"] if results["settings"].get("read_processes") else 1
+    where = f"the {cores} cores answer" if cores > 1 else "one process answers"
     return (
-        f"{asked}; at {cpu} ms of server CPU per request one process answers at most about {1000 / cpu:.0f} a second "
-        f"({row['requests_per_second']:.0f} measured), so each client waits its turn behind the others."
+        f"{asked}; at {cpu} ms of server CPU per request {where} at most about {cores * 1000 / cpu:.0f} a second "
+        f"({row['requests_per_second']:.0f} measured, the load generator sharing the cores), so each client waits its turn behind the others."
     )
 
 
@@ -445,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             20.0,
             Path(tempfile.mkdtemp(prefix="load-")),
         )
+    from scratchnet.cli.serve import default_read_processes
+
     counts = [int(part) for part in args.clients.split(",")]
     if not all(1 <= n <= 250 for n in counts):
         parser.error(f"--clients must be numbers from 1 to 250 (one loopback address each); got {args.clients!r}")
@@ -459,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             "read_by": args.read_by,
             "screen": args.screen,
             "pace_s": args.pace / 1000,
+            "read_processes": default_read_processes(),  # what `scratchnet serve` reads with here
         },
     }
     results["levels"] = [level.summary() for level in _levels(args, counts)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -9,12 +10,15 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from benchmarks.load import children
 from tests.conftest import run_cli
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -257,3 +261,51 @@ def test_a_token_chosen_on_this_machine_is_enforced_and_printed(tmp_path, traine
         assert post(base + "/api/train", QUICK_TRAINING, token="only-me-here")[0] == 202
     finally:
         stop_server(process)
+
+
+# Readings in worker processes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", ["5", "-1", "two"])
+def test_serve_a_bad_number_of_read_processes_is_a_usage_error(tmp_path, count):
+    done = run_cli("serve", "--read-processes", count, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--read-processes" in done.stderr and "0 to 4" in done.stderr
+
+
+def alive(pid: int) -> bool:
+    """Return True while process pid runs (a zombie waiting to be reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def post_json(url: str, body: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with NO_PROXY.open(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_served_readings_in_worker_processes_are_the_servers_own_and_die_with_it(tmp_path, trained_model, mnist):
+    image = np.kron(mnist.test.images[0].reshape(28, 28), np.ones((4, 4), dtype=np.uint8))
+    body = {"width": 112, "height": 112, "grey": base64.b64encode(image.tobytes()).decode()}
+    answers = []
+    for processes in ("2", "0"):
+        process, url = start_server(str(trained_model), "--read-processes", processes, cwd=tmp_path)
+        try:
+            helpers = set(children(process.pid))  # the workers, and multiprocessing's resource tracker beside them
+            workers = {pid for pid in helpers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()}
+            assert len(workers) == int(processes)
+            answers.append(post_json(url + "/api/read", body))
+        finally:
+            if processes == "2":
+                process.kill()  # kill -9: nothing left to end the workers but the kernel
+                process.communicate()
+                deadline = time.monotonic() + 10
+                while any(alive(pid) for pid in helpers) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert not [pid for pid in helpers if alive(pid)]
+            else:
+                stop_server(process)
+    assert answers[0] == answers[1] and answers[0]["text"] == str(mnist.test.labels[0])

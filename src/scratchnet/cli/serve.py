@@ -6,10 +6,11 @@ teacher opens the printed URL with `?token=`, students open the plain one (or sc
 draw, predict and browse without one.
 
 One uvicorn process serves (httptools and uvloop when installed): the served model and the training
-run live in its memory, which several worker processes would not share. What keeps a class served is
-elsewhere: drawings parsed, traced and answered in worker threads beside the event loop, admission
-bounds that refuse at once rather than queue (scratchnet.web.admission), a listen backlog for a class
-connecting at once, and keep-alive connections held longer than the clients hold theirs.
+run live in its memory, which several server processes would not share. What keeps a class served is
+elsewhere: drawings and photos read in worker processes, one per core (scratchnet.web.readers), the
+other answers in a worker thread beside the event loop, admission bounds that refuse at once rather
+than queue (scratchnet.web.admission), a listen backlog for a class connecting at once, and keep-alive
+connections held longer than the clients hold theirs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rich.console import Console
 from scratchnet.errors import ModelFileError
 from scratchnet.io import last_model_path, load_shown_network, state_directory
 from scratchnet.training.config import TrainConfig
+from scratchnet.training.threads import available_cores
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 """Hosts served without a token: only this machine can reach them."""
@@ -48,12 +50,30 @@ sharing a product pays; a second thread only spins beside the first. Measured wi
 client: 3.98 ms of server CPU per /api/read on two threads, 3.23 ms on one. A training started from the
 page sets its own threads around itself (`fit`), as `scratchnet train` does."""
 
+MAX_READ_PROCESSES = 4
+"""Worker processes reading drawings at most (`--read-processes`), whatever the cores: each holds its own
+interpreter and the shipped reader, about 100 MB."""
+
 
 def port_number(text: str) -> int:
     """Return text as a TCP port, 0 (any free port) to 65535."""
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535; got {text!r}")
     return int(text)
+
+
+def process_count(text: str) -> int:
+    """Return --read-processes as an int from 0 to MAX_READ_PROCESSES, or raise ArgumentTypeError in one line."""
+    if not text.isdigit() or int(text) > MAX_READ_PROCESSES:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_READ_PROCESSES}; got {text!r}")
+    return int(text)
+
+
+def default_read_processes() -> int:
+    """Return the worker processes that read drawings: one per core this process may use, at most
+    MAX_READ_PROCESSES; none (read in the server's own thread) on one core, where a process more only takes turns."""
+    cores = available_cores()
+    return min(cores, MAX_READ_PROCESSES) if cores > 1 else 0
 
 
 def token_text(text: str) -> str:
@@ -91,6 +111,14 @@ def register(subparsers: Any) -> None:
         default=8000,
         help="the port to listen on, 0 for any free one (default: %(default)s)",
     )
+    parser.add_argument(
+        "--read-processes",
+        type=process_count,
+        default=None,
+        metavar="N",
+        help="worker processes that read the drawings and photos, so that every core reads; 0 reads in the server's "
+        f"own process (default: one per core, at most {MAX_READ_PROCESSES}; 0 on one core)",
+    )
     guard = parser.add_mutually_exclusive_group()
     guard.add_argument(
         "--token",
@@ -113,6 +141,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
         from scratchnet.web import create_app
         from scratchnet.web.auth import new_token
+        from scratchnet.web.readers import ReadingPool
     except ImportError as err:
         from scratchnet.cli.arguments import UsageError
 
@@ -128,8 +157,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     listener = _listen(args.host, args.port)
     threadpool_limits(ANSWER_THREADS, user_api="blas")
+    processes = default_read_processes() if args.read_processes is None else args.read_processes
+    readers = ReadingPool(processes) if processes else None
     config = uvicorn.Config(
-        create_app(explorer, token=token),
+        create_app(explorer, token=token, readers=readers),
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=1,
@@ -143,6 +174,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         listener.close()
+        if readers is not None:
+            readers.close()
     return 0
 
 

@@ -45,6 +45,7 @@ from scratchnet.web.explorer import (
     trace_view,
 )
 from scratchnet.web.maps import filter_view, refuse_maps
+from scratchnet.web.readers import ReadingPool
 from scratchnet.web.validation import RequestError
 
 logger = logging.getLogger(__name__)
@@ -100,11 +101,14 @@ async def _answer_picture(
     request: Request, answer: Callable[[bytes, ServedModel], bytes], body: bytes | None = None
 ) -> Response:
     """Return answer(body, served model) for a picture's request (its body read here unless given), once the
-    served model is known to take 28×28 inputs."""
+    served model is known to take 28×28 inputs: in the app's reading pool if it has one, else in a worker thread."""
     body = await validation.read_body(request) if body is None else body
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
+    readers: ReadingPool | None = request.app.state.readers
+    if readers is not None:  # worker processes: every core reads (scratchnet.web.readers)
+        return _json_bytes(await readers.answer(answer, body, served))
     return _json_bytes(await _compute(request, answer, body, served))
 
 
@@ -449,11 +453,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
+def create_app(explorer: Explorer, token: str | None = None, readers: ReadingPool | None = None) -> Starlette:
     """Return the explorer's ASGI application, serving explorer's model and trainings.
 
     With a token, requests that change the server's state must carry it (scratchnet.web.auth);
-    API requests in flight are bounded overall and per client (scratchnet.web.admission).
+    API requests in flight are bounded overall and per client (scratchnet.web.admission). With `readers`,
+    drawings and photos are read in its worker processes (scratchnet.web.readers); its owner closes it.
     """
     routes = [
         Route("/", index, methods=["GET"]),
@@ -486,4 +491,5 @@ def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)
     app.state.explorer = explorer
     app.state.token_required = token is not None
+    app.state.readers = readers
     return app
