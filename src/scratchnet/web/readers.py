@@ -5,7 +5,9 @@ server process reads on one core however many the machine has (`app.COMPUTE_THRE
 50 phones drawing on a 2-core laptop, every drawing waited behind the others while the second core
 idled. A reading needs only its request, the served network and the shipped reader, so `ReadingPool`
 hands it to worker processes (`concurrent.futures.ProcessPoolExecutor`), each with its own interpreter,
-the shipped reader loaded as it starts, and BLAS on one thread (`cli.serve.ANSWER_THREADS`).
+the shipped reader loaded as it starts, and BLAS on one thread (`cli.serve.ANSWER_THREADS`). Measured
+with `benchmarks.load` (50 phones, the convolutional reader served, docs/benchmarks.md): p99 136–158 ms
+and 2.5–2.8 ms of CPU a reading on two workers, where one process gave 252–298 ms and 2.9–3.4 ms.
 
 The served network changes while the page trains one, and the explorer's training and model stay in
 the server's memory. So each version of the served network is written once, pickled, into the pool's
