@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from starlette.testclient import TestClient
 
 from scratchnet.io import load_model
 from scratchnet.reading import READER_CONV
+from scratchnet.web import Explorer, create_app
 from scratchnet.web.app import _read_answer
 from scratchnet.web.explorer import ServedModel
 from scratchnet.web.readers import KEPT_VERSIONS, ReadingPool
@@ -56,8 +58,12 @@ def test_each_version_of_the_served_network_reads_in_the_workers_as_in_the_serve
     for model in served:
         for body in bodies:
             assert read_in(pool, body, model) == _read_answer(body, model)
-    kept = sorted(path.name for path in Path(pool._folder.name).iterdir())
-    assert KEPT_VERSIONS == 2 and kept == ["model-2.pickle", "model-3.pickle"]  # the oldest file is gone
+    newer = range(4, KEPT_VERSIONS + 2)  # a training from the page: a version an epoch
+    for version in newer:
+        model = ServedModel(load_model(trained_model)[0], "784-30-10 training", version)
+        assert read_in(pool, bodies[0], model) == _read_answer(bodies[0], model)
+    kept = {path.name for path in Path(pool._folder.name).iterdir()}
+    assert kept == {f"model-{version}.pickle" for version in range(2, KEPT_VERSIONS + 2)}  # the oldest file is gone
 
 
 def test_a_bad_drawing_is_refused_by_a_worker_with_the_servers_own_status_and_words(pool, trained_model):
@@ -77,16 +83,53 @@ def test_a_bad_drawing_is_refused_by_a_worker_with_the_servers_own_status_and_wo
         )
 
 
+def workers_of(pool: ReadingPool) -> set[int]:
+    """Return the ids of the pool's worker processes, as this process's children."""
+    return children(os.getpid()) & {process.pid for process in pool._executor._processes.values()}
+
+
+def kill_a_worker(pool: ReadingPool) -> set[int]:
+    """Kill one of the pool's workers outright (SIGKILL) and return the ids the pool had."""
+    workers = workers_of(pool)
+    os.kill(min(workers), signal.SIGKILL)
+    time.sleep(0.5)
+    return workers
+
+
 def test_a_worker_killed_loses_no_reading_and_a_new_pool_takes_over(pool, trained_model, mnist):
     served = ServedModel(load_model(trained_model)[0], "784-30-10", 1)
     body = drawing(mnist.test.images[0])
-    expected = _read_answer(body, served)
-    assert read_in(pool, body, served) == expected
-    workers = children(os.getpid()) & {p.pid for p in pool._executor._processes.values()}
-    assert len(workers) == 2
-    os.kill(workers.pop(), signal.SIGKILL)
-    time.sleep(0.5)
-    assert read_in(pool, body, served) == expected  # the broken pool's reading, read in this thread
-    assert read_in(pool, body, served) == expected  # the new pool's
-    new_workers = {p.pid for p in pool._executor._processes.values()}
-    assert len(new_workers) == 2 and not new_workers & workers
+    assert read_in(pool, body, served) == _read_answer(body, served)
+    before = kill_a_worker(pool)
+    assert len(before) == 2
+    assert read_in(pool, body, served) is None  # no worker read it: the server reads it itself (app._answer_picture)
+    assert read_in(pool, body, served) == _read_answer(body, served)  # the new pool's workers
+    after = workers_of(pool)
+    assert len(after) == 2 and not after & before
+
+
+def test_workers_that_keep_dying_are_given_up(trained_model, mnist):
+    served = ServedModel(load_model(trained_model)[0], "784-30-10", 1)
+    body = drawing(mnist.test.images[0])
+    pool = ReadingPool(1, restarts=1)
+    try:
+        for _ in range(2):
+            assert read_in(pool, body, served) == _read_answer(body, served)
+            kill_a_worker(pool)
+            assert read_in(pool, body, served) is None
+        assert pool._executor is None and read_in(pool, body, served) is None
+    finally:
+        pool.close()
+
+
+def test_the_page_reads_in_the_workers_and_in_the_server_when_one_died(pool, trained_model, mnist):
+    net, header = load_model(trained_model)
+    explorer = Explorer(net, str(trained_model), header.get("test_accuracy"), None)
+    body = compact(mnist.test.images[0])
+    with TestClient(create_app(explorer)) as alone, TestClient(create_app(explorer, readers=pool)) as client:
+        for path in ("/api/read", "/api/predict"):
+            expected = alone.post(path, json=body).json()
+            assert client.post(path, json=body).json() == expected
+            kill_a_worker(pool)
+            assert client.post(path, json=body).json() == expected  # read by the server itself
+            assert client.post(path, json=body).json() == expected  # by the new workers

@@ -101,15 +101,15 @@ async def _answer_picture(
     request: Request, answer: Callable[[bytes, ServedModel], bytes], body: bytes | None = None
 ) -> Response:
     """Return answer(body, served model) for a picture's request (its body read here unless given), once the
-    served model is known to take 28×28 inputs: in the app's reading pool if it has one, else in a worker thread."""
+    served model is known to take 28×28 inputs: in the app's reading processes if it has them and they can (a
+    worker may have died, scratchnet.web.readers), else in a worker thread."""
     body = await validation.read_body(request) if body is None else body
     explorer = _explorer(request)
     served = explorer.served()
     explorer.check_input_size(served)
     readers: ReadingPool | None = request.app.state.readers
-    if readers is not None:  # worker processes: every core reads (scratchnet.web.readers)
-        return _json_bytes(await readers.answer(answer, body, served))
-    return _json_bytes(await _compute(request, answer, body, served))
+    answered = None if readers is None else await readers.answer(answer, body, served)  # every core reads
+    return _json_bytes(answered if answered is not None else await _compute(request, answer, body, served))
 
 
 def _predict_answer(body: bytes, served: ServedModel) -> bytes:

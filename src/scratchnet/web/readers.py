@@ -13,7 +13,8 @@ The served network changes while the page trains one, and the explorer's trainin
 the server's memory. So each version of the served network is written once, pickled, into the pool's
 folder; a reading carries the version and that file's name, and a worker loads the file when the version
 is not the one it holds. A worker that dies (killed, out of memory) breaks the pool: the reading is
-answered in the server's own thread instead, and a new pool is started for the next ones.
+answered in the server's own thread instead, and a new pool is started for the next ones; after RESTARTS
+of them, the pool is given up and the server reads in its own thread, as with `--read-processes 0`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pickle
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,9 +37,15 @@ from scratchnet.web.explorer import ServedModel
 
 logger = logging.getLogger(__name__)
 
-KEPT_VERSIONS = 2
-"""Served networks' files kept in the pool's folder: the newest, and the one before, which readings sent just
-before it came may still be loading."""
+KEPT_VERSIONS = 8
+"""Served networks' files kept in the pool's folder: the newest, and those before it, which readings sent before it
+came may still be waiting to load (a training from the page makes a version an epoch)."""
+
+END_SECONDS = 5.0
+"""How long workers may take to end when the server stops (a reading in progress finishes) before they are killed."""
+
+RESTARTS = 3
+"""New pools started after workers died, before the pool is given up and the server reads in its own thread."""
 
 Answer = Callable[[bytes, ServedModel], bytes]
 """What reads a request's body for the served model and returns the JSON answer (`app._read_answer`)."""
@@ -46,12 +54,13 @@ Answer = Callable[[bytes, ServedModel], bytes]
 class ReadingPool:
     """Worker processes that answer readings (see the module's docstring); `close` ends them."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, restarts: int = RESTARTS) -> None:
         self.processes = processes
+        self.restarts = restarts
         self._folder = tempfile.TemporaryDirectory(prefix="scratchnet-readers-")
         self._written: dict[int, Path] = {}
         self._lock = threading.Lock()
-        self._executor = self._start()
+        self._executor: ProcessPoolExecutor | None = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         """Start the workers (spawned: a fork of a server with threads could copy a held lock)."""
@@ -62,17 +71,19 @@ class ReadingPool:
             executor.submit(os.getpid)
         return executor
 
-    async def answer(self, answer: Answer, body: bytes, served: ServedModel) -> bytes:
-        """Return answer(body, served) as computed in a worker process (in this process's thread if the pool broke)."""
-        path = self._written.get(served.version) or await asyncio.to_thread(self._write, served)
+    async def answer(self, answer: Answer, body: bytes, served: ServedModel) -> bytes | None:
+        """Return answer(body, served) as computed in a worker process; None when no worker could (one died, or
+        the pool was given up): the caller then reads it itself, and a new pool starts for the next readings."""
         executor = self._executor
+        if executor is None:
+            return None
+        path = self._written.get(served.version) or await asyncio.to_thread(self._write, served)
         try:
             future = executor.submit(_answer_in_worker, answer, body, served.version, served.source, str(path))
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
-            logger.warning("a reading worker died: reading in the server's thread while a new pool starts")
             self._restart(executor)
-            return await asyncio.to_thread(answer, body, served)
+            return None
 
     def _write(self, served: ServedModel) -> Path:
         """Write the served network's file for its version (once), dropping the files of older versions."""
@@ -89,16 +100,42 @@ class ReadingPool:
             return path
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
-        """Replace a broken pool by a new one (once, however many readings found it broken)."""
+        """Replace a broken pool by a new one (once, however many readings found it broken), or give the pool up
+        after `restarts` new ones (workers that cannot start, or keep dying)."""
         with self._lock:
-            if self._executor is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
+            if self._executor is not broken:
+                return
+            _end(broken, seconds=0.0)  # on the event loop: no waiting; a broken pool's workers are of no more use
+            if self.restarts > 0:
+                self.restarts -= 1
+                logger.warning(
+                    "a reading worker died: its reading is read in the server's thread, and new workers start"
+                )
                 self._executor = self._start()
+            else:
+                logger.warning("reading workers keep dying: the server reads in its own thread from now on")
+                self._executor = None
 
     def close(self) -> None:
         """End the workers and remove the folder."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            _end(self._executor, END_SECONDS)
         self._folder.cleanup()
+
+
+def _end(executor: ProcessPoolExecutor, seconds: float) -> None:
+    """Shut the pool down and end its workers within `seconds`, killing those that have not ended by then.
+
+    A worker killed while it waited for work dies holding the lock of the pool's queue, and the others then wait
+    for it for ever; `shutdown(wait=True)` would wait with them."""
+    workers = list((executor._processes or {}).values())  # the executor's own record of its processes
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + seconds
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
 
 
 _held: ServedModel | None = None
