@@ -1,4 +1,4 @@
-"""Readings on every core: the drawings and photos of /api/read read in worker processes.
+"""Readings on every core: the drawings and photos of /api/read (and /api/predict) read in worker processes.
 
 A reading (`explorer.reading_view`) is mostly small NumPy calls that hold the interpreter lock, so one
 server process reads on one core however many the machine has (`app.COMPUTE_THREADS`): with a class of
@@ -6,8 +6,8 @@ server process reads on one core however many the machine has (`app.COMPUTE_THRE
 idled. A reading needs only its request, the served network and the shipped reader, so `ReadingPool`
 hands it to worker processes (`concurrent.futures.ProcessPoolExecutor`), each with its own interpreter,
 the shipped reader loaded as it starts, and BLAS on one thread (`cli.serve.ANSWER_THREADS`). Measured
-with `benchmarks.load` (50 phones, the convolutional reader served, docs/benchmarks.md): p99 136–158 ms
-and 2.5–2.8 ms of CPU a reading on two workers, where one process gave 252–298 ms and 2.9–3.4 ms.
+with `benchmarks.load` (50 phones, the convolutional reader served, docs/benchmarks.md): p99 126–158 ms
+and 2.4–2.8 ms of CPU a request on two workers, where one process gave 252–298 ms and 2.9–3.4 ms.
 
 The served network changes while the page trains one, and the explorer's training and model stay in
 the server's memory. So each version of the served network is written once, pickled, into the pool's
