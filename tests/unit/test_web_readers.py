@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
+from benchmarks.load import children
 from scratchnet.io import load_model
 from scratchnet.reading import READER_CONV
 from scratchnet.web import Explorer, create_app
@@ -22,14 +23,6 @@ from scratchnet.web.explorer import ServedModel
 from scratchnet.web.readers import KEPT_VERSIONS, ReadingPool
 from scratchnet.web.validation import RequestError
 from tests.unit.test_web_server import compact
-
-
-def children(pid: int) -> set[int]:
-    """Return the process ids of pid's living children (Linux: /proc/PID/task/*/children)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(child) for child in (task / "children").read_text().split()}
-    return found
 
 
 def drawing(image: np.ndarray) -> bytes:
@@ -85,7 +78,7 @@ def test_a_bad_drawing_is_refused_by_a_worker_with_the_servers_own_status_and_wo
 
 def workers_of(pool: ReadingPool) -> set[int]:
     """Return the ids of the pool's worker processes, as this process's children."""
-    return children(os.getpid()) & {process.pid for process in pool._executor._processes.values()}
+    return set(children(os.getpid())) & {process.pid for process in pool._executor._processes.values()}
 
 
 def kill_a_worker(pool: ReadingPool) -> set[int]:

@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import scratchnet.cli.probe as probe
-from scratchnet.cli.runs import Done, Run, die_with_parent, train_once
+from scratchnet.children import die_with_parent
+from scratchnet.cli.runs import Done, Run, train_once
 from scratchnet.errors import ClusterError
 from scratchnet.training.threads import THREAD_VARIABLES, allowed_cores
 

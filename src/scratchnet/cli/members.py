@@ -37,8 +37,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from scratchnet.children import die_with_parent
 from scratchnet.cli.arguments import flag
-from scratchnet.cli.runs import Run, die_with_parent
+from scratchnet.cli.runs import Run
 from scratchnet.core.network import Network
 from scratchnet.errors import ConfigError, ModelFileError, ScratchnetError
 from scratchnet.io import CHECKPOINT_SUFFIX, load_model, write_json

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -143,20 +142,6 @@ def train_once(
         metrics: dict[str, Any] = json.loads((folder / "metrics.json").read_text())
     metrics["wall_seconds"] = seconds
     return metrics
-
-
-PR_SET_PDEATHSIG = 1
-"""Linux's prctl option: the signal a child gets when the thread that started it ends."""
-
-
-def die_with_parent() -> Callable[[], None] | None:
-    """Return what a child runs before it starts so that it dies with this thread (Linux), or None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
-    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 Done = Callable[[Run, dict[str, Any] | Exception], None]

@@ -43,13 +43,6 @@ browsers), so a client never sends on a connection the server is just closing.""
 MAX_CONNECTIONS = 1000
 """Connections and requests at once before uvicorn itself answers 503 (the admission bounds come first)."""
 
-ANSWER_THREADS = 1
-"""BLAS threads for the answers: a drawing is one row through the network, whose products (about 0.4 MFLOP
-each for the shipped reader) lie far below `scratchnet.training.threads.SHARED_PRODUCT_FLOPS`, from which
-sharing a product pays; a second thread only spins beside the first. Measured with the reader served, one
-client: 3.98 ms of server CPU per /api/read on two threads, 3.23 ms on one. A training started from the
-page sets its own threads around itself (`fit`), as `scratchnet train` does."""
-
 MAX_READ_PROCESSES = 4
 """Worker processes reading drawings at most (`--read-processes`), whatever the cores: each holds its own
 interpreter and the shipped reader, about 80 MB (77 MB measured)."""
@@ -141,7 +134,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
         from scratchnet.web import create_app
         from scratchnet.web.auth import new_token
-        from scratchnet.web.readers import ReadingPool
+        from scratchnet.web.readers import ANSWER_THREADS, ReadingPool
     except ImportError as err:
         from scratchnet.cli.arguments import UsageError
 

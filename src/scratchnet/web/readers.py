@@ -5,7 +5,7 @@ server process reads on one core however many the machine has (`app.COMPUTE_THRE
 50 phones drawing on a 2-core laptop, every drawing waited behind the others while the second core
 idled. A reading needs only its request, the served network and the shipped reader, so `ReadingPool`
 hands it to worker processes (`concurrent.futures.ProcessPoolExecutor`), each with its own interpreter,
-the shipped reader loaded as it starts, and BLAS on one thread (`cli.serve.ANSWER_THREADS`). Measured
+the shipped reader loaded as it starts, and BLAS on one thread (ANSWER_THREADS). Measured
 with `benchmarks.load` (50 phones, the convolutional reader served, docs/benchmarks.md): p99 126–158 ms
 and 2.4–2.8 ms of CPU a request on two workers, where one process gave 252–298 ms and 2.9–3.4 ms.
 
@@ -33,9 +33,17 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
+from scratchnet.children import die_with_parent
 from scratchnet.web.explorer import ServedModel
 
 logger = logging.getLogger(__name__)
+
+ANSWER_THREADS = 1
+"""BLAS threads for the answers, in the server and in its workers: a drawing is one row through the network, whose
+products (about 0.4 MFLOP each for the shipped reader) lie far below `scratchnet.training.threads.SHARED_PRODUCT_FLOPS`,
+from which sharing a product pays; a second thread only spins beside the first. Measured with the reader served, one
+client: 3.98 ms of server CPU per /api/read on two threads, 3.23 ms on one. A training started from the page sets its
+own threads around itself (`fit`), as `scratchnet train` does."""
 
 KEPT_VERSIONS = 8
 """Served networks' files kept in the pool's folder: the newest, and those before it, which readings sent before it
@@ -147,8 +155,6 @@ def _start_worker(server: int) -> None:
     server (at once if it has already died while the worker started), BLAS on one thread, the shipped reader loaded."""
     from threadpoolctl import threadpool_limits
 
-    from scratchnet.cli.runs import die_with_parent
-    from scratchnet.cli.serve import ANSWER_THREADS
     from scratchnet.reading import load_reader
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
