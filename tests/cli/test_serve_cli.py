@@ -287,6 +287,27 @@ def post_json(url: str, body: dict) -> dict:
         return json.loads(response.read())
 
 
+def spawned_workers(pid: int, count: int, seconds: float = 20.0) -> tuple[set[int], set[int]]:
+    """Return (helpers, workers): pid's children, and those of them that are multiprocessing's spawned workers,
+    once `count` workers are seen or `seconds` have passed (a CI run once counted one worker of two: read until the
+    count is right, on a machine busy with other tests)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        helpers = set(children(pid))  # the workers, and multiprocessing's resource tracker beside them
+        workers = {child for child in helpers if "spawn_main" in command_line(child)}
+        if len(workers) >= count or time.monotonic() > deadline:
+            return helpers, workers
+        time.sleep(0.1)
+
+
+def command_line(pid: int) -> str:
+    """Return the command line of process pid ('' once it has ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def test_served_readings_in_worker_processes_are_the_servers_own_and_die_with_it(tmp_path, trained_model, mnist):
     image = np.kron(mnist.test.images[0].reshape(28, 28), np.ones((4, 4), dtype=np.uint8))
     body = {"width": 112, "height": 112, "grey": base64.b64encode(image.tobytes()).decode()}
@@ -294,8 +315,7 @@ def test_served_readings_in_worker_processes_are_the_servers_own_and_die_with_it
     for processes in ("2", "0"):
         process, url = start_server(str(trained_model), "--read-processes", processes, cwd=tmp_path)
         try:
-            helpers = set(children(process.pid))  # the workers, and multiprocessing's resource tracker beside them
-            workers = {pid for pid in helpers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()}
+            helpers, workers = spawned_workers(process.pid, int(processes))
             assert len(workers) == int(processes)
             answers.append(post_json(url + "/api/read", body))
         finally:

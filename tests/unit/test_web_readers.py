@@ -83,9 +83,11 @@ def workers_of(pool: ReadingPool) -> set[int]:
 
 def kill_a_worker(pool: ReadingPool) -> set[int]:
     """Kill one of the pool's workers outright (SIGKILL) and return the ids the pool had."""
-    workers = workers_of(pool)
+    workers, executor = workers_of(pool), pool._executor
     os.kill(min(workers), signal.SIGKILL)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while not executor._broken and time.monotonic() < deadline:  # the executor's own thread sees the death
+        time.sleep(0.02)
     return workers
 
 
