@@ -24,7 +24,9 @@ while each half reads as a sure digit. So the reader tries
         least NARROWEST of the height wide: a thinner sliver of a round letter (an e's left side) reads as a
         sure 1. Beside a digit read surely, that is enough; a character with no such digit apart from it (a
         number written in one stroke, a scribble) is cut only when its parts are surer still (ALONE_SURE),
-        about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`). Two digits that touch may
+        about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`); the digits such a cut finds are
+        then sure digits beside the others. A character narrower than WIDE (a touching "10") is cut only among
+        sure digits, and on the terms of a number alone. Two digits that touch may
         also read as one digit, unsure and in doubt of being one (P(not a digit) at least DOUBT): such a
         character ROW_WIDE times as wide as the sure digits of its row is cut the same way where its
         parts, not all 1s (a y's strokes), read surer together than it does (`_too_wide`).
@@ -78,7 +80,7 @@ HALF_SURE = 0.9
 CLOSE = 0.15
 """Neighbours at most this fraction of the taller one's height apart may be one digit in pieces."""
 WIDE = 0.9
-"""Only a character at least this wide for its height may be two digits touching."""
+"""Only a character at least this wide for its height may be two digits touching (but see NARROW_AMONG_DIGITS)."""
 ROW_WIDE = 1.3
 """... and a character read as a digit in doubt (`_too_wide`), at least this many times as wide as the row's sure
 digits."""
@@ -99,6 +101,9 @@ ALONE_TALL = 0.8
 """... and be at least this fraction of the character's height tall (digits in a row are about as tall)."""
 NARROWEST = 0.18
 """The narrowest part a character is cut into, as a fraction of its height (a 1 written straight)."""
+NARROW_AMONG_DIGITS = 2 * NARROWEST
+"""Among sure digits, a character narrower than WIDE, down to this fraction of its height, may be two digits
+touching (a "10"), where its parts are as sure as a number alone's."""
 WIDEST = 1.3
 """The widest part a character is cut into, as a fraction of its height."""
 LIKELY = 0.8
@@ -259,22 +264,40 @@ def _best_split(net: Reader, gate: Reader | None, layout: Layout, group: Group) 
 
 
 def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
-    """Return the answers with each wide character that is no digit even among digits cut into the digits that
-    touch in it, where every part reads as a sure digit (see above); and each character in doubt (`_too_wide`) cut
-    where its parts, not all 1s, read surer together than it does."""
+    """Return the answers with each character that is no digit even among digits cut into the digits that touch
+    in it, where every part reads as a sure digit (see above); and each character in doubt (`_too_wide`) cut where
+    its parts, not all 1s, read surer together than it does. The digits cut out of a character with no sure digit
+    beside it (`_a_number_alone`) are sure digits beside the others: "87" touching beside "40" touching, both
+    refused, is cut into four digits, where the 8 alone (at 0.96) was not sure enough."""
     sure = [a for a in answers if a.is_digit and a.rival >= SURE]
     typical = float(np.median([a.group.width for a in sure])) if sure else np.inf
-    result: list[Answer] = []
-    for a in answers:
-        refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
-        doubt = not refused and _too_wide(a, typical)
-        split = (
-            _best_split(net, gate, layout, a.group) if a.group.width >= WIDE * a.height and (refused or doubt) else []
-        )
-        if doubt and not _surer_in_parts(a, split):
-            split = []
-        result.extend(split if split and (sure or _a_number_alone(a, split)) else [a])
-    return result
+    splits = [_split(net, gate, layout, a, bool(sure), typical) for a in answers]
+    alone = [bool(split) and _a_number_alone(a, split) for a, split in zip(answers, splits)]
+    beside = _sure_beside(bool(sure), alone)
+    return [
+        part for a, split, ok in zip(answers, splits, alone) for part in (split if split and (beside or ok) else [a])
+    ]
+
+
+def _sure_beside(sure: bool, alone: list[bool]) -> bool:
+    """Return True when the characters have a sure digit beside them: one read surely as the layout cut it
+    (`sure`), or one cut out of a character on a number alone's terms (`alone`: which characters were)."""
+    return sure or any(alone)
+
+
+def _split(net: Reader, gate: Reader | None, layout: Layout, a: Answer, among: bool, typical: float) -> list[Answer]:
+    """Return the parts a character may be cut into ([] to leave it whole), `among` sure digits or not, beside sure
+    digits `typical` wide: a character refused as no digit, WIDE for its height, or narrower (down to
+    NARROW_AMONG_DIGITS) among sure digits where its parts are as sure as a number alone's (a touching "10"); or
+    one in doubt (`_too_wide`) whose parts read surer than it."""
+    refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
+    doubt = not refused and _too_wide(a, typical)
+    wide = a.group.width >= WIDE * a.height
+    narrow = not wide and among and refused and a.group.width >= NARROW_AMONG_DIGITS * a.height
+    split = _best_split(net, gate, layout, a.group) if (wide or narrow) and (refused or doubt) else []
+    if (narrow and not _a_number_alone(a, split)) or (doubt and not _surer_in_parts(a, split)):
+        return []
+    return split
 
 
 def _too_wide(a: Answer, typical: float) -> bool:

@@ -304,3 +304,24 @@ def test_two_digits_touching_read_as_one_in_doubt_are_cut(mnist, reader, monkeyp
     assert [read(grey, reader).text for grey, _ in chosen] == ["99912", "280339"]
     monkeypatch.setattr(segmenting, "ROW_WIDE", np.inf)
     assert [read(grey, reader).text for grey, _ in chosen] == ["9996", "28033"]
+
+
+def test_digits_cut_out_of_a_number_alone_are_sure_digits_beside_the_others(mnist, reader, monkeypatch):
+    """A number of benchmarks.reading's touching row (seed 7) that the layout finds as two characters, "87" and
+    "40", both refused: the 4 and 0 cut out of the second read surely enough for a number alone, the 8 of the
+    first (0.96) does not, and with no sure digit beside it "87" was left out."""
+    grey, truth = numbers_written_close(mnist.test, 21, np.random.default_rng([7, 1]))[20]
+    assert truth == "8740" and len(read_characters(grey)) == 2
+    assert read(grey, reader).text == "8740"
+    monkeypatch.setattr(segmenting, "_sure_beside", lambda sure, alone: sure)
+    assert read(grey, reader).text == "40"
+
+
+def test_a_narrow_character_among_sure_digits_is_cut_where_its_parts_are_surely_digits(mnist, reader, monkeypatch):
+    """A touching "10" after a sure 6 and 1 (seed 7 of the touching row) is narrower than WIDE for its height:
+    refused and never cut, it was left out of the number."""
+    grey, truth = numbers_written_close(mnist.test, 55, np.random.default_rng([7, 1]))[54]
+    assert truth == "6110"
+    assert read(grey, reader).text == "6110"
+    monkeypatch.setattr(segmenting, "NARROW_AMONG_DIGITS", np.inf)
+    assert read(grey, reader).text == "61"
