@@ -11,6 +11,8 @@ reader was ever tuned on them:
     photo     the drawing's stroke written on paper and photographed: tinted paper with grain,
               ruled lines (blue or grey, slightly tilted), a margin line sometimes, a soft shadow
               across the page, blue or black ink, blur, a small rotation, JPEG at quality 55–85;
+    chalkboard  the drawing's stroke chalked on a green or black board and photographed: grainy
+              chalk, wiped chalk smeared over the board, the light falling off across it, blur, JPEG;
     number    2–6 test digits written in a row, spaced and jittered as handwriting is (drawn or
               photographed), apart or touching; the truth is the digit string and each digit's box;
     turned    a number drawn on a turned canvas, or its page photographed with the phone held askew;
@@ -140,6 +142,34 @@ def photo(digit: NDArray[np.uint8], rng: np.random.Generator) -> Grey:
     grey, _ = drawing(digit, rng, side)
     ink = grey if grey.mean() < 0.5 else 1.0 - grey
     return photograph(ink, rng)
+
+
+def chalkboard(digit: NDArray[np.uint8], rng: np.random.Generator) -> Grey:
+    """Return a phone photo (grey levels, from JPEG) of one test digit chalked on a board: light ink on a dark
+    green or black board, the chalk grainy, old chalk smeared over the board, the light falling off across it."""
+    side = int(rng.integers(360, 900))
+    grey, _ = drawing(digit, rng, side)
+    ink = grey if grey.mean() < 0.5 else 1.0 - grey
+    ink = ink * rng.uniform(0.6, 1.0, ink.shape).astype(np.float32)  # chalk leaves grains of the board bare
+    board = np.array([0.12, 0.22, 0.16] if rng.random() < 0.5 else [0.1, 0.1, 0.11], dtype=np.float32)
+    board = board * rng.uniform(0.7, 1.4)
+    chalk = np.array([0.88, 0.88, 0.85], dtype=np.float32) * rng.uniform(0.75, 1.0)
+    smear = np.asarray(
+        Image.fromarray((rng.random((8, 8)) * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC),
+        dtype=np.float32,
+    )
+    smear = (smear / 255 * rng.uniform(0.0, 0.12))[..., None]  # wiped chalk, lighter in patches
+    rgb = board + (chalk - board) * np.clip(ink[..., None] + smear, 0, 1)
+    angle = rng.uniform(0, 2 * math.pi)
+    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
+    across = ((xs - side / 2) * math.cos(angle) + (ys - side / 2) * math.sin(angle)) / side + 0.5
+    light = rng.uniform(0.35, 0.75) + (1 - rng.uniform(0.35, 0.75)) * np.clip(across, 0, 1)
+    rgb = rgb * light[..., None] + rng.normal(0, 0.015, rgb.shape).astype(np.float32)
+    picture = Image.fromarray(np.clip(rgb * 255, 0, 255).astype(np.uint8), "RGB")
+    picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.3)))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=int(rng.integers(55, 86)))
+    return np.asarray(Image.open(buffer).convert("L"), dtype=np.float32) / 255
 
 
 def turned(grey: Grey, degrees: float, rng: np.random.Generator) -> Grey:

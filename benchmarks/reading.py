@@ -24,7 +24,18 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.handwriting import SPACED, TOUCHING, drawing, nondigit, number, photo, photograph, scan, turned
+from benchmarks.handwriting import (
+    SPACED,
+    TOUCHING,
+    chalkboard,
+    drawing,
+    nondigit,
+    number,
+    photo,
+    photograph,
+    scan,
+    turned,
+)
 from scratchnet import load_mnist
 from scratchnet.core.network import Network
 from scratchnet.io import load_model, write_json
@@ -58,6 +69,7 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets["writers"] = other_writers()
     sets["touching"] = numbers_written_close(test, max(1, count // 5), np.random.default_rng([seed, 1]))
     sets["turned"] = numbers_turned(test, max(1, count // 5), np.random.default_rng([seed, 2]))
+    sets["chalkboard"] = chalkboards(test, count, np.random.default_rng([seed, 3]))
     return sets
 
 
@@ -88,6 +100,13 @@ def numbers_written_close(test: Any, count: int, rng: np.random.Generator) -> li
     """Return `count` numbers of 2–6 test digits, each touching or overlapping the one before it (TOUCHING), half
     of them photographed; their own generator, so the other sets stay as they were drawn before this one."""
     return written_numbers(test, count, rng, TOUCHING)
+
+
+def chalkboards(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
+    """Return `count` photos of test digits chalked on a board (`chalkboard`: light on dark, lit unevenly), chosen
+    by their own generator, as the touching numbers are."""
+    chosen = rng.choice(len(test), size=count, replace=False)
+    return [(chalkboard(test.images[i], rng), str(test.labels[i])) for i in chosen]
 
 
 TURNS = (10.0, 30.0)

@@ -6,7 +6,10 @@ The steps, each a few SciPy `ndimage` calls (see docs/reading.md for pictures of
     2. polarity          paper is most of the page, so a light median means dark ink; when the
                          median is neither light nor dark, an edge lighter than it is paper over
                          dark ink, else the ink is the minority that sticks out of its surroundings
-                         (see `is_dark_on_light`); light-on-dark pictures are inverted, so paper is light;
+                         (see `is_dark_on_light`); light-on-dark pictures are inverted, so paper is light
+                         (a board that is not one flat level, as a photographed one, becomes paper as
+                         D / I, its brightness over the picture's: light falls on board and chalk alike,
+                         and the ratio leaves it out, `board_as_paper`);
     3. background        the paper's brightness B = closing(P) (a grey dilation then erosion over a
                          window wider than any stroke): it removes the thin dark ink and keeps
                          shadows and gradients, which are monotone and survive a closing exactly;
@@ -68,6 +71,8 @@ FAINT_LINE = 0.5
 """Ruled lines whose ink is at most this fraction of the strokes' are faint: what is darker on them is writing."""
 TILTS = np.radians(np.arange(-6.0, 6.5, 0.5))
 """The page tilts tried when looking for ruled lines."""
+BOARD_FLOOR = 0.05
+"""A board darker than this is taken as this dark (`board_as_paper`): on black, there is no light to measure."""
 FLAT_SHARE = 0.5
 """A page on which this share of the pixels has one exact grey level is flat (see `flat_paper`)."""
 
@@ -348,6 +353,18 @@ def flatten(paper: Grey) -> tuple[Grey, Grey]:
         window *= 2
 
 
+def board_as_paper(picture: Grey) -> Grey:
+    """Return light ink on a dark board (chalk, a photographed screen) as dark ink on light paper, in any light:
+    P = min(1, D / I), with D = max(opening(I), BOARD_FLOOR) the board's brightness.
+
+    Light falls on board and ink alike, I = k·r: inverted, 1 − k·r, the ink's contrast would still rise and fall
+    with k, and the threshold would lose the strokes on the dim side. D / I = r_board / r is k's no more: 1 on the
+    board, about r_board / r_ink on the ink. (The opening, a grey erosion then dilation, is `background`'s closing of
+    the inverted picture: it leaves out the thin light strokes.) A board too dark to measure counts as BOARD_FLOOR."""
+    board = 1.0 - background(1.0 - picture, max(picture.shape) // BACKGROUND_WINDOW)
+    return np.minimum(1.0, np.maximum(board, BOARD_FLOOR) / np.maximum(picture, 1e-3)).astype(np.float32)
+
+
 def flat_paper(paper: Grey) -> float | None:
     """Return the paper's one grey level if the page is flat, else None.
 
@@ -371,6 +388,8 @@ def find_ink(grey: NDArray[np.floating]) -> Page:
     dark_on_light = is_dark_on_light(picture)
     paper = picture if dark_on_light else 1.0 - picture
     level = flat_paper(paper)
+    if level is None and not dark_on_light:
+        paper = board_as_paper(picture)
     if level is None:
         paper_brightness, ink = flatten(paper)
     else:
