@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import datetime
 import json
 import os
@@ -129,11 +130,17 @@ def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]
 
 
 def cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU seconds process pid and its living children (the server's reading
-    processes) have used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(child) for child in children(pid))
+    """Return the user + system CPU seconds process pid and its living descendants (the server's reading
+    processes) have used so far; a child that ends while being read counts for nothing."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def children(pid: int) -> list[int]:

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 from benchmarks.load import children
@@ -276,15 +277,9 @@ def test_serve_a_bad_number_of_read_processes_is_a_usage_error(tmp_path, count):
 def alive(pid: int) -> bool:
     """Return True while process pid runs (a zombie waiting to be reaped has ended)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-
-
-def post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    with NO_PROXY.open(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def spawned_workers(pid: int, count: int, seconds: float = 20.0) -> tuple[set[int], set[int]]:
@@ -294,18 +289,18 @@ def spawned_workers(pid: int, count: int, seconds: float = 20.0) -> tuple[set[in
     deadline = time.monotonic() + seconds
     while True:
         helpers = set(children(pid))  # the workers, and multiprocessing's resource tracker beside them
-        workers = {child for child in helpers if "spawn_main" in command_line(child)}
+        workers = {child for child in helpers if "spawn_main" in " ".join(command_line(child))}
         if len(workers) >= count or time.monotonic() > deadline:
             return helpers, workers
         time.sleep(0.1)
 
 
-def command_line(pid: int) -> str:
-    """Return the command line of process pid ('' once it has ended)."""
+def command_line(pid: int) -> list[str]:
+    """Return the command line of process pid ([] once it has ended)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return ""
+        return psutil.Process(pid).cmdline()
+    except psutil.NoSuchProcess:
+        return []
 
 
 def test_served_readings_in_worker_processes_are_the_servers_own_and_die_with_it(tmp_path, trained_model, mnist):
@@ -317,7 +312,9 @@ def test_served_readings_in_worker_processes_are_the_servers_own_and_die_with_it
         try:
             helpers, workers = spawned_workers(process.pid, int(processes))
             assert len(workers) == int(processes)
-            answers.append(post_json(url + "/api/read", body))
+            status, answer = post(url + "/api/read", body)
+            assert status == 200, answer
+            answers.append(answer)
         finally:
             if processes == "2":
                 process.kill()  # kill -9: nothing left to end the workers but the kernel
