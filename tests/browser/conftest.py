@@ -62,6 +62,7 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
         ),
     )
     tab.goto(server + "/")
+    expect(tab.locator("html")).to_have_attribute("data-ready", "true")  # a drawing made before is its own test
     yield tab
     context.close()
     assert not errors, errors
@@ -80,6 +81,7 @@ def phone(browser: Browser, server: str) -> Iterator[Page]:
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.goto(server + "/")
+    expect(tab.locator("html")).to_have_attribute("data-ready", "true")
     yield tab
     context.close()
     assert not errors, errors

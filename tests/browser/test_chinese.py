@@ -36,6 +36,7 @@ def open_page(browser: Browser, url: str, locale: str = "en-US") -> Iterator[Pag
         ),
     )
     tab.goto(url)
+    expect(tab.locator("html")).to_have_attribute("data-ready", "true")  # started: conftest.page
     yield tab
     context.close()
     assert not errors, errors

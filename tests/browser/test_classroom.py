@@ -37,6 +37,7 @@ def open_page(browser: Browser, url: str, origin: str) -> tuple[Page, list[str]]
         ),
     )
     page.goto(url)
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")  # started: conftest.page
     return page, problems
 
 

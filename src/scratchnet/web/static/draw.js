@@ -22,7 +22,9 @@ const prediction = { inFlight: false, pending: false, sequence: 0, shown: 0, las
 function clearCanvas() {
   ctx.fillStyle = "#000";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+  drawing.dirty = false;
 }
+clearCanvas(); // now, before a finger can touch it: start() awaits the server, and a stroke may come first
 
 function canvasPoint(event) {
   const rect = canvas.getBoundingClientRect();

@@ -2,9 +2,9 @@
 // diagram, the model, who may train, the training's state, the perceptron, and the tab the address names.
 // Loaded last: start() awaits the server, and a script still on its way when an answer came back left its
 // functions undefined (maps.js's showMaps, called by refreshModel, on a slow load). It uses
-// app.js's helpers ($, api, paintGrey, showPanel, refreshModel, state), draw.js's clearCanvas,
-// buildProbabilityBars and showProbabilities, network.js's drawNetwork, train.js's refreshRun,
-// perceptron.js's updatePerceptron and i18n.js's loadStrings and serverError().
+// app.js's helpers ($, api, paintGrey, showPanel, refreshModel, state), draw.js's drawing, requestPrediction,
+// buildProbabilityBars and showProbabilities, network.js's drawNetwork, train.js's refreshRun, perceptron.js's
+// updatePerceptron and i18n.js's loadStrings and serverError(). The page is marked data-ready once started.
 "use strict";
 
 // Start ---------------------------------------------------------------------------------------
@@ -30,15 +30,18 @@ async function start() {
   await loadStrings();
   for (const tab of document.querySelectorAll(".tabs button")) tab.addEventListener("click", () => showPanel(tab.dataset.panel));
   buildProbabilityBars();
-  clearCanvas();
   showProbabilities(null, -1);
   paintGrey($("seen"), new Array(784).fill(0));
-  refreshModel().then(() => drawNetwork(null));
+  // A stroke drawn while the words were on their way was answered without them, and the words just written
+  // over its note: read it again. The diagram waits for the model and then shows whatever trace is on screen.
+  if (drawing.dirty) requestPrediction(true);
+  refreshModel().then(() => drawNetwork(state.trace));
   await checkAccess();
   refreshRun().catch((err) => { $("train-status").textContent = serverError(err); });
   updatePerceptron();
   window.addEventListener("hashchange", followHash);
   followHash();
+  document.documentElement.dataset.ready = "true"; // for those who wait for the page (the browser tests)
 }
 
 start();
