@@ -26,7 +26,11 @@ while each half reads as a sure digit. So the reader tries
         number written in one stroke, a scribble) is cut only when its parts are surer still (ALONE_SURE),
         about as tall as it (ALONE_TALL), and not all 1s (`_a_number_alone`); the digits such a cut finds are
         then sure digits beside the others. A character narrower than WIDE (a touching "10") is cut only among
-        sure digits, and on the terms of a number alone. Two digits that touch may
+        sure digits, and on the terms of a number alone. In a number (IN_A_NUMBER sure digits beside it), a
+        refused character with no such cut may be cut into parts read with LOOSE each where they read with
+        HALF_SURE on the whole, as the geometric mean of their P, and are not all 1s (`_in_a_number`: a "70"
+        whose 7 reads at 0.85 and 0 at 0.96), and a narrow one on those terms too (a "12" whose 1 reads
+        at 0.987, short of a number alone's 0.99). Two digits that touch may
         also read as one digit, unsure and in doubt of being one (P(not a digit) at least DOUBT): such a
         character ROW_WIDE times as wide as the sure digits of its row is cut the same way where its
         parts, not all 1s (a y's strokes), read surer together than it does (`_too_wide`).
@@ -106,6 +110,12 @@ NARROW_AMONG_DIGITS = 2 * NARROWEST
 touching (a "10"), where its parts are as sure as a number alone's."""
 WIDEST = 1.3
 """The widest part a character is cut into, as a fraction of its height."""
+IN_A_NUMBER = 2
+"""A character refused with at least this many sure digits beside it stands in a number..."""
+LOOSE = 0.8
+"""... and where it has no cut into parts each read with HALF_SURE, it may be cut into parts each read with as little
+as this probability, where they read with HALF_SURE on the whole (their geometric mean) and are not all 1s
+(`_in_a_number`)."""
 LIKELY = 0.8
 """A part of a character cut in several that the judge's quickest network reads as a digit with less than this
 probability is not read by the whole judge (it would not read it with HALF_SURE; a committee's members agree)."""
@@ -244,14 +254,26 @@ def _quick_judge(net: Reader, gate: Reader | None) -> Network | None:
     return judge.members[0] if isinstance(judge, Committee) else None
 
 
-def _best_split(net: Reader, gate: Reader | None, layout: Layout, group: Group) -> list[Answer]:
+def _best_split(
+    net: Reader, gate: Reader | None, layout: Layout, group: Group, in_a_number: bool = False
+) -> list[Answer]:
     """Return the group cut into two or more parts, side by side, each a digit read with at least HALF_SURE, whose
-    probabilities have the largest product (dynamic programming over the cuts); [] when no such cut exists.
+    probabilities have the largest product (`_tiling`); [] when no such cut exists. `in_a_number`, and there is
+    none, the parts may read with LOOSE where they read as a number's digits (`_in_a_number`)."""
+    spans = answer(net, gate, layout, _spans(layout, group), _quick_judge(net, gate))
+    split = _tiling(group, [a for a in spans if a.is_digit and a.rival >= HALF_SURE])
+    if split or not in_a_number:
+        return split
+    split = _tiling(group, [a for a in spans if a.is_digit and a.rival >= LOOSE])
+    return split if _in_a_number(split) else []
+
+
+def _tiling(group: Group, parts: list[Answer]) -> list[Answer]:
+    """Return the parts, two or more, that tile the group from its left edge to its right with the largest product of
+    probabilities (dynamic programming over the cuts); [] when none do.
 
     best(x) = max over parts [w, x) of best(w) · P(part), best(left) = 1: the most probable reading of the
-    columns left of x, each part's P the judge's P(best digit); a part read less surely is no part."""
-    spans = answer(net, gate, layout, _spans(layout, group), _quick_judge(net, gate))
-    parts = [a for a in spans if a.is_digit and a.rival >= HALF_SURE]
+    columns left of x, each part's P the judge's P(best digit)."""
     best: dict[int, tuple[float, list[Answer]]] = {group.left: (0.0, [])}  # column: (Σ log P, its parts)
     for part in sorted(parts, key=lambda a: (a.group.right, a.group.left)):
         if part.group.left in best:
@@ -271,7 +293,7 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
     refused, is cut into four digits, where the 8 alone (at 0.96) was not sure enough."""
     sure = [a for a in answers if a.is_digit and a.rival >= SURE]
     typical = float(np.median([a.group.width for a in sure])) if sure else np.inf
-    splits = [_split(net, gate, layout, a, bool(sure), typical) for a in answers]
+    splits = [_split(net, gate, layout, a, len(sure), typical) for a in answers]
     alone = [bool(split) and _a_number_alone(a, split) for a, split in zip(answers, splits)]
     beside = _sure_beside(bool(sure), alone)
     return [
@@ -285,17 +307,20 @@ def _sure_beside(sure: bool, alone: list[bool]) -> bool:
     return sure or any(alone)
 
 
-def _split(net: Reader, gate: Reader | None, layout: Layout, a: Answer, among: bool, typical: float) -> list[Answer]:
-    """Return the parts a character may be cut into ([] to leave it whole), `among` sure digits or not, beside sure
-    digits `typical` wide: a character refused as no digit, WIDE for its height, or narrower (down to
-    NARROW_AMONG_DIGITS) among sure digits where its parts are as sure as a number alone's (a touching "10"); or
-    one in doubt (`_too_wide`) whose parts read surer than it."""
+def _split(net: Reader, gate: Reader | None, layout: Layout, a: Answer, sure: int, typical: float) -> list[Answer]:
+    """Return the parts a character may be cut into ([] to leave it whole), beside `sure` sure digits `typical`
+    wide: a character refused as no digit, WIDE for its height, or narrower (down to NARROW_AMONG_DIGITS) among sure
+    digits where its parts are as sure as a number alone's (a touching "10") or, IN_A_NUMBER, read as its digits
+    (`_in_a_number`); or one in doubt (`_too_wide`) whose parts read surer than it."""
     refused = AMONG_DIGITS * a.other > a.rival  # no digit even among digits: not one digit of a number
     doubt = not refused and _too_wide(a, typical)
     wide = a.group.width >= WIDE * a.height
-    narrow = not wide and among and refused and a.group.width >= NARROW_AMONG_DIGITS * a.height
-    split = _best_split(net, gate, layout, a.group) if (wide or narrow) and (refused or doubt) else []
-    if (narrow and not _a_number_alone(a, split)) or (doubt and not _surer_in_parts(a, split)):
+    narrow = not wide and sure > 0 and refused and a.group.width >= NARROW_AMONG_DIGITS * a.height
+    number = refused and sure >= IN_A_NUMBER
+    split = _best_split(net, gate, layout, a.group, number) if (wide or narrow) and (refused or doubt) else []
+    if (narrow and not (_a_number_alone(a, split) or (number and _in_a_number(split)))) or (
+        doubt and not _surer_in_parts(a, split)
+    ):
         return []
     return split
 
@@ -324,6 +349,13 @@ def _a_number_alone(whole: Answer, split: list[Answer]) -> bool:
     strokes, reads as touching 1s)."""
     tall = all(part.rival >= ALONE_SURE and part.group.height >= ALONE_TALL * whole.height for part in split)
     return tall and not _all_ones(split)
+
+
+def _in_a_number(split: list[Answer]) -> bool:
+    """Return True when the parts of a character read as a number's digits: with HALF_SURE on the whole,
+    (Π P(part))^(1/k) ≥ HALF_SURE, and not all 1s."""
+    mean = float(np.exp(np.mean(np.log([part.rival for part in split])))) if split else 0.0
+    return mean >= HALF_SURE and not _all_ones(split)
 
 
 def off_the_line(answers: list[Answer]) -> list[Answer]:

@@ -20,7 +20,7 @@ from scratchnet import reading, segmenting
 from scratchnet.data.characters import Character, Group
 from scratchnet.data.images import read_characters
 from scratchnet.reading import load_reader, read, read_inputs
-from scratchnet.segmenting import AMONG_DIGITS, Answer, _a_number_alone, among_digits, off_the_line
+from scratchnet.segmenting import AMONG_DIGITS, Answer, _a_number_alone, _in_a_number, among_digits, off_the_line
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +161,15 @@ def test_parts_with_no_digit_apart_must_be_surer_as_tall_and_not_all_ones():
     assert not _a_number_alone(whole, [answer_of_part(1, 0.995, 95), answer_of_part(1, 0.999, 90)])  # hatching
     assert not _a_number_alone(whole, [answer_of_part(3, 0.95, 95), answer_of_part(0, 0.999, 90)])  # not sure enough
     assert not _a_number_alone(whole, [answer_of_part(3, 0.995, 70), answer_of_part(0, 0.999, 90)])  # too short
+
+
+def test_parts_in_a_number_read_with_half_sure_on_the_whole_and_not_all_ones():
+    """(Π P)^(1/k) ≥ HALF_SURE = 0.9: 0.875 between 0.998 and 0.997 is 0.955 on the whole; 0.8 and 0.95 are 0.872."""
+    assert _in_a_number([answer_of_part(1, 0.998, 70), answer_of_part(0, 0.875, 70), answer_of_part(1, 0.997, 70)])
+    assert _in_a_number([answer_of_part(4, 0.891, 70), answer_of_part(1, 0.954, 70), answer_of_part(1, 0.998, 70)])
+    assert not _in_a_number([answer_of_part(4, 0.8, 70), answer_of_part(7, 0.95, 70)])
+    assert not _in_a_number([answer_of_part(1, 0.99, 70), answer_of_part(1, 0.99, 70)])  # hatching
+    assert not _in_a_number([])
 
 
 def test_digits_apart_are_never_cut(mnist, reader):
@@ -325,3 +334,18 @@ def test_a_narrow_character_among_sure_digits_is_cut_where_its_parts_are_surely_
     assert read(grey, reader).text == "6110"
     monkeypatch.setattr(segmenting, "NARROW_AMONG_DIGITS", np.inf)
     assert read(grey, reader).text == "61"
+
+
+def test_a_character_refused_in_a_number_is_cut_where_its_parts_read_as_its_digits(mnist, reader, monkeypatch):
+    """Three numbers of the touching row (seeds 7 and 8) each with a character refused between sure digits, whose
+    parts read surely on the whole but not each with HALF_SURE (or, narrow, with a number alone's 0.99): the
+    character was left out of the number."""
+    chosen = [
+        numbers_written_close(mnist.test, 96, np.random.default_rng([7, 1]))[95],
+        numbers_written_close(mnist.test, 14, np.random.default_rng([8, 1]))[13],
+        numbers_written_close(mnist.test, 36, np.random.default_rng([8, 1]))[35],
+    ]
+    assert [truth for _, truth in chosen] == ["340923", "0707", "6127"]
+    assert [read(grey, reader).text for grey, _ in chosen] == ["340923", "0707", "6127"]
+    monkeypatch.setattr(segmenting, "IN_A_NUMBER", np.inf)
+    assert [read(grey, reader).text for grey, _ in chosen] == ["0923", "07", "67"]
