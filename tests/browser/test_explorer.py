@@ -100,21 +100,23 @@ def test_perceptron_sliders_change_the_truth_table(page: Page):
 
 
 def test_a_digit_drawn_before_the_page_has_its_words_is_answered_in_words(browser: Browser, server: str):
-    # The page's words arrive a second and a half late; the digit is drawn at once. Before, start() cleared the
-    # canvas and wrote "Nothing to read yet" over the answer once the words came (or read the wiped canvas).
+    # The page's words are held back until the digit is drawn. Before, start() cleared the canvas and wrote
+    # "Nothing to read yet" over the answer once the words came (or read the wiped canvas).
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     context.add_init_script(
         """(() => { const send = window.fetch;
+          const words = new Promise((release) => { window.releaseWords = release; });
           window.fetch = async (url, options) => {
-            if (String(url).includes("/static/i18n/")) await new Promise((done) => setTimeout(done, 1500));
+            if (String(url).includes("/static/i18n/")) await words;
             return send(url, options); }; })()"""
     )
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.goto(server + "/")
-    assert tab.locator("html").get_attribute("data-ready") is None  # drawn before the page had started
     stroke(tab, DIGITS["1"][0])
+    assert tab.locator("html").get_attribute("data-ready") is None  # drawn before the page had started
+    tab.evaluate("window.releaseWords()")
     expect(tab.locator("html")).to_have_attribute("data-ready", "true")
     expect(tab.get_by_test_id("prediction")).to_have_text("1")
     expect(tab.get_by_test_id("prediction-note")).to_contain_text("%")  # "Confident: 99.8%", in words
