@@ -113,6 +113,7 @@ def test_a_digit_drawn_before_the_page_has_its_words_is_answered_in_words(browse
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     tab.goto(server + "/")
     stroke(tab, DIGITS["1"][0])
     assert tab.locator("html").get_attribute("data-ready") is None  # drawn before the page had started

@@ -20,12 +20,13 @@ function chooseLanguage() {
   return "en";
 }
 
-const i18n = { language: chooseLanguage(), strings: {} };
+const i18n = { language: chooseLanguage(), strings: {}, loaded: false };
 
 function t(key, values = {}) {
   const text = i18n.strings[key];
   if (text === undefined) {
-    console.error(`scratchnet: no string "${key}" in the ${i18n.language} table`);
+    // Before the table has come (a stroke drawn at once), the key stands in until start() reads the drawing again.
+    if (i18n.loaded) console.error(`scratchnet: no string "${key}" in the ${i18n.language} table`);
     return key;
   }
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -56,5 +57,6 @@ function translatePage(root = document) {
 async function loadStrings() {
   const response = await fetch(`/static/i18n/${i18n.language}.json`);
   i18n.strings = await response.json();
+  i18n.loaded = true;
   translatePage();
 }
