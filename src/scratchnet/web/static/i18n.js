@@ -20,13 +20,13 @@ function chooseLanguage() {
   return "en";
 }
 
-const i18n = { language: chooseLanguage(), strings: {}, loaded: false };
+const i18n = { language: chooseLanguage(), strings: null }; // null until loadStrings() has the table
 
 function t(key, values = {}) {
-  const text = i18n.strings[key];
+  const text = i18n.strings ? i18n.strings[key] : undefined;
   if (text === undefined) {
     // Before the table has come (a stroke drawn at once), the key stands in until start() reads the drawing again.
-    if (i18n.loaded) console.error(`scratchnet: no string "${key}" in the ${i18n.language} table`);
+    if (i18n.strings) console.error(`scratchnet: no string "${key}" in the ${i18n.language} table`);
     return key;
   }
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -57,6 +57,5 @@ function translatePage(root = document) {
 async function loadStrings() {
   const response = await fetch(`/static/i18n/${i18n.language}.json`);
   i18n.strings = await response.json();
-  i18n.loaded = true;
   translatePage();
 }
