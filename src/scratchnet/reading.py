@@ -17,7 +17,7 @@ a digit", trained on made-up letters, scribbles, shapes and noise (`scratchnet.d
 character is rejected when that eleventh output is the brightest: P(not a digit | x) > P(j | x) for
 every digit j. A network with only ten outputs cannot say "none of these"; reading with one, the
 reader's eleventh class is asked instead (the gate), and the network says which digit. A picture is
-"not a digit" when half or more of its characters are.
+"not a digit" when half or more of its characters are, or one is and no other reads as a sure digit (a word).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from scratchnet.data.images import read_layout
 from scratchnet.data.turning import Level, level, line_angle
 from scratchnet.io import load_model
 from scratchnet.segmenting import (
+    ALONE_SURE,
     SURE,
     Answer,
     Reader,
@@ -150,7 +151,8 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     Where the network is unsure of a character the layout found, neighbours are joined, or a wide one
     cut into the digits that read surest, when that reads surer (`scratchnet.segmenting`: a digit in pieces,
     digits touching). A picture where half or more of the characters are not digits (a word, a
-    drawing of a house) is rejected, and so is one with no ink at all. In a number, a character of the
+    drawing of a house) is rejected, so is one where a character is not a digit and none reads as surely as a
+    number alone's digits (`_a_word`), and one with no ink at all. In a number, a character of the
     digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
     text (a stray mark beside a number). A line of characters on a slope of TURNED degrees or more (a
     phone held askew), read with a doubt, is also read turned level, and the surer reading is kept (`_level_reading`).
@@ -174,9 +176,20 @@ def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None)
     answers = off_the_line(cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers)))
     if 2 * sum(a.is_digit for a in answers) <= len(answers):  # a word, a drawing, no ink: mostly not digits
         return Reading("", [], _found(answers))
-    found = _found(among_digits(answers))
+    answers = among_digits(answers)
+    if _a_word(answers):
+        return Reading("", [], _found(answers))
+    found = _found(answers)
     kept = [digit for digit, ok in found if ok]
     return Reading("".join(str(d.digit) for d in kept), kept, found)
+
+
+def _a_word(answers: list[Answer]) -> bool:
+    """Return True when a character is no digit, even among digits, and none of the others reads as surely as a
+    number alone's digits must (P below ALONE_SURE): the letters of a word read as digits in doubt ("cat" as a 6 at
+    0.91, a 2 at 0.83 and no digit), where a number with a stray mark beside it has a digit read surely."""
+    digits = [a.rival for a in answers if a.is_digit]
+    return len(digits) < len(answers) and max(digits, default=0.0) < ALONE_SURE
 
 
 def _level_reading(turned: Level, net: Reader, gate: Reader | None) -> Reading:

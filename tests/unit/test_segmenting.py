@@ -14,7 +14,7 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from benchmarks.handwriting import _stroke_of
+from benchmarks.handwriting import _stroke_of, nondigit
 from benchmarks.reading import numbers_written_close
 from scratchnet import reading, segmenting
 from scratchnet.data.characters import Character, Group
@@ -349,3 +349,43 @@ def test_a_character_refused_in_a_number_is_cut_where_its_parts_read_as_its_digi
     assert [read(grey, reader).text for grey, _ in chosen] == ["340923", "0707", "6127"]
     monkeypatch.setattr(segmenting, "IN_A_NUMBER", np.inf)
     assert [read(grey, reader).text for grey, _ in chosen] == ["0923", "07", "67"]
+
+
+def test_a_digit_wider_than_its_height_is_one_part_of_a_cut(mnist, reader, monkeypatch):
+    """A touching "03" of the table's draw (seed 2026), alone: its 3 is 1.3 to 1.4 times as wide as the character is
+    tall. With parts at most 1.3 of the height, no cut reached the right edge with both parts sure, and the picture
+    was refused."""
+    grey, truth = numbers_written_close(mnist.test, 91, np.random.default_rng([2026, 1]))[90]
+    assert truth == "03"
+    assert read(grey, reader).text == "03"
+    monkeypatch.setattr(segmenting, "WIDEST", 1.3)
+    assert read(grey, reader).text == ""
+
+
+def test_a_word_of_digits_in_doubt_beside_a_letter_refused_is_not_a_number(mnist, reader, monkeypatch):
+    """Two made-up words of the non-digits' draws (seeds 21 and 22): two letters read as a 6 and a 2 in doubt (P 0.78
+    to 0.91), the third refused. Two of the three characters being digits, each was read as "62"."""
+    words = [nondigit(np.random.default_rng(seed)) for seed in ([21, 272], [22, 84])]
+    readings = [read(grey, reader) for grey in words]
+    assert [r.text for r in readings] == ["", ""]
+    assert all(
+        any(not ok for _, ok in r.characters) and max(d.confidence for d, ok in r.characters if ok) < 0.99
+        for r in readings
+    )  # a letter refused, no digit read with a number alone's P
+    monkeypatch.setattr(reading, "_a_word", lambda answers: False)
+    assert [read(grey, reader).text for grey in words] == ["62", "62"]
+
+
+def test_a_word_is_a_letter_refused_and_no_digit_read_as_surely_as_a_number_alone():
+    """_a_word's truth table: a refused character beside digits all read below ALONE_SURE is a word; beside one read at
+    ALONE_SURE or more, a number with a stray mark; with nothing refused, no word."""
+
+    def answers(*read_as: tuple[float, float]) -> list[Answer]:
+        return [Answer(None, None, 0, rival, other, rival) for other, rival in read_as]  # type: ignore[arg-type]
+
+    refused, doubt, sure = (0.9, 0.05), (0.1, 0.9), (0.0, segmenting.ALONE_SURE)
+    assert reading._a_word(answers(doubt, refused, doubt))
+    assert reading._a_word(answers(refused, refused, doubt))
+    assert not reading._a_word(answers(doubt, refused, sure))
+    assert not reading._a_word(answers(doubt, doubt))
+    assert not reading._a_word(answers(sure))
