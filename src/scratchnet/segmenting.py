@@ -291,15 +291,27 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
     in it, where every part reads as a sure digit (see above); and each character in doubt (`_too_wide`) cut where
     its parts, not all 1s, read surer together than it does. The digits cut out of a character with no sure digit
     beside it (`_a_number_alone`) are sure digits beside the others: "87" touching beside "40" touching, both
-    refused, is cut into four digits, where the 8 alone (at 0.96) was not sure enough."""
+    refused, is cut into four digits, where the 8 alone (at 0.96) was not sure enough; and they count among the
+    sure digits that make a character left whole stand in a number (IN_A_NUMBER): "125" cut on a number alone's
+    terms beside "101" refused, whose 0 reads at 0.85, makes "125101"."""
     sure = [a for a in answers if a.is_digit and a.rival >= SURE]
     typical = float(np.median([a.group.width for a in sure])) if sure else np.inf
     splits = [_split(net, gate, layout, a, len(sure), typical) for a in answers]
     alone = [bool(split) and _a_number_alone(a, split) for a, split in zip(answers, splits)]
+    found = _cut_alone(splits, alone)
+    if found:  # they count among the sure digits beside each character left whole, which may then stand in a number
+        splits = [
+            split or _split(net, gate, layout, a, len(sure) + found, typical) for a, split in zip(answers, splits)
+        ]
     beside = _sure_beside(bool(sure), alone)
     return [
         part for a, split, ok in zip(answers, splits, alone) for part in (split if split and (beside or ok) else [a])
     ]
+
+
+def _cut_alone(splits: list[list[Answer]], alone: list[bool]) -> int:
+    """Return how many digits were cut out of characters on a number alone's terms (`alone`: which were)."""
+    return sum(len(split) for split, ok in zip(splits, alone) if ok)
 
 
 def _sure_beside(sure: bool, alone: list[bool]) -> bool:

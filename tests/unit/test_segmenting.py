@@ -389,3 +389,18 @@ def test_a_word_is_a_letter_refused_and_no_digit_read_as_surely_as_a_number_alon
     assert not reading._a_word(answers(doubt, refused, sure))
     assert not reading._a_word(answers(doubt, doubt))
     assert not reading._a_word(answers(sure))
+
+
+def test_digits_cut_on_a_number_alones_terms_make_a_character_beside_them_stand_in_a_number(mnist, reader, monkeypatch):
+    """Two numbers of the touching row (seeds 2026 and 8), each two refused characters and no digit read surely as
+    the layout cut it: one is cut on a number alone's terms (the "48" of "34748", the "125" of "125101"), the other
+    ("347", "101") has no cut whose every part reads at 0.9. Counted as sure digits beside it, the digits cut alone
+    make it stand in a number, cut where its parts read as a number's digits; before, it was left out."""
+    chosen = [
+        numbers_written_close(mnist.test, 41, np.random.default_rng([2026, 1]))[40],
+        numbers_written_close(mnist.test, 17, np.random.default_rng([8, 1]))[16],
+    ]
+    assert [truth for _, truth in chosen] == ["34748", "125101"]
+    assert [read(grey, reader).text for grey, _ in chosen] == ["34748", "125101"]
+    monkeypatch.setattr(segmenting, "_cut_alone", lambda splits, alone: 0)
+    assert [read(grey, reader).text for grey, _ in chosen] == ["48", "125"]
