@@ -293,7 +293,7 @@ def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list
     beside it (`_a_number_alone`) are sure digits beside the others: "87" touching beside "40" touching, both
     refused, is cut into four digits, where the 8 alone (at 0.96) was not sure enough; and they count among the
     sure digits that make a character left whole stand in a number (IN_A_NUMBER): "125" cut on a number alone's
-    terms beside "101" refused, whose 0 reads at 0.85, makes "125101"."""
+    terms beside "101" refused, whose 0 reads at 0.875, makes "125101"."""
     sure = [a for a in answers if a.is_digit and a.rival >= SURE]
     typical = float(np.median([a.group.width for a in sure])) if sure else np.inf
     splits = [_split(net, gate, layout, a, len(sure), typical) for a in answers]
