@@ -16,6 +16,7 @@ reader was ever tuned on them:
     number    2–6 test digits written in a row, spaced and jittered as handwriting is (drawn or
               photographed), apart or touching; the truth is the digit string and each digit's box;
     turned    a number drawn on a turned canvas, or its page photographed with the phone held askew;
+    one_under_another  pages of writing set one under another: lines of writing on one page;
     scan      a test digit scanned at another resolution: grey (anti-aliased), 10 to 160 pixels
               tall, with scanner noise;
     nondigit  things that are not digits, drawn with a pen on a page, by generators the reader's
@@ -100,6 +101,20 @@ def number(
         boxes.append((x, y, stroke.width, stroke.height))
         x += stroke.width + gap
     return 1.0 - np.asarray(page, dtype=np.float32) / 255, boxes
+
+
+def one_under_another(pages: list[Grey], gap: float) -> Grey:
+    """Return pages of writing (dark on light) cut to their rows of ink and set one under another, left-aligned,
+    `gap` of the tallest's height apart, with a margin of that height above and below: lines of writing."""
+    lines = []
+    for page in pages:
+        rows = np.flatnonzero((page < 0.7).any(axis=1))
+        lines.append(page[rows[0] : rows[-1] + 1])
+    height, width = max(line.shape[0] for line in lines), max(line.shape[1] for line in lines)
+    space, parts = np.ones((int(gap * height), width), np.float32), [np.ones((height, width), np.float32)]
+    for line in lines:
+        parts += [np.pad(line, ((0, 0), (0, width - line.shape[1])), constant_values=1.0), space]
+    return np.vstack([*parts[:-1], parts[0]]).astype(np.float32)
 
 
 def photograph(ink: Grey, rng: np.random.Generator, quality: int | None = None) -> Grey:

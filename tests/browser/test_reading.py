@@ -1,4 +1,4 @@
-"""The Draw panel reads like `scratchnet read`: a number drawn with the mouse, a scribble refused, a digit
+"""The Draw panel reads like `scratchnet read`: a number drawn with the mouse, two drawn one under the other, a scribble refused, a digit
 drawn with a finger (touch events), and phone photos opened from disk (a HEIC one too: the page sends the file, the
 server reads it as `scratchnet read` reads a file), in a real headless Chromium."""
 
@@ -38,6 +38,17 @@ def test_a_three_digit_number_drawn_with_the_mouse_is_read_with_its_boxes(page: 
     page.get_by_test_id("clear").click()
     expect(page.get_by_test_id("prediction")).to_have_text("")
     expect(page.get_by_test_id("character")).to_have_count(0)
+
+
+def test_two_numbers_drawn_one_under_the_other_are_read_line_by_line(page: Page):
+    use_the_reader(page)
+    seventeen = [[(60, 18), (57, 100)], [(110, 20), (185, 20), (140, 100)]]
+    ten = [[(60, 178), (57, 262)], loop((150, 220), (30, 42))]
+    for points in seventeen + ten:
+        stroke(page, points, steps=2 if len(points) > 3 else 6)
+    expect(page.get_by_test_id("prediction")).to_have_text("17 10")
+    expect(page.get_by_test_id("character")).to_have_count(4)
+    expect(page.get_by_test_id("prediction-note")).to_contain_text("2 lines")
 
 
 def test_a_scribble_is_not_a_digit(page: Page):

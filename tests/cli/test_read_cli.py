@@ -10,7 +10,7 @@ import sys
 import numpy as np
 from PIL import Image, ImageDraw
 
-from benchmarks.handwriting import drawing, number, photo
+from benchmarks.handwriting import drawing, number, one_under_another, photo
 from tests.conftest import run_cli
 
 
@@ -50,6 +50,20 @@ def test_read_prints_each_picture_in_order_with_what_it_says(tmp_path, mnist):
     answers = dict(line.split(": ", 1) for line in lines)
     assert answers["house.jpg"] == answers["blank.png"] == "not a digit"
     assert sum(answers[name] == truth for name, truth in truths.items()) >= len(truths) - 1
+
+
+def test_numbers_written_one_under_another_print_line_by_line(tmp_path, mnist):
+    rng = np.random.default_rng(42)
+    lines = [(3, 2, 1), (0, 4, 7, 5)]
+    save(
+        one_under_another([number([mnist.test.images[i] for i in line], rng)[0] for line in lines], 0.5),
+        tmp_path / "two.png",
+    )
+    done = run_cli("read", "two.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "two.png: " + " ".join(
+        "".join(str(mnist.test.labels[i]) for i in line) for line in lines
+    )
 
 
 def test_read_json_gives_the_digits_with_their_boxes(tmp_path, mnist):

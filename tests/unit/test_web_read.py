@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from benchmarks.handwriting import nondigit, number, photo, photograph
+from benchmarks.handwriting import nondigit, number, one_under_another, photo, photograph
 from scratchnet.data.images import load_image
 from scratchnet.io import load_model
 from scratchnet.reading import load_reader, read
@@ -50,6 +50,15 @@ def test_a_number_is_read_by_the_reader_with_a_box_and_an_input_per_digit(client
     assert len(answer["characters"]) == len(boxes) and all(len(c["input"]) == 784 for c in answer["characters"])
     assert answer["text"] == "".join(str(mnist.test.labels[i]) for i in chosen)
     assert len(answer["trace"]["layers"][0]["a"]) == 30  # the served network's inside, 784-30-10
+
+
+def test_numbers_written_one_under_another_are_read_line_by_line_a_space_between(client: TestClient, mnist):
+    rng = np.random.default_rng(42)
+    lines = [(3, 2, 1), (0, 4, 7, 5)]
+    grey = one_under_another([number([mnist.test.images[i] for i in line], rng)[0] for line in lines], 0.5)
+    answer = client.post("/api/read", json=body(grey, model="reader")).json()
+    assert answer["text"] == " ".join("".join(str(mnist.test.labels[i]) for i in line) for line in lines)
+    assert len(answer["characters"]) == 7 and all(c["is_digit"] for c in answer["characters"])
 
 
 def test_a_drawing_that_is_not_a_digit_is_rejected_even_by_a_ten_output_network(client: TestClient):

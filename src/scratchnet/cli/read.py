@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
         "read",
         help="read the digits in pictures: drawings, photos, numbers; or say 'not a digit'",
         description="Read the handwriting in each picture (a drawing, a scan or a phone photo; one digit or a number "
-        "written in a row) and print `PATH: 2026`, or `PATH: not a digit` when nothing in it reads as a digit.",
+        "written in a row) and print `PATH: 2026`, or `PATH: not a digit` when nothing in it reads as a digit; "
+        "numbers written one under another print line by line, a space between: `PATH: 2026 1207`.",
     )
     parser.add_argument(
         "images", metavar="IMAGE", nargs="+", help="a PNG, JPEG or other picture; - reads one piped into standard input"

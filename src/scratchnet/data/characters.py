@@ -9,7 +9,9 @@
     3. characters   pieces whose columns overlap by half the narrower one's width are one
                     character: a 5's hat over its body, a 4 drawn in two strokes, a face's eyes
                     inside its outline; a short piece near a character is part of it (a hat
-                    drawn apart); then characters much smaller than the largest are dropped;
+                    drawn apart); then characters much smaller than the largest are dropped; where the
+                    ink lies in lines of writing one above the other, each line's pieces are made
+                    characters on their own as well (`lines_of`, `Layout.lines`), for the reader to try;
     4. MNIST's box  each character's ink is scaled so its longer side is BOX = 20 pixels (keeping its
                     aspect ratio, anti-aliased) and placed in a 28×28 field with its centre of mass
                     at the field's centre (LeCun et al., the MNIST database's normalisation).
@@ -19,7 +21,7 @@ Characters come back left to right, each with its box in the picture's pixels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +38,9 @@ DUST = 0.005
 """A piece with less than this fraction of the largest piece's area is dust, however tall."""
 SHORT = 0.4
 """Pieces and characters shorter than this fraction of the tallest are small enough to be specks."""
+LINE_GAP = 0.25
+"""Two bands of ink parted by empty rows as many as this fraction of the shorter one's height, or more, are two
+lines of writing (`lines_of`); the pieces of one character lie closer (an 8's loops drawn apart)."""
 SMALL_CHARACTER_AREA = 0.12
 """A character with less than this fraction of the largest character's ink, and short, is dropped."""
 OVERLAP = 0.5
@@ -248,6 +253,53 @@ def _attach_short_pieces(groups: list[Group], tallest: int) -> None:
             groups.remove(short)
 
 
+def _copy(group: Group) -> Group:
+    """Return a group of its own (joining it leaves the original as it was)."""
+    return Group(list(group.labels), group.top, group.left, group.bottom, group.right, group.area)
+
+
+def _bands(pieces: list[Group]) -> list[tuple[Group, list[Group]]]:
+    """Return the runs of rows the pieces cover, top to bottom: (its box, its pieces), pieces whose rows overlap in one."""
+    bands: list[tuple[Group, list[Group]]] = []
+    for piece in sorted(pieces, key=lambda p: p.top):
+        if bands and piece.top < bands[-1][0].bottom:
+            bands[-1][0].join(piece)
+            bands[-1][1].append(piece)
+        else:
+            bands.append((_copy(piece), [piece]))
+    return bands
+
+
+def lines_of(pieces: list[Group]) -> list[list[Group]]:
+    """Return the pieces line by line, top to bottom, where the page holds lines of writing one above the other;
+    else one list of them all.
+
+    The pieces' rows make bands (pieces whose rows overlap are in one). A band shorter than SHORT of the tallest
+    is no line (a 5's hat drawn apart, a dot, a stray mark) and goes with the band nearest it. Two neighbouring
+    bands are lines of their own where LINE_GAP of the shorter one's height or more of empty rows part them and
+    they share columns (one stands over the other, not beside it as the digits of a steep number do); else they
+    are one line (an 8's two loops, drawn apart, lie closer).
+    """
+    bands = _bands(pieces)
+    tallest = max((box.height for box, _ in bands), default=0)
+    lines = [band for band in bands if band[0].height >= SHORT * tallest]
+    if len(lines) < 2:
+        return [pieces]
+    merged = [lines[0]]
+    for box, members in lines[1:]:
+        above, kept = merged[-1]
+        if box.top - above.bottom < LINE_GAP * min(box.height, above.height) or above.shared_columns(box) <= 0:
+            above.join(box)
+            kept += members
+        else:
+            merged.append((box, members))
+    for box, members in bands:
+        if box.height < SHORT * tallest:  # a short band joins the line nearest it
+            nearest = min(merged, key=lambda line: max(line[0].top - box.bottom, box.top - line[0].bottom))
+            nearest[1].extend(members)
+    return [members for _, members in merged] if len(merged) > 1 else [pieces]
+
+
 def mnist_field(ink: NDArray[np.floating]) -> NDArray[np.float32]:
     """Return the (784,) input for an ink crop: its longer side scaled to 20, centred by mass in 28×28.
 
@@ -310,6 +362,9 @@ class Layout:
     page: Page
     labels: NDArray[np.int32]
     groups: list[Group]
+    lines: list[list[Group]] = field(default_factory=list)
+    """The characters line by line, top to bottom, where the page holds lines of writing one above the other
+    (`lines_of`: each line's pieces made characters on their own); empty for one line."""
 
     def character(self, group: Group) -> Character | None:
         """Return the Character of one group, boxed as MNIST did (None when it holds no ink)."""
@@ -389,30 +444,34 @@ def _thickness(own: NDArray[np.bool_]) -> float:
     return 2 * float(np.median(distance[ridge])) if ridge.any() else 0.0
 
 
-def _drop_line_remnants(layout: Layout) -> None:
-    """Drop what a ruled or margin line leaves behind when most of it was removed: the groups narrower than
+def _without_line_remnants(layout: Layout, groups: list[Group]) -> list[Group]:
+    """Return the groups but what a ruled or margin line leaves behind when most of it was removed: the groups narrower than
     REMNANT of the page's pen (the median of the groups' pens), and those whose strokes are thinner than
     HAIRLINE of the page's (`_thickness`, the median over the page's ink), such as the "+" a margin leaves
     where it crossed a ruled line, however wide its arms. A written character, a 1 included, is one pen wide."""
-    if len(layout.groups) < 2:
-        return
-    owns = [layout.own(g) for g in layout.groups]
+    if len(groups) < 2:
+        return groups
+    owns = [layout.own(g) for g in groups]
     pen = float(np.median([_pen_width(own) for own in owns]))
     thickness = np.array([_thickness(own) for own in owns])
     inks = np.array([own.sum() for own in owns], dtype=np.float64)
     order = np.argsort(thickness)
     page = thickness[order][np.searchsorted(np.cumsum(inks[order]), inks.sum() / 2)]  # half the ink is thinner
-    layout.groups = [
-        g for g, thick in zip(layout.groups, thickness) if g.width >= REMNANT * pen and thick >= HAIRLINE * page
-    ]
+    return [g for g, thick in zip(groups, thickness) if g.width >= REMNANT * pen and thick >= HAIRLINE * page]
 
 
 def find_layout(page: Page) -> Layout:
-    """Return the page's characters as the layout rules find them (steps 1–3), left to right."""
+    """Return the page's characters as the layout rules find them (steps 1–3), left to right, and line by line
+    where it holds lines of writing one above the other."""
     labels, pieces = _pieces(page)
     pieces = [piece for piece in pieces if not (is_underline(piece, pieces) or is_box(piece, pieces, labels))]
-    layout = Layout(page, labels, group_pieces(pieces) if pieces else [])
-    _drop_line_remnants(layout)
+    lines = lines_of(pieces)
+    layout = Layout(page, labels, [])
+    if len(lines) > 1:  # each line's characters made of its own pieces (copies: joining changes a group)
+        made = [group_pieces([_copy(piece) for piece in line]) for line in lines]
+        kept = {id(g) for g in _without_line_remnants(layout, [g for line in made for g in line])}  # the page's pen
+        layout.lines = [line for line in ([g for g in line if id(g) in kept] for line in made) if line]
+    layout.groups = _without_line_remnants(layout, group_pieces(pieces) if pieces else [])
     return layout
 
 

@@ -187,6 +187,7 @@ function showReading(reading, shown) {
   answer.textContent = reading.rejected ? t("answer.not_a_digit") : reading.text;
   answer.dataset.model = reading.model;
   if (reading.rejected) $("prediction-note").textContent = t("answer.not_a_digit_note");
+  else if (reading.text.includes(" ")) $("prediction-note").textContent = t("answer.lines", { count: reading.text.split(" ").length });
   else if (reading.text.length > 1) $("prediction-note").textContent = t("answer.number", { count: reading.text.length });
 }
 
