@@ -31,6 +31,7 @@ from benchmarks.handwriting import (
     drawing,
     nondigit,
     number,
+    one_under_another,
     photo,
     photograph,
     scan,
@@ -70,6 +71,7 @@ def make_sets(count: int, seed: int) -> dict[str, list[tuple[Any, str]]]:
     sets["touching"] = numbers_written_close(test, max(1, count // 5), np.random.default_rng([seed, 1]))
     sets["turned"] = numbers_turned(test, max(1, count // 5), np.random.default_rng([seed, 2]))
     sets["chalkboard"] = chalkboards(test, count, np.random.default_rng([seed, 3]))
+    sets["lines"] = numbers_one_under_another(test, max(1, count // 5), np.random.default_rng([seed, 4]))
     return sets
 
 
@@ -107,6 +109,23 @@ def chalkboards(test: Any, count: int, rng: np.random.Generator) -> list[tuple[A
     by their own generator, as the touching numbers are."""
     chosen = rng.choice(len(test), size=count, replace=False)
     return [(chalkboard(test.images[i], rng), str(test.labels[i])) for i in chosen]
+
+
+LINE_GAPS = (0.3, 1.0)
+"""How far apart the lines of "lines" are written, as a share of the taller line's height."""
+
+
+def numbers_one_under_another(test: Any, count: int, rng: np.random.Generator) -> list[tuple[Any, str]]:
+    """Return `count` pictures of two numbers of 2–6 test digits written apart (`number`), one under the other,
+    LINE_GAPS of their height apart (`one_under_another`), half of them photographed; the truth is the two numbers,
+    a space between. Their own generator, as the touching numbers have."""
+    pictures = []
+    for _ in range(count):
+        lines = numbers_of(test, 2, rng, lambda digits, rng: number(digits, rng)[0])
+        grey = one_under_another([page for page, _ in lines], rng.uniform(*LINE_GAPS))
+        photographed = photograph(1.0 - grey, rng) if rng.random() < 0.5 else grey
+        pictures.append((photographed, " ".join(truth for _, truth in lines)))
+    return pictures
 
 
 TURNS = (10.0, 30.0)
