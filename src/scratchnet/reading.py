@@ -176,15 +176,15 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
 def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None) -> Reading:
     """Return the Reading of the picture's characters as the layout found them, joined or cut where unsure.
 
-    Where the layout found lines of writing one above the other, the picture is read line by line too, and that
-    reading is kept when it is surer (`_sureness`; refused whole, only when its characters read at a geometric mean
+    Where the layout found lines of writing one above the other and the whole is not read surely (`_sure`), the
+    picture is read line by line too, and that reading is kept when it is surer (`_sureness`; refused whole, only when its characters read at a geometric mean
     P of SURE or more): two numbers written one under the other, which read whole as digits stacked into one
     character each. Two drawings that are no digit stacked so (300 made as `benchmarks.handwriting` makes them)
     read line by line as digits at a mean P of 0.43 at most.
     """
     layout = read_layout(grey)
     whole = _read_lines(net, gate, layout, [layout.groups])
-    if len(layout.lines) < 2:
+    if len(layout.lines) < 2 or _sure(whole):  # a digit read surely needs no second reading (nor its time)
         return whole
     lines = _read_lines(net, gate, layout, layout.lines)
     return lines if _sureness(lines) > (math.log(SURE) if whole.rejected else _sureness(whole)) else whole

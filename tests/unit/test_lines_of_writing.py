@@ -15,8 +15,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from benchmarks.handwriting import nondigit, number, one_under_another, photograph
+from scratchnet import reading
 from scratchnet.data import characters
 from scratchnet.data.characters import LINE_GAP, SHORT, Group, lines_of
+from scratchnet.data.images import read_layout
 from scratchnet.reading import load_reader, read
 
 
@@ -102,3 +104,16 @@ def test_drawings_that_are_no_digit_one_above_the_other_are_not_read_as_lines_of
     for _ in range(30):
         grey = one_under_another([nondigit(rng), nondigit(rng)], rng.uniform(0.3, 1.0))
         assert read(grey, reader).lines == 1
+
+
+def test_a_digit_read_surely_whole_is_not_read_again_line_by_line(mnist, reader, monkeypatch):
+    """MNIST's test digit 59, a 5 whose two pieces lie one above the other (two lines to the layout), blown up as
+    `benchmarks.load` sends it: read surely whole, it is read once. Read again line by line, a wide piece was tried
+    cut span by span, 0.28 s with the explorer's traced network: the load's p99 doubled (docs/benchmarks.md)."""
+    grey = np.kron(mnist.test.images[59].reshape(28, 28), np.ones((4, 4))).astype(np.float32) / 255
+    assert len(read_layout(grey).lines) == 2
+    calls: list[int] = []
+    real = reading._read_lines
+    monkeypatch.setattr(reading, "_read_lines", lambda *args: calls.append(len(args[-1])) or real(*args))
+    assert read(grey, reader).text == "5"
+    assert calls == [1]  # the whole, one line of characters, and no more
