@@ -1,4 +1,4 @@
-"""Read handwriting: the digits in a picture, left to right, or "not a digit" when none is there.
+"""Read handwriting: the digits in a picture, left to right (line by line), or "not a digit" when none is there.
 
 A picture goes through the one pipeline of `scratchnet.data.images` (ink found, ruled lines and
 specks dropped, the ink split into characters, each boxed as MNIST did: `read_layout`); each
@@ -160,6 +160,7 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
     text (a stray mark beside a number). A line of characters on a slope of TURNED degrees or more (a
     phone held askew), read with a doubt, is also read turned level, and the surer reading is kept (`_level_reading`).
+    Lines of writing one under another (two numbers) may be read line by line, a space between their digits.
     Raises DataFormatError for an array that is not a picture.
     """
     as_it_is = _read_as_it_is(grey, net, gate)
@@ -177,10 +178,10 @@ def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None)
     """Return the Reading of the picture's characters as the layout found them, joined or cut where unsure.
 
     Where the layout found lines of writing one above the other and the whole is not read surely (`_sure`), the
-    picture is read line by line too, and that reading is kept when it is surer (`_sureness`; refused whole, only when its characters read at a geometric mean
-    P of SURE or more): two numbers written one under the other, which read whole as digits stacked into one
-    character each. Two drawings that are no digit stacked so (300 made as `benchmarks.handwriting` makes them)
-    read line by line as digits at a mean P of 0.43 at most.
+    picture is read line by line too, and that reading is kept when it is surer (`_sureness`; where the whole was
+    refused, only when its characters read at a geometric mean P of SURE or more): two numbers written one under
+    the other, which read whole as digits stacked into one character each. Two drawings that are no digit stacked
+    so (500 made as `benchmarks.handwriting` makes them) read line by line as digits at a mean P of 0.51 at most.
     """
     layout = read_layout(grey)
     whole = _read_lines(net, gate, layout, [layout.groups])

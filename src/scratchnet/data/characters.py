@@ -445,8 +445,8 @@ def _thickness(own: NDArray[np.bool_]) -> float:
 
 
 def _without_line_remnants(layout: Layout, groups: list[Group]) -> list[Group]:
-    """Return the groups but what a ruled or margin line leaves behind when most of it was removed: the groups narrower than
-    REMNANT of the page's pen (the median of the groups' pens), and those whose strokes are thinner than
+    """Return the groups but what a ruled or margin line leaves behind when most of it was removed: the groups
+    narrower than REMNANT of the page's pen (the median of the groups' pens), and those whose strokes are thinner than
     HAIRLINE of the page's (`_thickness`, the median over the page's ink), such as the "+" a margin leaves
     where it crossed a ruled line, however wide its arms. A written character, a 1 included, is one pen wide."""
     if len(groups) < 2:
