@@ -16,7 +16,9 @@ while each half reads as a sure digit. So the reader tries
         left out when the rest is a digit read surely and more probably than the whole;
     cutting a wide character that is no digit even among digits (P(not a digit) · AMONG_DIGITS above
         its best digit's) into the two or more digits that touch in it: it may be cut at its thinnest
-        column in each run of STEP of its height, and of all the ways to cut it into parts that each read
+        column in each run of STEP of its height, straight down or along the path of least ink from there
+        (straying at most WANDER of its height: digits that lean over each other's columns, `Layout.cuts`),
+        and of all the ways to cut it into parts that each read
         as a digit with at least HALF_SURE, the one whose probabilities have the largest product is kept
         (dynamic programming, `_best_split`; parts that a committee's first member, in one view, reads as a
         digit with P below LIKELY are passed over unread); none, and it stays whole. (A doubtful wide 6 is
@@ -53,6 +55,7 @@ digit's (Bayes' rule with a smaller prior for "not a digit").
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -61,7 +64,7 @@ from numpy.typing import NDArray
 
 from scratchnet.core.committee import Committee
 from scratchnet.core.network import Network
-from scratchnet.data.characters import NEAR, Character, Group, Layout
+from scratchnet.data.characters import NEAR, Character, Group, Layout, Part
 
 
 class Reader(Protocol):
@@ -98,7 +101,10 @@ TALL = 0.6
 """As tall as the digits beside it: at least this fraction of their median height (or of the character's, for
 a part of one cut in several)."""
 STEP = 0.1
-"""A wide character may be cut once in each run of this fraction of its height (at the run's thinnest column)."""
+"""A wide character may be cut once in each run of this fraction of its height (from the run's thinnest column) ..."""
+WANDER = 0.1
+"""... along the path of least ink from that column down, straying at most this fraction of its height either way:
+digits that lean into each other or overlap are parted where their strokes do, not by one column across both."""
 ALONE_SURE = 0.99
 """With no sure digit apart from it, each part of a character cut in several must read with this probability..."""
 ALONE_TALL = 0.8
@@ -164,7 +170,7 @@ def judged(
 
 
 def answer(
-    net: Reader, gate: Reader | None, layout: Layout, groups: list[Group], quick: Network | None = None
+    net: Reader, gate: Reader | None, layout: Layout, groups: Sequence[Group], quick: Network | None = None
 ) -> list[Answer]:
     """Return the network's Answer for each group that holds ink, in the order given; with a `quick` network, only
     for the groups that it reads as a digit with at least LIKELY."""
@@ -238,13 +244,15 @@ def drop_strays(net: Reader, gate: Reader | None, layout: Layout, answers: list[
     return result
 
 
-def _spans(layout: Layout, group: Group) -> list[Group]:
+def _spans(layout: Layout, group: Group) -> list[Part]:
     """Return the parts of a group between any two of its cuts (or its edges) that could be one digit: from
-    NARROWEST to WIDEST of its height wide, their ink at least TALL of its height tall."""
+    NARROWEST to WIDEST of its height wide (the cuts' mean distance apart), their ink at least TALL of its height
+    tall. The cuts are paths of least ink that stray at most WANDER of its height from a thin column."""
     height = group.height
-    edges = [group.left, *layout.cuts(group, max(1, round(STEP * height))), group.right]
+    edges = [np.full(height, group.left), *layout.cuts(group, max(1, round(STEP * height)), WANDER)]
+    edges.append(np.full(height, group.right))
     bounds = [(left, right) for i, left in enumerate(edges) for right in edges[i + 1 :]]
-    bounds = [(left, right) for left, right in bounds if NARROWEST * height <= right - left <= WIDEST * height]
+    bounds = [(left, right) for left, right in bounds if NARROWEST * height <= np.mean(right - left) <= WIDEST * height]
     return [part for part in layout.spans(group, bounds) if part is not None and part.height >= TALL * height]
 
 
@@ -275,15 +283,22 @@ def _tiling(group: Group, parts: list[Answer]) -> list[Answer]:
 
     best(x) = max over parts [w, x) of best(w) · P(part), best(left) = 1: the most probable reading of the
     columns left of x, each part's P the judge's P(best digit)."""
-    best: dict[int, tuple[float, list[Answer]]] = {group.left: (0.0, [])}  # column: (Σ log P, its parts)
-    for part in sorted(parts, key=lambda a: (a.group.right, a.group.left)):
-        if part.group.left in best:
-            score, before = best[part.group.left]
+    best: dict[float, tuple[float, list[Answer]]] = {group.left: (0.0, [])}  # cut: (Σ log P, its parts)
+    for part in sorted(parts, key=lambda a: _between(a)[::-1]):
+        left, right = _between(part)
+        if left in best:
+            score, before = best[left]
             score += float(np.log(part.rival))
-            if part.group.right not in best or score > best[part.group.right][0]:
-                best[part.group.right] = (score, [*before, part])
+            if right not in best or score > best[right][0]:
+                best[right] = (score, [*before, part])
     split = best.get(group.right, (0.0, []))[1]
     return split if len(split) >= 2 else []
+
+
+def _between(a: Answer) -> tuple[float, float]:
+    """Return the mean columns of the cuts a part lies between (`Part.between`), the keys of the tiling."""
+    assert isinstance(a.group, Part)
+    return a.group.between
 
 
 def cut_touching(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
