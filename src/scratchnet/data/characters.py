@@ -377,7 +377,7 @@ class Layout:
     @staticmethod
     def joined(first: Group, second: Group) -> Group:
         """Return one group holding both (neither is changed)."""
-        together = Group(list(first.labels), first.top, first.left, first.bottom, first.right, first.area)
+        together = _copy(first)
         together.join(second)
         return together
 
