@@ -43,6 +43,7 @@ from scratchnet.segmenting import (
     SURE,
     Answer,
     Reader,
+    a_digit_unread,
     among_digits,
     answer,
     cut_touching,
@@ -100,6 +101,9 @@ class Reading:
     characters: list[tuple[ReadDigit, bool]]
     lines: int = 1
     """How many lines of writing were read, one above the other; text holds each line's digits, a space between."""
+    short: bool = False
+    """True where a character as tall as the digits beside it, in their row, was judged no digit and left out of
+    text (`segmenting.a_digit_unread`): the number lacks a digit, and `read` refuses it."""
 
     @property
     def rejected(self) -> bool:
@@ -157,8 +161,9 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     digits touching). A picture where half or more of the characters are not digits (a word, a
     drawing of a house) is rejected, so is one where a character is not a digit and none reads as surely as a
     number alone's digits (`_a_word`), and one with no ink at all. In a number, a character of the
-    digits' size counts as one more readily, and the rest judged "not a digit" are left out of the
-    text (a stray mark beside a number). A line of characters on a slope of TURNED degrees or more (a
+    digits' size counts as one more readily, and one still judged "not a digit" makes the picture refused (`_whole`:
+    a number with a digit left out is wrong); the rest judged so are left out of the text (a stray mark beside a
+    number). A line of characters on a slope of TURNED degrees or more (a
     phone held askew), read with a doubt, is also read turned level, and the surer reading is kept (`_level_reading`).
     Lines of writing one under another (two numbers) may be read line by line, a space between their digits.
     Raises DataFormatError for an array that is not a picture.
@@ -167,11 +172,18 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     boxes = [digit.box for digit, _ in as_it_is.characters]
     degrees = line_angle(boxes)
     if as_it_is.lines > 1 or not TURNED <= abs(degrees) <= STEEPEST or _sure(as_it_is):
-        return as_it_is
+        return _whole(as_it_is)
     turned = _level_reading(level(grey, boxes, degrees), net, gate)
     # Refused as it was, a picture is read turned only as sure digits: a word turned level may read as unsure ones.
     better = _sure(turned) if as_it_is.rejected else _sureness(turned) > _sureness(as_it_is)
-    return turned if better else as_it_is
+    return _whole(turned if better else as_it_is)
+
+
+def _whole(reading: Reading) -> Reading:
+    """Return the reading, refused where it is `short` of a digit: a number read with one of its digits left out is
+    wrong however sure its other digits are ("9205" read "925"), and a refusal says so. Only the reading chosen is
+    judged so: one short as it is may read whole turned level or line by line, and is compared as before."""
+    return replace(reading, text="", digits=[]) if reading.short else reading
 
 
 def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None) -> Reading:
@@ -204,7 +216,9 @@ def _read_lines(net: Reader, gate: Reader | None, layout: Layout, lines: list[li
         return Reading("", [], _found(answers), len(lines))
     found = _found(answers)
     texts = ("".join(str(a.digit) for a in line if a.is_digit) for line in answered)
-    return Reading(" ".join(text for text in texts if text), [digit for digit, ok in found if ok], found, len(lines))
+    text = " ".join(text for text in texts if text)
+    short = any(a_digit_unread(line) for line in answered)
+    return Reading(text, [digit for digit, ok in found if ok], found, len(lines), short)
 
 
 def _line_answers(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
@@ -230,7 +244,7 @@ def _level_reading(turned: Level, net: Reader, gate: Reader | None) -> Reading:
         return replace(digit, box=turned.to_picture(digit.box))
 
     found = [(back(digit), ok) for digit, ok in reading.characters]
-    return Reading(reading.text, [digit for digit, ok in found if ok], found, reading.lines)
+    return Reading(reading.text, [digit for digit, ok in found if ok], found, reading.lines, reading.short)
 
 
 def _sure(reading: Reading) -> bool:

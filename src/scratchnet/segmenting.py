@@ -398,11 +398,42 @@ def off_the_line(answers: list[Answer]) -> list[Answer]:
     return [replace(a, other=1.0, rival=0.0) if a.is_digit and line and not n else a for a, n in zip(answers, sharing)]
 
 
+def _digits_height(answers: list[Answer]) -> float | None:
+    """Return TALL of the median height of the characters read as digits, None with none."""
+    heights = [a.height for a in answers if a.is_digit]
+    return TALL * float(np.median(heights)) if heights else None
+
+
 def among_digits(answers: list[Answer]) -> list[Answer]:
     """Return the answers with characters as tall as the digits beside them judged with P(not a digit)
     weighed by AMONG_DIGITS: a digit's size in a row of digits is evidence that it is one."""
-    heights = [a.height for a in answers if a.is_digit]
-    if not heights:
+    tall = _digits_height(answers)
+    if tall is None:
         return answers
-    tall = TALL * float(np.median(heights))
     return [replace(a, other=AMONG_DIGITS * a.other) if not a.is_digit and a.height >= tall else a for a in answers]
+
+
+def a_digit_unread(answers: list[Answer]) -> bool:
+    """Return True when a character as tall as the digits beside it, in their row (sharing rows of pixels with the
+    digit next to it on its left or its right), is judged no digit even so (after `among_digits`).
+
+    Left out, as a stray mark is, it would make a number with a digit missing, read as surely as a whole one: a "9205"
+    whose 0 is drawn open read "925", two touching digits that no cut parts ("435814" read "4354"). Such a picture is
+    better refused than read wrong. What lies wholly above or below the row (`off_the_line`), apart from it (the dark
+    corner of a photo beyond a turned number's end) and marks shorter than the digits (a dot, a dash) are still left
+    out."""
+    tall = _digits_height(answers)
+    digits = [a.group for a in answers if a.is_digit]
+    return tall is not None and any(not a.is_digit and a.height >= tall and _beside(a.group, digits) for a in answers)
+
+
+def _beside(group: Group, digits: list[Group]) -> bool:
+    """Return True when the group shares rows of pixels with the digit nearest it on its left or on its right."""
+    middle = group.left + group.right  # twice the centre column, as for each digit below
+
+    def nearest(side: list[Group]) -> list[Group]:
+        return [min(side, key=lambda d: abs(d.left + d.right - middle))] if side else []
+
+    left = nearest([d for d in digits if d.left + d.right <= middle])
+    right = nearest([d for d in digits if d.left + d.right > middle])
+    return any(group.top < d.bottom and d.top < group.bottom for d in left + right)

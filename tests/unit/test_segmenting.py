@@ -8,6 +8,7 @@ characters read one by one) against `read`, which joins, cuts and weighs where t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,12 +16,20 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from benchmarks.handwriting import _stroke_of, nondigit
-from benchmarks.reading import numbers_written_close
+from benchmarks.reading import numbers_written_close, written_numbers
 from scratchnet import reading, segmenting
 from scratchnet.data.characters import Character, Group
 from scratchnet.data.images import read_characters
 from scratchnet.reading import load_reader, read, read_inputs
-from scratchnet.segmenting import AMONG_DIGITS, Answer, _a_number_alone, _in_a_number, among_digits, off_the_line
+from scratchnet.segmenting import (
+    AMONG_DIGITS,
+    Answer,
+    _a_number_alone,
+    _in_a_number,
+    a_digit_unread,
+    among_digits,
+    off_the_line,
+)
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +268,46 @@ def answer_at(top: int, bottom: int, left: int, digit: int = 1) -> Answer:
     return Answer(group, Character((left, top, left + 20, bottom), np.zeros(784, np.float32)), digit, 1.0, 0.0, 1.0)
 
 
+def refused_at(top: int, bottom: int, left: int) -> Answer:
+    """Return a character judged no digit (P(not a digit) 0.9 against 0.05) between these rows."""
+    return replace(answer_at(top, bottom, left), other=0.9, rival=0.05)
+
+
+def test_a_digit_unread_is_a_refused_character_as_tall_as_the_digits_in_their_row():
+    """a_digit_unread's truth table: it holds for a character judged no digit that is at least TALL of the digits'
+    median height and shares rows with one of them; not for a short mark, one wholly above or below the row, or
+    where no character is read as a digit."""
+    row = [answer_at(100, 200, 0), answer_at(104, 196, 50)]
+    assert a_digit_unread([*row, refused_at(110, 190, 100)])  # as tall, in the row: a digit left unread
+    assert a_digit_unread([refused_at(102, 198, 100), *row])  # wherever it stands in the row
+    assert not a_digit_unread([*row, refused_at(150, 170, 100)])  # a dash's height: a stray mark
+    assert not a_digit_unread([*row, refused_at(0, 90, 100)])  # tall but wholly above the row
+    assert not a_digit_unread([*row, refused_at(210, 300, 100)])  # ... or below it
+    assert not a_digit_unread([*row, answer_at(100, 200, 100)])  # every character a digit
+    assert not a_digit_unread([refused_at(100, 200, 0), refused_at(100, 200, 50)])  # no digit to measure against
+
+
+TOUCHING_435814 = 92
+"""The place of a "435814" among the touching numbers of seed 2026 (`numbers_written_close`)."""
+
+
+def test_a_number_with_a_digit_it_cannot_read_is_refused_not_read_short(mnist, reader, monkeypatch):
+    """Two numbers of test digits whose one character, as tall as the digits beside it, is judged no digit: a "9205"
+    whose 0 is drawn open (`written_numbers`, seed 31) and a "435814" whose touching 8 and 1 no cut parts
+    (`numbers_written_close`, seed 2026). Left out as a stray mark is, they read "925" and "4354": wrong numbers
+    read as surely as right ones. Now they are refused."""
+    pictures = [
+        written_numbers(mnist.test, 63, np.random.default_rng([31, 99]))[62],
+        numbers_written_close(mnist.test, TOUCHING_435814 + 1, np.random.default_rng([2026, 1]))[TOUCHING_435814],
+    ]
+    assert [truth for _, truth in pictures] == ["9205", "435814"]
+    readings = [read(grey, reader) for grey, _ in pictures]
+    assert all(r.rejected and r.text == "" for r in readings)
+    assert all(sum(not ok for _, ok in r.characters) == 1 for r in readings)  # one character refused, the rest read
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)
+    assert [read(grey, reader).text for grey, _ in pictures] == ["925", "4354"]
+
+
 def test_a_mark_wholly_above_the_line_of_digits_is_no_digit_of_it():
     row = [answer_at(100, 160, 100, 2), answer_at(104, 166, 140, 0), answer_at(98, 158, 180, 2)]
     corner = answer_at(10, 60, 20)  # a margin line's end above the row, a sure 1
@@ -323,6 +372,7 @@ def test_digits_cut_out_of_a_number_alone_are_sure_digits_beside_the_others(mnis
     assert truth == "8740" and len(read_characters(grey)) == 2
     assert read(grey, reader).text == "8740"
     monkeypatch.setattr(segmenting, "_sure_beside", lambda sure, alone: sure)
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)  # left out, as before: this rule alone
     assert read(grey, reader).text == "40"
 
 
@@ -333,6 +383,7 @@ def test_a_narrow_character_among_sure_digits_is_cut_where_its_parts_are_surely_
     assert truth == "6110"
     assert read(grey, reader).text == "6110"
     monkeypatch.setattr(segmenting, "NARROW_AMONG_DIGITS", np.inf)
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)  # left out, as before: this rule alone
     assert read(grey, reader).text == "61"
 
 
@@ -349,6 +400,7 @@ def test_a_character_refused_in_a_number_is_cut_where_its_parts_read_as_its_digi
     monkeypatch.setattr(segmenting, "WANDER", 0.0)  # straight cuts: a path parts the 340923 without the rule
     assert [read(grey, reader).text for grey, _ in chosen] == ["340923", "0707", "6127"]
     monkeypatch.setattr(segmenting, "IN_A_NUMBER", np.inf)
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)  # left out, as before: this rule alone
     assert [read(grey, reader).text for grey, _ in chosen] == ["0923", "07", "67"]
 
 
@@ -374,6 +426,7 @@ def test_a_word_of_digits_in_doubt_beside_a_letter_refused_is_not_a_number(mnist
         for r in readings
     )  # a letter refused, no digit read with a number alone's P
     monkeypatch.setattr(reading, "_a_word", lambda answers: False)
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)  # left out, as before: this rule alone
     assert [read(grey, reader).text for grey in words] == ["62", "62"]
 
 
@@ -405,4 +458,5 @@ def test_digits_cut_on_a_number_alones_terms_make_a_character_beside_them_stand_
     monkeypatch.setattr(segmenting, "WANDER", 0.0)  # straight cuts: a path parts the 101 without the rule
     assert [read(grey, reader).text for grey, _ in chosen] == ["34748", "125101"]
     monkeypatch.setattr(segmenting, "_cut_alone", lambda splits, alone: 0)
+    monkeypatch.setattr(reading, "a_digit_unread", lambda answers: False)  # left out, as before: this rule alone
     assert [read(grey, reader).text for grey, _ in chosen] == ["48", "125"]
