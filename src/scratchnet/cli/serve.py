@@ -20,6 +20,7 @@ import ipaddress
 import re
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,14 +163,32 @@ def run(args: argparse.Namespace, console: Console) -> int:
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         limit_concurrency=MAX_CONNECTIONS,
     )
-    _announce(console, listener, token, classroom=args.host not in LOCAL_HOSTS)
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        _serve(config, listener, lambda: _announce(console, listener, token, classroom=args.host not in LOCAL_HOSTS))
     finally:
         listener.close()
         if readers is not None:
             readers.close()
     return 0
+
+
+def _serve(config: Any, listener: socket.socket, announce: Callable[[], None]) -> None:
+    """Serve on the listener with uvicorn until Ctrl-C, calling announce once it has started.
+
+    The URLs are printed only once uvicorn answers on them and holds Ctrl-C itself (its startup is done): a URL
+    printed is one that works, and a Ctrl-C pressed at once stops the server cleanly. Printed before, a Ctrl-C could
+    land while uvicorn was still importing its loop and protocols, where Python drops a KeyboardInterrupt raised
+    inside the import machinery's callbacks ("Exception ignored in: _get_module_lock"), and the server served on.
+    """
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit:
+                announce()
+
+    AnnouncingServer(config).run(sockets=[listener])
 
 
 def _explorer(args: argparse.Namespace, console: Console) -> Any:
