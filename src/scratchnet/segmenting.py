@@ -398,8 +398,9 @@ def off_the_line(answers: list[Answer]) -> list[Answer]:
     return [replace(a, other=1.0, rival=0.0) if a.is_digit and line and not n else a for a, n in zip(answers, sharing)]
 
 
-def _digits_height(answers: list[Answer]) -> float | None:
-    """Return TALL of the median height of the characters read as digits, None with none."""
+def _as_tall(answers: list[Answer]) -> float | None:
+    """Return the height from which a character is as tall as the digits beside it: TALL of the median height of
+    those read as digits (None with none)."""
     heights = [a.height for a in answers if a.is_digit]
     return TALL * float(np.median(heights)) if heights else None
 
@@ -407,7 +408,7 @@ def _digits_height(answers: list[Answer]) -> float | None:
 def among_digits(answers: list[Answer]) -> list[Answer]:
     """Return the answers with characters as tall as the digits beside them judged with P(not a digit)
     weighed by AMONG_DIGITS: a digit's size in a row of digits is evidence that it is one."""
-    tall = _digits_height(answers)
+    tall = _as_tall(answers)
     if tall is None:
         return answers
     return [replace(a, other=AMONG_DIGITS * a.other) if not a.is_digit and a.height >= tall else a for a in answers]
@@ -422,7 +423,7 @@ def a_digit_unread(answers: list[Answer]) -> bool:
     better refused than read wrong. What lies wholly above or below the row (`off_the_line`), apart from it (the dark
     corner of a photo beyond a turned number's end) and marks shorter than the digits (a dot, a dash) are still left
     out."""
-    tall = _digits_height(answers)
+    tall = _as_tall(answers)
     digits = [a.group for a in answers if a.is_digit]
     return tall is not None and any(not a.is_digit and a.height >= tall and _beside(a.group, digits) for a in answers)
 
