@@ -1,7 +1,7 @@
 """Load the explorer as a classroom does, and write the table of docs/benchmarks.md's "Load" section.
 
     python -m benchmarks.load [--clients 1,10,50] [--requests 5000] [--max-seconds 120] [--model M] [--read-by reader]
-                              [--screen phone|desktop] [--pace 70] [--quick]
+                              [--screen phone|desktop] [--pace 70] [--in-progress] [--quick]
 
 Starts `scratchnet serve` on 127.0.0.1 with the shipped reader's convolutional member as its model (issue 21:
 "with the convolutional reader served"; --model: another model file),
@@ -15,8 +15,10 @@ POST /api/read in its compact form (base64 grey levels) read by the served model
 whole shipped reader, the page's reader switch on, the served model still tracing it); on a phone's page,
 whose feature maps lie below the canvas, out of view while the finger draws, the readings ask for no maps
 ("maps": false, draw.js; --screen desktop: a page with its maps in view asks for them); the rest fetch the
-model, the training status and the page. Each level stops after --requests requests or --max-seconds
-seconds, whichever comes first.
+model, the training status and the page. With --in-progress, each digit is also sent as the page sends it
+while the finger is still drawing it (its ink's top 40% and 70%, then all of it, the three alike): a part of a
+digit is read as a picture of its own, and may cost far more than a whole one (docs/benchmarks.md). Each level
+stops after --requests requests or --max-seconds seconds, whichever comes first.
 
 Reported per level: requests per second, p50 and p99 latency, dropped connections (any transport
 error), answers by status (5xx, 503, 429), and the server's CPU time per request (from /proc). It
@@ -55,6 +57,10 @@ TARGETS = {"clients": 50, "p99_ms": 250.0, "server_cpu_ms_per_request": 5.0}
 """Issue 21's targets at 50 clients (zero dropped connections and zero 5xx besides)."""
 THROTTLE_S = 0.07
 """The page's THROTTLE_MS (web/static/draw.js): a drawing is sent at most once per 70 ms."""
+IN_PROGRESS_NOTE = (
+    ", while it is drawn (--in-progress: each digit as its ink's top 40%, 70% and all of it, sent alike; a finger"
+    " draws most digits from the top)"
+)
 
 
 @dataclass
@@ -87,16 +93,17 @@ class Level:
         }
 
 
-def drawings(count: int, model: str = "served", maps: bool = True) -> list[bytes]:
+def drawings(count: int, model: str = "served", maps: bool = True, shown: tuple[float, ...] = (1.0,)) -> list[bytes]:
     """Return /api/read bodies: MNIST test digits blown up to 112×112, as base64 grey bytes (the page's form),
     read by `model`: "served", or "reader" (the shipped reader, as the page's reader switch asks), with a
-    convolutional network's feature maps or without (as a page asks while its maps are out of view)."""
+    convolutional network's feature maps or without (as a page asks while its maps are out of view). Each digit is
+    sent once for each fraction in `shown`: its ink's top rows down to that fraction of its height (`in_progress`)."""
     from scratchnet import load_mnist
 
-    images = load_mnist().test.images[:count]
+    images = [in_progress(image.reshape(28, 28), f) for image in load_mnist().test.images[:count] for f in shown]
     bodies = []
     for image in images:
-        levels = np.kron(image.reshape(28, 28), np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
+        levels = np.kron(image, np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
         bodies.append(
             json.dumps(
                 {
@@ -109,6 +116,21 @@ def drawings(count: int, model: str = "served", maps: bool = True) -> list[bytes
             ).encode()
         )
     return bodies
+
+
+IN_PROGRESS = (0.4, 0.7, 1.0)
+"""With --in-progress, the states of a digit sent while the finger draws: its ink's top 40%, 70%, then all of it."""
+
+
+def in_progress(image: np.ndarray, shown: float) -> np.ndarray:
+    """Return a 28×28 digit as drawn so far, top down: its ink's rows from the top to `shown` of its height, the rows
+    below blank. (A finger draws most digits from the top; the page sends the drawing every 70 ms while it moves.)"""
+    rows = np.flatnonzero(image.max(axis=1) > 0)
+    if not len(rows) or shown >= 1:
+        return image
+    drawn = image.copy()
+    drawn[rows[0] + int(shown * (rows[-1] - rows[0] + 1)) :] = 0
+    return drawn
 
 
 def start_server(model: Path, folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -330,7 +352,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Starlette {info['starlette']}, uvicorn {info['uvicorn']} (httptools {info['httptools']}, uvloop {info['uvloop']}), httpx {info['httpx']}. "
         f"The served model: {results['settings']['model']}. Each client draws without pause at the page's pace: it sends once its last request is answered and no sooner than "
         f"{1000 * results['settings']['pace_s']:g} ms after its last send, on its own keep-alive connection and loopback address, connected and warmed by three requests before the clock starts; "
-        "8 requests in 10 are readings of a 112×112 drawing as the page sends them (POST /api/read, base64 grey levels, "
+        f"8 requests in 10 are readings of a 112×112 drawing as the page sends them{IN_PROGRESS_NOTE if results['settings'].get('in_progress') else ''} (POST /api/read, base64 grey levels, "
         f"{READ_BY[results['settings']['read_by']]}; {SCREENS[results['settings']['screen']]}), "
         "the rest fetch the model, the training status and the page. "
         f"Up to {results['settings']['requests']:,} requests per level, at most {results['settings']['max_seconds']:g} s. {server_settings()}",
@@ -444,6 +466,11 @@ def _parser() -> argparse.ArgumentParser:
         default=1000 * THROTTLE_S,
         help="ms from one send of a client to its next, at least (default: %(default)g, the page's throttle)",
     )
+    parser.add_argument(
+        "--in-progress",
+        action="store_true",
+        help="send each digit as the page does while it is drawn: its top 40%%, 70%% and all of it, alike",
+    )
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.md and load.json (default: docs/)")
     parser.add_argument(
         "--quick", action="store_true", help="check the script: clients 1,2, 30 requests, a temporary --out"
@@ -456,7 +483,8 @@ def _levels(args: argparse.Namespace, counts: list[int]) -> list[Any]:
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_server(Path(args.model) if args.model else READER_CONV, Path(folder))
         try:
-            bodies = drawings(200, args.read_by, maps=args.screen == "desktop")
+            shown = IN_PROGRESS if args.in_progress else (1.0,)
+            bodies = drawings(200, args.read_by, maps=args.screen == "desktop", shown=shown)
             return [
                 asyncio.run(run_level(url, n, args.requests, args.max_seconds, bodies, process.pid, args.pace / 1000))
                 for n in counts
@@ -492,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             "read_by": args.read_by,
             "screen": args.screen,
             "pace_s": args.pace / 1000,
+            "in_progress": args.in_progress,
             "read_processes": default_read_processes(),  # what `scratchnet serve` reads with here
         },
     }
