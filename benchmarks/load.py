@@ -57,9 +57,12 @@ TARGETS = {"clients": 50, "p99_ms": 250.0, "server_cpu_ms_per_request": 5.0}
 """Issue 21's targets at 50 clients (zero dropped connections and zero 5xx besides)."""
 THROTTLE_S = 0.07
 """The page's THROTTLE_MS (web/static/draw.js): a drawing is sent at most once per 70 ms."""
+IN_PROGRESS = (0.4, 0.7, 1.0)
+"""With --in-progress, the states of a digit sent while the finger draws: its ink's top 40%, 70%, then all of it."""
+IN_PROGRESS_STATES = ", ".join(f"{shown:.0%}" for shown in IN_PROGRESS[:-1])
 IN_PROGRESS_NOTE = (
-    ", while it is drawn (--in-progress: each digit as its ink's top 40%, 70% and all of it, sent alike; a finger"
-    " draws most digits from the top)"
+    f", while it is drawn (--in-progress: each digit as its ink's top {IN_PROGRESS_STATES} and all of it, sent alike;"
+    " a finger draws most digits from the top)"
 )
 
 
@@ -116,10 +119,6 @@ def drawings(count: int, model: str = "served", maps: bool = True, shown: tuple[
             ).encode()
         )
     return bodies
-
-
-IN_PROGRESS = (0.4, 0.7, 1.0)
-"""With --in-progress, the states of a digit sent while the finger draws: its ink's top 40%, 70%, then all of it."""
 
 
 def in_progress(image: np.ndarray, shown: float) -> np.ndarray:
@@ -469,7 +468,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--in-progress",
         action="store_true",
-        help="send each digit as the page does while it is drawn: its top 40%%, 70%% and all of it, alike",
+        help="send each digit as the page does while it is drawn: "
+        f"its top {IN_PROGRESS_STATES.replace('%', '%%')} and all of it, alike",
     )
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.md and load.json (default: docs/)")
     parser.add_argument(

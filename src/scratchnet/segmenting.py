@@ -391,8 +391,7 @@ def off_the_line(answers: list[Answer]) -> list[Answer]:
     character while the others share rows: what lies wholly above or below a line of writing (a margin
     line's end, a mark in the corner) is not one of its digits, however much it looks like a 1."""
     sharing = [
-        sum(a.group.top < b.group.bottom and b.group.top < a.group.bottom for b in answers if b is not a)
-        for a in answers
+        sum(_share_rows(a.group, b.group) for b in answers if b is not a) for a in answers
     ]  # how many others share a row with each; one alone has none, and then any that shares one does so with another
     line = any(sharing)
     return [replace(a, other=1.0, rival=0.0) if a.is_digit and line and not n else a for a, n in zip(answers, sharing)]
@@ -437,4 +436,9 @@ def _beside(group: Group, digits: list[Group]) -> bool:
 
     left = nearest([d for d in digits if d.left + d.right <= middle])
     right = nearest([d for d in digits if d.left + d.right > middle])
-    return any(group.top < d.bottom and d.top < group.bottom for d in left + right)
+    return any(_share_rows(group, d) for d in left + right)
+
+
+def _share_rows(first: Group, second: Group) -> bool:
+    """Return True when the two groups' boxes share a row of pixels."""
+    return first.top < second.bottom and second.top < first.bottom
