@@ -16,8 +16,10 @@ whole shipped reader, the page's reader switch on, the served model still tracin
 whose feature maps lie below the canvas, out of view while the finger draws, the readings ask for no maps
 ("maps": false, draw.js; --screen desktop: a page with its maps in view asks for them); the rest fetch the
 model, the training status and the page. With --in-progress, each digit is also sent as the page sends it
-while the finger is still drawing it (its ink's top 40% and 70%, then all of it, the three alike): a part of a
-digit is read as a picture of its own, and may cost far more than a whole one (docs/benchmarks.md). Each level
+while the finger is still drawing it (its ink's top 40% and 70%, then all of it, the three alike), the parts as
+the page sends them while the finger moves ("live": read without the search for touching digits, which on a
+digit's unfinished top costs far more than reading a whole digit) and the whole as it sends it when the finger
+lifts (docs/benchmarks.md). Each level
 stops after --requests requests or --max-seconds seconds, whichever comes first.
 
 Reported per level: requests per second, p50 and p99 latency, dropped connections (any transport
@@ -62,7 +64,8 @@ IN_PROGRESS = (0.4, 0.7, 1.0)
 IN_PROGRESS_STATES = ", ".join(f"{shown:.0%}" for shown in IN_PROGRESS[:-1])
 IN_PROGRESS_NOTE = (
     f", while it is drawn (--in-progress: each digit as its ink's top {IN_PROGRESS_STATES} and all of it, sent alike;"
-    " a finger draws most digits from the top)"
+    ' a finger draws most digits from the top; the parts sent "live", as the page sends them while the finger moves,'
+    " read without the search for touching digits, the whole as the page sends it when the finger lifts)"
 )
 
 
@@ -103,9 +106,9 @@ def drawings(count: int, model: str = "served", maps: bool = True, shown: tuple[
     sent once for each fraction in `shown`: its ink's top rows down to that fraction of its height (`in_progress`)."""
     from scratchnet import load_mnist
 
-    images = [in_progress(image.reshape(28, 28), f) for image in load_mnist().test.images[:count] for f in shown]
+    images = [(in_progress(image.reshape(28, 28), f), f) for image in load_mnist().test.images[:count] for f in shown]
     bodies = []
-    for image in images:
+    for image, drawn in images:
         levels = np.kron(image, np.ones((4, 4), dtype=np.uint8)).astype(np.uint8)
         bodies.append(
             json.dumps(
@@ -115,6 +118,7 @@ def drawings(count: int, model: str = "served", maps: bool = True, shown: tuple[
                     "grey": base64.b64encode(levels.tobytes()).decode(),
                     "model": model,
                     "maps": maps,
+                    "live": drawn < 1,
                 }
             ).encode()
         )
@@ -469,7 +473,8 @@ def _parser() -> argparse.ArgumentParser:
         "--in-progress",
         action="store_true",
         help="send each digit as the page does while it is drawn: "
-        f"its top {IN_PROGRESS_STATES.replace('%', '%%')} and all of it, alike",
+        f'its top {IN_PROGRESS_STATES.replace("%", "%%")} "live" (while the finger moves) and all of it (when it '
+        "lifts), alike",
     )
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.md and load.json (default: docs/)")
     parser.add_argument(

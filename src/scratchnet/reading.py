@@ -153,7 +153,7 @@ def _found(answers: list[Answer]) -> list[tuple[ReadDigit, bool]]:
     return [(ReadDigit(a.digit, a.confidence, a.character.box, a.character.input), a.is_digit) for a in answers]
 
 
-def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) -> Reading:
+def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None, touching: bool = True) -> Reading:
     """Return the Reading of a picture of grey levels in [0, 1]: its characters read left to right.
 
     Where the network is unsure of a character the layout found, neighbours are joined, or a wide one
@@ -166,14 +166,18 @@ def read(grey: NDArray[np.floating], net: Reader, gate: Reader | None = None) ->
     number). A line of characters on a slope of TURNED degrees or more (a
     phone held askew), read with a doubt, is also read turned level, and the surer reading is kept (`_level_reading`).
     Lines of writing one under another (two numbers) may be read line by line, a space between their digits.
+    `touching` False leaves out the search for digits that touch (`cut_touching`), the costliest step by far on a
+    stroke that is no digit, tried in 60 to 320 parts: for a drawing read while the finger still draws it (the web
+    page's "live" readings; the reading when the finger lifts searches), most often a digit's unfinished top (200
+    digits' top 40%: 44 ms a reading with the search, 2.6 ms without).
     Raises DataFormatError for an array that is not a picture.
     """
-    as_it_is = _read_as_it_is(grey, net, gate)
+    as_it_is = _read_as_it_is(grey, net, gate, touching)
     boxes = [digit.box for digit, _ in as_it_is.characters]
     degrees = line_angle(boxes)
     if as_it_is.lines > 1 or not TURNED <= abs(degrees) <= STEEPEST or _sure(as_it_is):
         return _whole(as_it_is)
-    turned = _level_reading(level(grey, boxes, degrees), net, gate)
+    turned = _level_reading(level(grey, boxes, degrees), net, gate, touching)
     # Refused as it was, a picture is read turned only as sure digits: a word turned level may read as unsure ones.
     better = _sure(turned) if as_it_is.rejected else _sureness(turned) > _sureness(as_it_is)
     return _whole(turned if better else as_it_is)
@@ -186,7 +190,7 @@ def _whole(reading: Reading) -> Reading:
     return replace(reading, text="", digits=[]) if reading.short else reading
 
 
-def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None) -> Reading:
+def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None, touching: bool) -> Reading:
     """Return the Reading of the picture's characters as the layout found them, joined or cut where unsure.
 
     Where the layout found lines of writing one above the other and the whole is not read surely (`_sure`), the
@@ -196,17 +200,17 @@ def _read_as_it_is(grey: NDArray[np.floating], net: Reader, gate: Reader | None)
     so (500 made as `benchmarks.handwriting` makes them) read line by line as digits at a mean P of 0.51 at most.
     """
     layout = read_layout(grey)
-    whole = _read_lines(net, gate, layout, [layout.groups])
+    whole = _read_lines(net, gate, layout, [layout.groups], touching)
     if len(layout.lines) < 2 or _sure(whole):  # a digit read surely needs no second reading (nor its time)
         return whole
-    lines = _read_lines(net, gate, layout, layout.lines)
+    lines = _read_lines(net, gate, layout, layout.lines, touching)
     return lines if _sureness(lines) > (math.log(SURE) if whole.rejected else _sureness(whole)) else whole
 
 
-def _read_lines(net: Reader, gate: Reader | None, layout: Layout, lines: list[list[Group]]) -> Reading:
+def _read_lines(net: Reader, gate: Reader | None, layout: Layout, lines: list[list[Group]], touching: bool) -> Reading:
     """Return the Reading of these characters of the layout, line by line: each line's joined or cut where unsure
     (`_line_answers`), the picture judged a word or no digit on all of them together."""
-    answered = [_line_answers(net, gate, layout, groups) for groups in lines]
+    answered = [_line_answers(net, gate, layout, groups, touching) for groups in lines]
     answers = [a for line in answered for a in line]
     if 2 * sum(a.is_digit for a in answers) <= len(answers):  # a word, a drawing, no ink: mostly not digits
         return Reading("", [], _found(answers), len(lines))
@@ -221,11 +225,14 @@ def _read_lines(net: Reader, gate: Reader | None, layout: Layout, lines: list[li
     return Reading(text, [digit for digit, ok in found if ok], found, len(lines), short)
 
 
-def _line_answers(net: Reader, gate: Reader | None, layout: Layout, groups: list[Group]) -> list[Answer]:
+def _line_answers(
+    net: Reader, gate: Reader | None, layout: Layout, groups: list[Group], touching: bool
+) -> list[Answer]:
     """Return the answers for one line's characters, with pieces joined, strays dropped and touching digits cut where
-    the network is unsure, and what lies off the line judged no digit (`scratchnet.segmenting`)."""
-    answers = drop_strays(net, gate, layout, answer(net, gate, layout, groups))
-    return off_the_line(cut_touching(net, gate, layout, join_pieces(net, gate, layout, answers)))
+    the network is unsure, and what lies off the line judged no digit (`scratchnet.segmenting`); touching digits are
+    not searched for without `touching`."""
+    answers = join_pieces(net, gate, layout, drop_strays(net, gate, layout, answer(net, gate, layout, groups)))
+    return off_the_line(cut_touching(net, gate, layout, answers) if touching else answers)
 
 
 def _a_word(answers: list[Answer]) -> bool:
@@ -236,9 +243,9 @@ def _a_word(answers: list[Answer]) -> bool:
     return len(digits) < len(answers) and max(digits, default=0.0) < ALONE_SURE
 
 
-def _level_reading(turned: Level, net: Reader, gate: Reader | None) -> Reading:
+def _level_reading(turned: Level, net: Reader, gate: Reader | None, touching: bool) -> Reading:
     """Return the Reading of a level picture, its boxes turned back into the picture's pixels."""
-    reading = _read_as_it_is(turned.grey, net, gate)
+    reading = _read_as_it_is(turned.grey, net, gate, touching)
 
     def back(digit: ReadDigit) -> ReadDigit:
         return replace(digit, box=turned.to_picture(digit.box))

@@ -41,6 +41,30 @@ def test_the_answer_is_in_view_while_the_finger_draws_and_after(phone: Page):
         assert box is not None and below is not None and box["y"] >= below["y"] + below["height"], test_id
 
 
+def test_while_the_finger_draws_the_readings_are_live_and_the_whole_is_read_when_it_lifts(phone: Page):
+    """The page asks for quick readings while the finger is down ("live": no search for touching digits) and for the
+    whole reading once it lifts, and shows that one."""
+    sent: list[dict] = []
+    phone.on(
+        "request",
+        lambda request: (
+            sent.append(request.post_data_json)
+            if request.url.endswith("/api/read") and request.method == "POST"
+            else None
+        ),
+    )
+    finger = touch_stroke(phone, [(70, 50), (210, 50), (120, 245)], end=False)  # a 7, the finger still down
+    expect(phone.get_by_test_id("prediction")).not_to_have_text("")
+    assert sent and all(body["live"] is True for body in sent), [body["live"] for body in sent]
+    with phone.expect_response(
+        lambda response: response.url.endswith("/api/read") and response.request.post_data_json["live"] is False
+    ) as lifted:
+        finger.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    phone.wait_for_function("() => !prediction.inFlight && !prediction.pending && !prediction.timer")
+    assert sent[-1]["live"] is False  # the last answer shown is the whole reading's
+    expect(phone.get_by_test_id("prediction")).to_have_text(lifted.value.json()["text"] or "not a digit")
+
+
 def test_not_a_digit_is_in_view_too(phone: Page):
     phone.get_by_test_id("reader-switch").tap()
     turns = [2 * math.pi * 3 * i / 90 for i in range(91)]

@@ -26,3 +26,4 @@ def test_the_bodies_in_progress_are_each_digit_in_each_state_as_the_page_sends_i
     assert len(bodies) == 2 * len(IN_PROGRESS)
     assert {(body["width"], body["height"], body["maps"]) for body in bodies} == {(112, 112, True)}
     assert bodies[0]["grey"] != bodies[2]["grey"]  # the first digit's top 40%, then all of it
+    assert [body["live"] for body in bodies] == [shown < 1 for shown in IN_PROGRESS] * 2  # as the finger lifts: whole

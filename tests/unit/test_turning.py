@@ -115,7 +115,7 @@ def reading_of(confidences: list[float], digits: bool, slope: float = 0.5) -> re
     ],
 )
 def test_which_reading_is_kept(monkeypatch, as_it_is, level, kept):
-    monkeypatch.setattr(reading, "_read_as_it_is", lambda grey, net, gate: as_it_is)
-    monkeypatch.setattr(reading, "_level_reading", lambda turned, net, gate: level)
+    monkeypatch.setattr(reading, "_read_as_it_is", lambda grey, net, gate, touching: as_it_is)
+    monkeypatch.setattr(reading, "_level_reading", lambda turned, net, gate, touching: level)
     chosen = read(np.ones((400, 400), np.float32), None)
     assert chosen is (level if kept == "level" else as_it_is)

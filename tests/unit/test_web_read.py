@@ -13,6 +13,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from benchmarks.handwriting import nondigit, number, one_under_another, photo, photograph
+from benchmarks.reading import numbers_written_close
 from scratchnet.data.images import load_image
 from scratchnet.io import load_model
 from scratchnet.reading import load_reader, read
@@ -26,7 +27,7 @@ def client(trained_model: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def body(grey: np.ndarray, **extra: str) -> dict[str, object]:
+def body(grey: np.ndarray, **extra: object) -> dict[str, object]:
     """Return the compact form of a picture of grey levels in [0, 1] (at most 512 a side)."""
     levels = np.round(np.clip(grey, 0, 1) * 255).astype(np.uint8)
     return {
@@ -65,6 +66,24 @@ def test_a_drawing_that_is_not_a_digit_is_rejected_even_by_a_ten_output_network(
     grey = nondigit(np.random.default_rng(41))  # a held-out kind of non-digit, 400×400
     answers = [client.post("/api/read", json=body(grey, model=model)).json() for model in ("served", "reader")]
     assert [a["rejected"] for a in answers] == [True, True] and [a["text"] for a in answers] == ["", ""]
+
+
+def test_a_live_reading_while_the_finger_draws_does_not_cut_touching_digits(client: TestClient, mnist):
+    """A reading with "live": true (the page's, until the finger lifts) is `read` without the search for touching
+    digits; the finger lifted (live false, the default), with it: touching numbers of the reading table's row
+    (seed 2026) that the search reads right, each sent both ways."""
+    touching = numbers_written_close(mnist.test, 30, np.random.default_rng(2026))
+    reader = load_reader()[0]
+    cut = [(grey, truth) for grey, truth in touching if max(grey.shape) <= 512 and read(grey, reader).text == truth]
+    for grey, truth in cut[:3]:
+        quick = read(grey, reader, touching=False)
+        assert quick.text != truth  # the search is what reads them right
+        live, lifted = (client.post("/api/read", json=body(grey, model="reader", live=v)).json() for v in (True, False))
+        assert (live["text"], len(live["characters"])) == (quick.text, len(quick.characters))
+        assert lifted["text"] == truth
+    assert len(cut) >= 3
+    refused = client.post("/api/read", json=body(np.ones((50, 60)), live="yes"))
+    assert refused.status_code == 400 and refused.json()["error"].startswith("live must be true or false")
 
 
 def test_a_blank_page_and_bad_requests(client: TestClient):

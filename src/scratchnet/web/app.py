@@ -128,7 +128,9 @@ async def read(request: Request) -> Response:
     Every character found, with its box and 28×28 input, the digits read or "not a digit", and the
     served network's trace of the first digit. "model" is "served" (default) or "reader", the shipped one;
     "maps": false leaves a convolutional network's feature maps out of the trace (the page asks so while they
-    are out of view: on a phone, over a quarter of the server's work per drawing and five sixths of its bytes).
+    are out of view: on a phone, over a quarter of the server's work per drawing and five sixths of its bytes);
+    "live": true marks a drawing the finger is still drawing, read without the search for touching digits (on an
+    unfinished stroke, most of the work: `reading.read`), as the page sends it until the finger lifts.
     A picture may come as its file instead (Content-Type image/..., ?model=...): it is then decoded as
     `scratchnet read` decodes a file (`decode_image`: HEIC, EXIF turns, transparency, full size), and the
     answer adds the picture as it was read (`picture_view`), for the page to show what the reader saw.
@@ -156,7 +158,8 @@ def _read_answer(body: bytes, served: ServedModel) -> bytes:
     grey = validation.grey_image(data)
     which = validation.choice(data, "model", READ_MODELS, "served")
     maps = validation.flag(data, "maps", True)
-    return _dumps({**reading_view(grey, served.net, which, maps), "model_version": served.version})
+    live = validation.flag(data, "live", False)
+    return _dumps({**reading_view(grey, served.net, which, maps, live), "model_version": served.version})
 
 
 async def neuron(request: Request) -> Response:

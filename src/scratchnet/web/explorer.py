@@ -483,7 +483,9 @@ READ_MODELS = ("served", "reader")
 """Which network reads a drawing on the page: the served one (whose inside is drawn) or the shipped reader."""
 
 
-def reading_view(grey: NDArray[np.floating], served: Network, which: str, maps: bool = True) -> dict[str, Any]:
+def reading_view(
+    grey: NDArray[np.floating], served: Network, which: str, maps: bool = True, live: bool = False
+) -> dict[str, Any]:
     """Return what the Draw view shows for a drawing or a photo read as `scratchnet read` reads it.
 
     "characters" are every character found, left to right: its box (x, y, w, h) in the picture's
@@ -492,13 +494,14 @@ def reading_view(grey: NDArray[np.floating], served: Network, which: str, maps: 
     first digit (the diagram shows that network, whichever reads), its maps the reading network's when
     that is a convolutional reader ("maps_model": "reader"), so the maps show the model chosen (left out
     without `maps`: "maps_left_out"). The reader's "not a digit" class judges every character when the
-    reading network has none of its own.
+    reading network has none of its own. A `live` reading, of a drawing the finger still draws, does not search for
+    digits that touch (`read`'s `touching`): the page asks for the whole reading when the finger lifts.
     """
     from scratchnet.reading import load_reader, read
 
     reader, _ = load_reader()
     net = reader if which == "reader" else Tracing(served)
-    reading = read(grey, net, gate=reader)
+    reading = read(grey, net, gate=reader, touching=not live)
     characters = [
         {
             "box": list(answer.box),

@@ -129,9 +129,12 @@ async function sendPrediction() {
   try {
     const model = $("reader-switch").checked ? "reader" : "served";
     const maps = mapsWanted();  // maps.js: a convolutional network's maps, only while they are on screen
+    // While the finger draws, a quick reading that follows it (no search for digits that touch: on a digit's
+    // unfinished top, most of the server's work); when it lifts (endStroke), the whole reading.
+    const live = drawing.active;
     const result = file
       ? await api("POST", `/api/read?model=${model}&maps=${maps}`, file)
-      : await api("POST", "/api/read", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey(), model, maps });
+      : await api("POST", "/api/read", { width: SEND_SIDE, height: SEND_SIDE, grey: drawingGrey(), model, maps, live });
     if (sequence > prediction.shown && file === picture.file) { // else what it answers is no longer on the canvas
       prediction.shown = sequence;
       if (result.picture) await showPicture(result.picture);
