@@ -70,18 +70,18 @@ def test_a_drawing_that_is_not_a_digit_is_rejected_even_by_a_ten_output_network(
 
 def test_a_live_reading_while_the_finger_draws_does_not_cut_touching_digits(client: TestClient, mnist):
     """A reading with "live": true (the page's, until the finger lifts) is `read` without the search for touching
-    digits; the finger lifted (live false, the default), with it: touching numbers of the reading table's row
-    (seed 2026) that the search reads right, each sent both ways."""
+    digits; the finger lifted (live false, the default), with it: three touching numbers of the reading table's row
+    (seed 2026) that only the search reads right, each sent both ways."""
     touching = numbers_written_close(mnist.test, 30, np.random.default_rng(2026))
     reader = load_reader()[0]
-    cut = [(grey, truth) for grey, truth in touching if max(grey.shape) <= 512 and read(grey, reader).text == truth]
-    for grey, truth in cut[:3]:
-        quick = read(grey, reader, touching=False)
-        assert quick.text != truth  # the search is what reads them right
+    small = [(grey, truth) for grey, truth in touching if max(grey.shape) <= 512]  # as the page sends them
+    cut = [(grey, truth, quick) for grey, truth in small if (quick := read(grey, reader, touching=False)).text != truth]
+    cut = [(grey, truth, quick) for grey, truth, quick in cut if read(grey, reader).text == truth][:3]
+    assert len(cut) == 3
+    for grey, truth, quick in cut:
         live, lifted = (client.post("/api/read", json=body(grey, model="reader", live=v)).json() for v in (True, False))
         assert (live["text"], len(live["characters"])) == (quick.text, len(quick.characters))
         assert lifted["text"] == truth
-    assert len(cut) >= 3
     refused = client.post("/api/read", json=body(np.ones((50, 60)), live="yes"))
     assert refused.status_code == 400 and refused.json()["error"].startswith("live must be true or false")
 
