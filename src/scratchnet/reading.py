@@ -251,7 +251,7 @@ def _level_reading(turned: Level, net: Reader, gate: Reader | None, touching: bo
         return replace(digit, box=turned.to_picture(digit.box))
 
     found = [(back(digit), ok) for digit, ok in reading.characters]
-    return Reading(reading.text, [digit for digit, ok in found if ok], found, reading.lines, reading.short)
+    return replace(reading, digits=[digit for digit, ok in found if ok], characters=found)
 
 
 def _sure(reading: Reading) -> bool:
