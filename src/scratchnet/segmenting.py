@@ -9,7 +9,10 @@ while each half reads as a sure digit. So the reader tries
 
     joining a character read unsure (P(digit) below SURE, as the network that can say "not a digit"
         judges) with a neighbour close beside it: kept when the whole is a digit read surely and
-        more probably than the two parts together, P(whole) > P(left) · P(right);
+        more probably than the two parts together, P(whole) > P(left) · P(right); a neighbour wholly above
+        or below it (sharing no row of pixels: a slanted 1 broken across, its pieces sharing too few
+        columns for the layout to join them) is no digit of a row beside it, so there the whole need only
+        be a digit read more probably than the two parts together;
     dropping a stray piece from a character read unsure: a piece above or below the rest, apart from it
         by more than NEAR of the rest's height and with less than STRAY of its ink (what a ruled line or a
         shadow's edge leaves above a digit; the layout joins pieces that share columns however far apart),
@@ -203,7 +206,8 @@ def _score(a: Answer) -> float:
 
 
 def join_pieces(net: Reader, gate: Reader | None, layout: Layout, answers: list[Answer]) -> list[Answer]:
-    """Return the answers with neighbours joined where the two are one digit read surer (see above)."""
+    """Return the answers with neighbours joined where the two are one digit read surer (see above): surely, for
+    neighbours side by side; for one wholly above the other, more probably than the two pieces together."""
     answers = list(answers)
     i = 0
     while i + 1 < len(answers):
@@ -211,7 +215,8 @@ def join_pieces(net: Reader, gate: Reader | None, layout: Layout, answers: list[
         whole: list[Answer] = []
         if (_unsure(first) or _unsure(second)) and _close(first.group, second.group):
             whole = answer(net, gate, layout, [layout.joined(first.group, second.group)])
-        if whole and whole[0].is_digit and whole[0].rival >= SURE and whole[0].rival > _score(first) * _score(second):
+        sure = SURE if _share_rows(first.group, second.group) else 0.0  # one above the other: no row of digits
+        if whole and whole[0].is_digit and whole[0].rival >= sure and whole[0].rival > _score(first) * _score(second):
             answers[i : i + 2] = whole
             i = max(0, i - 1)  # the whole may join its left neighbour too
         else:
