@@ -89,29 +89,31 @@ def layout_alone(net, grey) -> str:
     return "".join(str(d) for d, ok in zip(digits, is_digit) if ok)
 
 
+def broken(mnist, rng: np.random.Generator, count: int, slant: Callable[[], float], axis: int):
+    """Yield (page, truth) for count MNIST test digits, each drawn with a pen and slant() and broken through its
+    middle by a gap 5% of its height: a band of rows across it (axis 0) or of columns down it (axis 1)."""
+    for i in rng.choice(len(mnist.test), count, replace=False):
+        height = int(rng.integers(60, 120))
+        ink = np.asarray(_stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), slant())).copy()
+        inked = np.flatnonzero(ink.max(axis=1 - axis) > 0)  # the rows (axis 0) or columns (axis 1) with ink
+        gap = max(2, int(0.05 * height))
+        middle = (inked[0] + inked[-1]) // 2 - gap // 2
+        np.moveaxis(ink, axis, 0)[middle : middle + gap] = 0
+        yield page([Image.fromarray(ink)], [height], height), str(mnist.test.labels[i])
+
+
 def test_a_digit_broken_in_two_side_by_side_reads_as_one_digit(mnist, reader):
     """A gap 5% of the height cut down the middle of each digit leaves two pieces side by side: the
     layout sees two characters, and the whole reads right far more often once the reader joins them."""
     rng = np.random.default_rng(5)
-
-    def pictures():
-        for i in rng.choice(len(mnist.test), 120, replace=False):
-            height = int(rng.integers(60, 120))
-            stroke = _stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), rng.uniform(-0.2, 0.2))
-            ink = np.asarray(stroke).copy()
-            columns = np.flatnonzero(ink.max(axis=0) > 0)
-            gap = max(2, int(0.05 * height))
-            middle = (columns[0] + columns[-1]) // 2 - gap // 2
-            ink[:, middle : middle + gap] = 0
-            yield page([Image.fromarray(ink)], [height], height), str(mnist.test.labels[i])
-
-    cases, before, after = counted(reader, pictures(), 2)
+    pictures = broken(mnist, rng, 120, lambda: rng.uniform(-0.2, 0.2), axis=1)
+    cases, before, after = counted(reader, pictures, 2)
     assert cases >= 80
     assert after / cases > 0.5 and after - before > 0.3 * cases, (
         cases,
         before,
         after,
-    )  # measured 16% and 74% of these 113 (the committee reader)
+    )  # measured 12% and 77% of these 111 (the committee reader, 2026-12-08)
 
 
 def test_a_slanted_digit_broken_across_reads_as_one_digit(mnist, reader):
@@ -120,19 +122,8 @@ def test_a_slanted_digit_broken_across_reads_as_one_digit(mnist, reader):
     of digits, so the reader joins them where the whole reads more probably than the two pieces (not only
     where it reads surely, as for pieces side by side)."""
     rng = np.random.default_rng(5)
-
-    def pictures():
-        for i in rng.choice(len(mnist.test), 300, replace=False):
-            height = int(rng.integers(60, 120))
-            slant = rng.uniform(0.3, 0.6) * rng.choice([-1, 1])
-            ink = np.asarray(_stroke_of(mnist.test.images[i], height, rng.uniform(0.8, 1.6), slant)).copy()
-            rows = np.flatnonzero(ink.max(axis=1) > 0)
-            gap = max(2, int(0.05 * height))
-            middle = (rows[0] + rows[-1]) // 2 - gap // 2
-            ink[middle : middle + gap, :] = 0
-            yield page([Image.fromarray(ink)], [height], height), str(mnist.test.labels[i])
-
-    cases, before, after = counted(reader, pictures(), 2)
+    pictures = broken(mnist, rng, 300, lambda: rng.uniform(0.3, 0.6) * rng.choice([-1, 1]), axis=0)
+    cases, before, after = counted(reader, pictures, 2)
     assert cases >= 30
     assert before < 0.1 * cases and after / cases > 0.72, (
         cases,
